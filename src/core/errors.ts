@@ -1,0 +1,46 @@
+/**
+ * Error codes are part of the contract (SPEC 4.2): the HTTP layer maps each code to a status, tests assert them.
+ */
+export type ErrorCode =
+  | 'unauthorized'
+  | 'invalid_request'
+  | 'invalid_amount'
+  | 'invalid_address'
+  | 'wrong_network'
+  | 'private_key_refused'
+  | 'not_found'
+  | 'address_in_use'
+  | 'source_conflict'
+  | 'idempotency_conflict'
+  | 'payload_too_large'
+  | 'pool_exhausted'
+  | 'internal';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  unauthorized: 401,
+  invalid_request: 400,
+  invalid_amount: 400,
+  invalid_address: 400,
+  wrong_network: 400,
+  private_key_refused: 400,
+  not_found: 404,
+  address_in_use: 409,
+  source_conflict: 409,
+  idempotency_conflict: 409,
+  payload_too_large: 413,
+  pool_exhausted: 503,
+  internal: 500,
+};
+
+export class SatdeskError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'SatdeskError';
+    this.code = code;
+  }
+}
+
+export function isSatdeskError(e: unknown): e is SatdeskError {
+  return e instanceof SatdeskError;
+}
