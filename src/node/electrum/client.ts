@@ -271,6 +271,10 @@ export class ElectrumClient {
         throw new ElectrumConnectError(`cannot reach ${this.label} through the proxy: ${(e as Error).message}`);
       }
     } else {
+      const literal = net.isIP(host);
+      if (this.opts.family !== 0 && literal !== 0 && literal !== this.opts.family) {
+        throw new ElectrumConnectError(`cannot connect to ${this.label}: ${host} is not an IPv${this.opts.family} address (ip-family ipv${this.opts.family})`);
+      }
       raw = await new Promise<net.Socket>((resolve, reject) => {
         const opts: net.NetConnectOpts = { host, port };
         if (this.opts.family !== 0) opts.family = this.opts.family;
