@@ -1,0 +1,98 @@
+/**
+ * The headless core as one unit: data dir, lock, store, service, time-driven re-evaluation and the HTTP API.
+ * `satdesk serve`, `satdesk demo`, the Electron main process and the integration tests all start it from here.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase, type DB } from './store/sqlite.ts';
+import { Satdesk } from './service.ts';
+import { startApiServer, type ApiServer } from './http/server.ts';
+import { ensureDataDir, loadOrCreateToken, lockDataDir } from './datadir.ts';
+import type { NetworkName } from '../core/network.ts';
+import type { Clock } from './invoices.ts';
+
+export interface AppOptions {
+  dataDir: string;
+  network: NetworkName;
+  host?: string;
+  port?: number;
+  apiToken?: string;
+  ipFamily?: 'auto' | 'ipv4' | 'ipv6';
+  electrum?: string[];
+  /** false: no HTTP listener (the desktop app with the local API switched off). */
+  http?: boolean;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface App {
+  service: Satdesk;
+  db: DB;
+  api: ApiServer | null;
+  token: string;
+  consoleUrl: string | null;
+  close(): Promise<void>;
+}
+
+export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+
+export async function startApp(opts: AppOptions): Promise<App> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  ensureDataDir(opts.dataDir);
+  const lock = lockDataDir(opts.dataDir);
+  let db: DB | undefined;
+  try {
+    db = openDatabase(path.join(opts.dataDir, 'satdesk.sqlite'));
+    const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
+    const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
+    service.tick();
+    let timer: NodeJS.Timeout | null = null;
+    const schedule = (): void => {
+      const next = service.nextTickAt();
+      const delay = next === null ? 60_000 : Math.min(60_000, Math.max(50, next - service.clock.now()));
+      timer = setTimeout(() => {
+        try {
+          service.tick();
+        } catch (e) {
+          log(`re-evaluation failed: ${(e as Error).message}`);
+        }
+        schedule();
+      }, delay);
+      timer.unref();
+    };
+    schedule();
+    // A write can bring the next deadline forward (a new invoice expiring sooner): reschedule on every event.
+    const unsubscribe = service.bus.subscribe(() => {
+      if (timer) clearTimeout(timer);
+      schedule();
+    });
+    let api: ApiServer | null = null;
+    if (opts.http !== false) {
+      const family = opts.ipFamily === 'ipv6' ? 6 : opts.ipFamily === 'ipv4' ? 4 : 0;
+      const host = opts.host ?? (family === 6 ? '::1' : '127.0.0.1');
+      api = await startApiServer(service, { host, port: opts.port ?? 8787, token: () => token, family, consoleDir: CONSOLE_DIR, log });
+    }
+    let closed = false;
+    const openDb = db;
+    return {
+      service,
+      db: openDb,
+      api,
+      token,
+      consoleUrl: api ? `${api.url}/?token=${encodeURIComponent(token)}` : null,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        unsubscribe();
+        if (timer) clearTimeout(timer);
+        if (api) await api.close();
+        openDb.close();
+        lock.release();
+      },
+    };
+  } catch (e) {
+    db?.close();
+    lock.release();
+    throw e;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * `satdesk <command>` (SPEC 4.1). Each command parses its flags strictly and answers a wrong one with a clear
+ * message and exit code 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isNetworkName, NETWORKS, type NetworkName } from '../core/network.ts';
+import { defaultDataDir } from './datadir.ts';
+import { startApp } from './app.ts';
+import { VERSION } from './version.ts';
+
+const HELP = `Satdesk ${VERSION} — a watch-only Bitcoin merchant console
+
+Usage:
+  satdesk serve   [--data-dir D] [--host 127.0.0.1] [--port 8787] [--network N] [--electrum URL]...
+                  [--api-token T] [--ip-family auto|ipv4|ipv6]
+                  The core without a window: the HTTP API and the console in a browser.
+  satdesk sandbox [--port 51001] [--tls-port 51002] [--control-port 51080] [--data-dir D]
+                  A regtest chain with an Electrum server and a control API, for testing without real money.
+  satdesk demo    [--data-dir D] [--port P]
+                  Sandbox + serve + a demo wallet, agent and receiver. --port 0 picks free ports.
+  satdesk help | version
+
+Networks: ${NETWORKS.join(', ')}. The data dir defaults to ${defaultDataDir()}.
+`;
+
+class UsageError extends Error {}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function portOf(v: string | undefined, fallback: number, flag: string): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number (0–65535), not "${v}"`);
+  return n;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    'data-dir': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    network: { type: 'string' },
+    electrum: { type: 'string', multiple: true },
+    'api-token': { type: 'string' },
+    'ip-family': { type: 'string' },
+  });
+  const network = v.network ?? 'mainnet';
+  if (!isNetworkName(network)) throw new UsageError(`--network must be one of ${NETWORKS.join(', ')}`);
+  const ipFamily = v['ip-family'] ?? 'auto';
+  if (ipFamily !== 'auto' && ipFamily !== 'ipv4' && ipFamily !== 'ipv6') throw new UsageError('--ip-family must be auto, ipv4 or ipv6');
+  if (v['api-token'] !== undefined && v['api-token'].length < 16) throw new UsageError('--api-token must be at least 16 characters');
+  const dataDir = v['data-dir'] ?? defaultDataDir();
+  const app = await startApp({
+    dataDir,
+    network: network as NetworkName,
+    host: v.host,
+    port: portOf(v.port, 8787, '--port'),
+    apiToken: v['api-token'],
+    ipFamily,
+    electrum: v.electrum,
+  });
+  const info = app.service.sysinfo();
+  console.log(`Satdesk ${VERSION} serving ${network} from ${dataDir}`);
+  console.log(`API: ${app.api!.url}/api/v1`);
+  if (!info.chain.connected) console.log('Chain: not connected (no --electrum given); invoices can still be created.');
+  // The token goes to the terminal only, never to a log file (SPEC 4.1).
+  console.log(`Console: ${app.consoleUrl}`);
+  const signal = await waitForSignal();
+  console.error(`${signal}: shutting down`);
+  await app.close();
+  return 0;
+}
+
+async function sandbox(argv: string[]): Promise<number> {
+  const spec = '../sandbox/cli.ts'; // resolved at run time: the sandbox loads only for this command
+  const mod = (await import(spec)) as { runSandboxCommand(argv: string[]): Promise<number> };
+  return mod.runSandboxCommand(argv);
+}
+
+async function demo(argv: string[]): Promise<number> {
+  const spec = './demo.ts';
+  const mod = (await import(spec)) as { runDemoCommand(argv: string[]): Promise<number> };
+  return mod.runDemoCommand(argv);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'sandbox':
+        return await sandbox(rest);
+      case 'demo':
+        return await demo(rest);
+      case 'version':
+      case '--version':
+        console.log(VERSION);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`satdesk: ${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    console.error(`satdesk: ${(e as Error).message}`);
+    return 1;
+  }
+}

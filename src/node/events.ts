@@ -1,0 +1,75 @@
+import { EventEmitter } from 'node:events';
+import type { DB } from './store/sqlite.ts';
+
+export interface StoredEvent {
+  id: number;
+  type: string;
+  invoice_id: string | null;
+  payment_id: number | null;
+  data: Record<string, unknown>;
+  created_at: number;
+}
+
+/** Appends an event inside the caller's transaction; it is published only after that transaction commits. */
+export function insertEvent(
+  db: DB,
+  type: string,
+  invoiceId: string | null,
+  paymentId: number | null,
+  data: Record<string, unknown>,
+  now: number,
+): number {
+  const r = db
+    .prepare('INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)')
+    .run(type, invoiceId, paymentId, JSON.stringify(data), now);
+  return Number(r.lastInsertRowid);
+}
+
+interface EventRow {
+  id: number;
+  type: string;
+  invoice_id: string | null;
+  payment_id: number | null;
+  data: string;
+  created_at: number;
+}
+
+export function eventsAfter(db: DB, afterId: number, limit = 1000): StoredEvent[] {
+  const rows = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[];
+  return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+}
+
+/**
+ * Publishes committed events to in-process listeners (the SSE stream, the desktop window) in id order.
+ * `flush()` is called after every write transaction; it reads what was committed since the last flush, so
+ * nothing is published for a transaction that rolled back.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private last: number;
+
+  constructor(private readonly db: DB) {
+    this.emitter.setMaxListeners(0);
+    this.last = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
+  }
+
+  get lastId(): number {
+    return this.last;
+  }
+
+  flush(): void {
+    for (;;) {
+      const batch = eventsAfter(this.db, this.last);
+      if (!batch.length) return;
+      for (const e of batch) {
+        this.last = e.id;
+        this.emitter.emit('event', e);
+      }
+    }
+  }
+
+  subscribe(fn: (e: StoredEvent) => void): () => void {
+    this.emitter.on('event', fn);
+    return () => this.emitter.off('event', fn);
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * Invoice persistence: rows ↔ domain, and `refreshInvoice`, the one place where an invoice's stored status is
+ * recomputed from its facts (SPEC 3.3) and where the events and address holding that follow from it are written —
+ * always inside the caller's transaction, so status, events and (later) planned notifications commit together.
+ */
+import type { DB } from './store/sqlite.ts';
+import {
+  evaluate,
+  transitionEvents,
+  type Evaluation,
+  type InvoiceFlag,
+  type InvoiceStatus,
+  type InvoiceTerms,
+  type PaymentFact,
+} from '../core/invoice.ts';
+import { bip21, formatBtc } from '../core/money.ts';
+import type { Invoice } from '../shared/contract.ts';
+import { insertEvent } from './events.ts';
+
+export interface InvoiceRow {
+  seq: number;
+  id: string;
+  status: InvoiceStatus;
+  flags: string;
+  amount_sats: number;
+  fiat_amount: string | null;
+  fiat_currency: string | null;
+  fiat_rate: string | null;
+  label: string;
+  userdata: string;
+  address_id: number;
+  address: string;
+  created_at: number;
+  expires_at: number;
+  confirmations_required: number;
+  tolerance_bp: number;
+  monitoring_ms: number;
+  zero_conf_limit_sats: number;
+  cancelled_at: number | null;
+  manual_status: InvoiceStatus | null;
+  manual_note: string | null;
+  manual_at: number | null;
+  released_at: number | null;
+  note: string;
+  paid_sats: number;
+  confirmed_sats: number;
+  next_check_at: number | null;
+  updated_at: number;
+}
+
+export interface PaymentRow {
+  id: number;
+  txid: string;
+  address_id: number;
+  address: string;
+  sats: number;
+  invoice_id: string | null;
+  height: number;
+  block_hash: string | null;
+  block_time: number | null;
+  first_seen: number;
+  rbf: number;
+  verified: number;
+  state: 'active' | 'gone';
+}
+
+export interface RefundRow {
+  id: number;
+  invoice_id: string;
+  sats: number;
+  txid: string | null;
+  note: string;
+  created_at: number;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A transaction's time (SPEC 3.3): min(first seen, its block's header time). */
+export function paymentTime(p: Pick<PaymentRow, 'first_seen' | 'block_time'>): number {
+  return p.block_time !== null && p.block_time < p.first_seen ? p.block_time : p.first_seen;
+}
+
+export function termsOf(row: InvoiceRow): InvoiceTerms {
+  return {
+    amountSats: row.amount_sats,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    confirmationsRequired: row.confirmations_required,
+    tolerancePct: row.tolerance_bp / 100,
+    monitoringMs: row.monitoring_ms,
+    zeroConfLimitSats: row.zero_conf_limit_sats,
+    cancelledAt: row.cancelled_at,
+    manual:
+      row.manual_status !== null
+        ? { status: row.manual_status, note: row.manual_note ?? '', at: row.manual_at ?? row.updated_at }
+        : null,
+  };
+}
+
+export function factsOf(payments: PaymentRow[]): PaymentFact[] {
+  return payments
+    .filter((p) => p.state === 'active')
+    .map((p) => ({
+      txid: p.txid,
+      sats: p.sats,
+      // A confirmation counts only once its merkle proof was verified against our header chain (issue 4).
+      height: p.height > 0 && p.verified ? p.height : 0,
+      time: paymentTime(p),
+      rbf: p.rbf === 1,
+    }));
+}
+
+export function parseFlags(s: string): InvoiceFlag[] {
+  return s ? (s.split(',') as InvoiceFlag[]) : [];
+}
+
+export function getInvoiceRow(db: DB, id: string): InvoiceRow | undefined {
+  return db.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
+}
+
+export function paymentsOf(db: DB, invoiceId: string): PaymentRow[] {
+  return db.prepare('SELECT * FROM payments WHERE invoice_id = ? ORDER BY id').all(invoiceId) as PaymentRow[];
+}
+
+/**
+ * The next moment when time alone can change this invoice's evaluation or its address: expiry, the end of the
+ * monitoring window, or the end of the pool release grace.
+ */
+function nextCheckAt(row: InvoiceRow, ev: Evaluation, graceMs: number): number | null {
+  if (row.cancelled_at !== null || row.manual_status !== null) return null;
+  switch (ev.status) {
+    case 'unpaid':
+    case 'partial':
+      return row.expires_at;
+    case 'paid':
+      return row.expires_at + row.monitoring_ms;
+    case 'expired':
+      // Nothing received: the address goes back to the pool after the grace (a late payment inside it counts).
+      return ev.paidSats === 0 && row.released_at === null ? row.expires_at + graceMs : null;
+    default:
+      return null;
+  }
+}
+
+export interface RefreshContext {
+  now: number;
+  tipHeight: number;
+  graceMs: number;
+  refundPolicy: string;
+}
+
+/** Recomputes one invoice; writes status, flags, sums, events and the address state. Returns the events' ids. */
+export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, extraEvents: string[] = []): number[] {
+  const payments = paymentsOf(db, row.id);
+  const ev = evaluate(termsOf(row), factsOf(payments), ctx.tipHeight, ctx.now);
+  const prevFlags = parseFlags(row.flags);
+  const flags = ev.flags.join(',');
+  const events = transitionEvents({ status: row.status, flags: prevFlags }, ev);
+  const next = nextCheckAt(row, ev, ctx.graceMs);
+  const changed =
+    ev.status !== row.status ||
+    flags !== row.flags ||
+    ev.paidSats !== row.paid_sats ||
+    ev.confirmedSats !== row.confirmed_sats ||
+    next !== row.next_check_at;
+  if (changed) {
+    db.prepare(
+      `UPDATE invoices SET status = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, next_check_at = ?, updated_at = ?
+       WHERE seq = ?`,
+    ).run(ev.status, flags, ev.paidSats, ev.confirmedSats, next, ctx.now, row.seq);
+  }
+  const updated: InvoiceRow = {
+    ...row,
+    status: ev.status,
+    flags,
+    paid_sats: ev.paidSats,
+    confirmed_sats: ev.confirmedSats,
+    next_check_at: next,
+  };
+  applyAddressHolding(db, updated, ev, ctx);
+  const ids: number[] = [];
+  const all = [...extraEvents.map((type) => ({ type })), ...events];
+  if (all.length) {
+    const view = invoiceView(db, updated, ctx);
+    for (const e of all) {
+      const data: Record<string, unknown> = { invoice: view };
+      if ('from' in e && e.from) data.from = e.from;
+      if ('to' in e && e.to) data.to = e.to;
+      ids.push(insertEvent(db, e.type, row.id, null, data, ctx.now));
+    }
+  }
+  return ids;
+}
+
+/**
+ * SPEC 3.2 holding rules. unpaid/partial/paid hold the address; confirmed, or cancelled with nothing received,
+ * free it; expired with nothing received frees it after the grace; expired-partial, invalid and cancelled after a
+ * payment stay held until the merchant releases them. Derived addresses are never handed out again: they become
+ * `used` where a pool address would become `free`.
+ */
+function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: RefreshContext): void {
+  const addr = db.prepare('SELECT id, origin, state, invoice_id FROM addresses WHERE id = ?').get(row.address_id) as
+    | { id: number; origin: 'derived' | 'static'; state: string; invoice_id: string | null }
+    | undefined;
+  if (!addr || addr.invoice_id !== row.id) return; // the address already moved on to another invoice
+  let hold: boolean;
+  const received = ev.paidSats > 0;
+  if (row.released_at !== null) hold = false;
+  else if (row.manual_status !== null) hold = !['confirmed', 'cancelled'].includes(row.manual_status) || received && row.manual_status === 'cancelled';
+  else {
+    switch (ev.status) {
+      case 'unpaid':
+      case 'partial':
+      case 'paid':
+        hold = true;
+        break;
+      case 'confirmed':
+        hold = false;
+        break;
+      case 'cancelled':
+        hold = received;
+        break;
+      case 'expired':
+        hold = received || ctx.now < row.expires_at + ctx.graceMs;
+        break;
+      case 'invalid':
+        hold = true;
+        break;
+    }
+  }
+  if (hold) {
+    if (addr.state !== 'in_use') db.prepare("UPDATE addresses SET state = 'in_use' WHERE id = ?").run(addr.id);
+    return;
+  }
+  const freed = addr.origin === 'static' ? (addr.state === 'removed' ? 'removed' : 'free') : 'used';
+  db.prepare('UPDATE addresses SET state = ?, invoice_id = NULL WHERE id = ?').run(freed, addr.id);
+}
+
+export function confirmationsOf(height: number, tip: number): number {
+  return height > 0 && tip >= height ? tip - height + 1 : 0;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function invoiceView(
+  db: DB,
+  row: InvoiceRow,
+  ctx: { tipHeight: number; refundPolicy: string },
+  preloaded?: { payments: PaymentRow[]; refunds: RefundRow[] },
+): Invoice {
+  const payments = preloaded?.payments ?? paymentsOf(db, row.id);
+  const refunds =
+    preloaded?.refunds ??
+    (db.prepare('SELECT * FROM refunds WHERE invoice_id = ? ORDER BY id').all(row.id) as RefundRow[]);
+  const tolerance = row.tolerance_bp / 100;
+  const due = row.amount_sats - Math.floor((row.amount_sats * row.tolerance_bp) / 10_000);
+  return {
+    id: row.id,
+    status: row.status,
+    flags: parseFlags(row.flags),
+    amount_sats: row.amount_sats,
+    amount_btc: formatBtc(row.amount_sats),
+    fiat:
+      row.fiat_amount !== null && row.fiat_currency !== null && row.fiat_rate !== null
+        ? { amount: row.fiat_amount, currency: row.fiat_currency, rate: row.fiat_rate }
+        : null,
+    label: row.label,
+    userdata: row.userdata,
+    address: row.address,
+    bip21: bip21(row.address, row.amount_sats, row.label || undefined),
+    created_at: iso(row.created_at),
+    expires_at: iso(row.expires_at),
+    confirmations_required: row.confirmations_required,
+    tolerance_pct: tolerance,
+    paid_sats: row.paid_sats,
+    confirmed_sats: row.confirmed_sats,
+    missing_sats: Math.max(0, due - row.paid_sats),
+    overpaid_sats: Math.max(0, row.paid_sats - row.amount_sats),
+    note: row.note,
+    refund_policy: ctx.refundPolicy,
+    refunds: refunds.map((r) => ({ id: r.id, sats: r.sats, txid: r.txid, note: r.note, created_at: iso(r.created_at) })),
+    payments: payments.map((p) => ({
+      txid: p.txid,
+      sats: p.sats,
+      height: p.state === 'active' ? p.height : 0,
+      confirmations: p.state === 'active' && p.verified ? confirmationsOf(p.height, ctx.tipHeight) : 0,
+      time: iso(paymentTime(p)),
+      rbf: p.rbf === 1,
+      counted: p.state === 'active',
+    })),
+  };
+}

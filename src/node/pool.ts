@@ -1,0 +1,202 @@
+/**
+ * Wallet sources and the address pool (SPEC 3.2): an xpub/descriptor hands every invoice a fresh derived address,
+ * never twice; without one, invoices draw from the static pool the merchant filled by hand or through the API.
+ */
+import type { DB } from './store/sqlite.ts';
+import { SatdeskError } from '../core/errors.ts';
+import type { NetworkName } from '../core/network.ts';
+import { validateAddress, scripthash } from '../core/wallet/address.ts';
+import { parseWalletSource, type WalletSource } from '../core/wallet/source.ts';
+
+export const GAP_WARNING_AT = 20;
+
+interface WalletRow {
+  kind: 'xpub' | 'descriptor';
+  network: NetworkName;
+  script: string;
+  source: string;
+  next_index: number;
+}
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+export class AddressPool {
+  private cached: { row: WalletRow; source: WalletSource } | null = null;
+
+  constructor(
+    private readonly db: DB,
+    private readonly network: NetworkName,
+  ) {}
+
+  walletRow(): WalletRow | undefined {
+    return this.db.prepare('SELECT kind, network, script, source, next_index FROM wallet_source WHERE id = 1').get() as
+      | WalletRow
+      | undefined;
+  }
+
+  private source(): WalletSource | null {
+    const row = this.walletRow();
+    if (!row) return null;
+    if (!this.cached || this.cached.row.source !== row.source) {
+      this.cached = { row, source: parseWalletSource(row.source, this.network) };
+    }
+    return this.cached.source;
+  }
+
+  /** PUT /wallet. Same source again is a no-op; a different one is refused once it has handed out addresses. */
+  setWallet(input: string, now: number): WalletSource {
+    const source = parseWalletSource(input, this.network);
+    const staticCount = this.count("origin = 'static' AND state <> 'removed'");
+    if (staticCount > 0) {
+      throw new SatdeskError(
+        'source_conflict',
+        `The static pool holds ${staticCount} address(es); remove them before setting an xpub or descriptor.`,
+      );
+    }
+    const current = this.walletRow();
+    if (current) {
+      if (current.source === source.canonical) return source;
+      if (this.count("origin = 'derived'") > 0) {
+        throw new SatdeskError(
+          'source_conflict',
+          'A wallet is already set and has handed out addresses; it cannot be replaced in this data dir.',
+        );
+      }
+      this.db.prepare('DELETE FROM wallet_source WHERE id = 1').run();
+    }
+    this.db
+      .prepare('INSERT INTO wallet_source (id, kind, network, script, source, next_index, created_at) VALUES (1, ?, ?, ?, ?, 0, ?)')
+      .run(source.kind, source.network, source.script, source.canonical, now);
+    this.cached = null;
+    return source;
+  }
+
+  firstAddresses(n = 10): string[] {
+    const src = this.source();
+    if (!src) return [];
+    return Array.from({ length: n }, (_, i) => src.addressAt(i).address);
+  }
+
+  /** Consecutive derived addresses at the end that never received anything (the wallet's gap). */
+  gap(): number {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM addresses WHERE origin = 'derived' AND derivation_index > COALESCE(
+           (SELECT MAX(a.derivation_index) FROM addresses a JOIN payments p ON p.address_id = a.id
+            WHERE a.origin = 'derived' AND p.state = 'active'), -1)`,
+      )
+      .get() as { n: number };
+    return r.n;
+  }
+
+  gapWarning(gap = this.gap()): string | null {
+    if (gap < GAP_WARNING_AT) return null;
+    return (
+      `${gap} addresses in a row have received nothing. A wallet restored from this xpub stops looking after its gap ` +
+      `limit (20 by default): raise it (Electrum: wallet.change_gap_limit(${gap + 20}) in the console; Sparrow: ` +
+      `Settings → Gap limit) so payments to the later addresses show up.`
+    );
+  }
+
+  hasWallet(): boolean {
+    return this.walletRow() !== undefined;
+  }
+
+  count(where: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM addresses WHERE ${where}`).get() as { n: number }).n;
+  }
+
+  acceptingOrders(): boolean {
+    return this.hasWallet() || this.count("origin = 'static' AND state = 'free'") > 0;
+  }
+
+  /** Takes an address for a new invoice (inside the caller's transaction). */
+  take(invoiceId: string, now: number): { id: number; address: string } {
+    const src = this.source();
+    if (src) {
+      const row = this.walletRow()!;
+      const index = row.next_index;
+      const { address, scriptPubKey } = src.addressAt(index);
+      const r = this.db
+        .prepare(
+          `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, invoice_id, created_at)
+           VALUES (?, ?, ?, 'derived', ?, 'in_use', ?, ?)`,
+        )
+        .run(address, scripthash(scriptPubKey), hex(scriptPubKey), index, invoiceId, now);
+      this.db.prepare('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
+      return { id: Number(r.lastInsertRowid), address };
+    }
+    const free = this.db
+      .prepare("SELECT id, address FROM addresses WHERE origin = 'static' AND state = 'free' ORDER BY id LIMIT 1")
+      .get() as { id: number; address: string } | undefined;
+    if (!free) {
+      throw new SatdeskError(
+        'pool_exhausted',
+        'Every pool address is held by an open invoice; add addresses or wait for one to be released.',
+      );
+    }
+    this.db.prepare("UPDATE addresses SET state = 'in_use', invoice_id = ? WHERE id = ?").run(invoiceId, free.id);
+    return free;
+  }
+
+  /** POST /addresses: validates each entry; reports added / duplicate / invalid per address. */
+  addStatic(inputs: unknown[], now: number): { address: string; result: 'added' | 'duplicate' | 'invalid'; reason?: string }[] {
+    if (this.hasWallet()) {
+      throw new SatdeskError(
+        'source_conflict',
+        'An xpub or descriptor is set: invoices take derived addresses, so static addresses cannot be added.',
+      );
+    }
+    const seen = new Set<string>();
+    const find = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?');
+    const insert = this.db.prepare(
+      `INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES (?, ?, ?, 'static', 'free', ?)`,
+    );
+    const revive = this.db.prepare("UPDATE addresses SET state = 'free' WHERE id = ?");
+    return inputs.map((input) => {
+      if (typeof input !== 'string') {
+        return { address: String(JSON.stringify(input)).slice(0, 100), result: 'invalid' as const, reason: 'not a string' };
+      }
+      let parsed;
+      try {
+        parsed = validateAddress(input, this.network);
+      } catch (e) {
+        return { address: input.slice(0, 200), result: 'invalid' as const, reason: (e as Error).message };
+      }
+      const { address, scriptPubKey } = parsed;
+      if (seen.has(address)) return { address, result: 'duplicate' as const };
+      seen.add(address);
+      const existing = find.get(address) as { id: number; state: string; origin: string } | undefined;
+      if (existing) {
+        if (existing.state === 'removed' && existing.origin === 'static') {
+          revive.run(existing.id);
+          return { address, result: 'added' as const };
+        }
+        return { address, result: 'duplicate' as const };
+      }
+      insert.run(address, scripthash(scriptPubKey), hex(scriptPubKey), now);
+      return { address, result: 'added' as const };
+    });
+  }
+
+  remove(input: string): { address: string; state: 'removed' } {
+    let address = input.trim();
+    try {
+      address = validateAddress(input, this.network).address;
+    } catch {
+      // fall through: not found below
+    }
+    const row = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?').get(address) as
+      | { id: number; state: string; origin: string }
+      | undefined;
+    if (!row || row.state === 'removed') throw new SatdeskError('not_found', `No pool address ${address}.`);
+    if (row.origin !== 'static') {
+      throw new SatdeskError('invalid_request', 'Derived addresses belong to the wallet and cannot be removed.');
+    }
+    if (row.state === 'in_use') {
+      throw new SatdeskError('address_in_use', `${address} is held by an open invoice and cannot be removed.`);
+    }
+    this.db.prepare("UPDATE addresses SET state = 'removed' WHERE id = ?").run(row.id);
+    return { address, state: 'removed' };
+  }
+}

@@ -1,0 +1,507 @@
+/**
+ * The application service: one object that owns the store and implements every contract method. The HTTP server,
+ * the Electron IPC handlers and the tests all call it through `handlers`, built from `src/shared/contract.ts`.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DB } from './store/sqlite.ts';
+import { SatdeskError } from '../core/errors.ts';
+import type { NetworkName } from '../core/network.ts';
+import { fiatToSats, parseBtc, parseSatsAmount } from '../core/money.ts';
+import type { MethodInput, MethodName, MethodOutput, Sysinfo } from '../shared/contract.ts';
+import { applySettingsPatch, loadSettings, publicSettings, saveSetting, type StoredSettings } from './settings.ts';
+import { AddressPool } from './pool.ts';
+import {
+  getInvoiceRow,
+  invoiceView,
+  refreshInvoice,
+  systemClock,
+  type Clock,
+  type InvoiceRow,
+  type PaymentRow,
+  type RefundRow,
+} from './invoices.ts';
+import { EventBus, insertEvent } from './events.ts';
+import { csvLine } from './csv.ts';
+import { VERSION } from './version.ts';
+
+export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
+
+/** What the chain watcher reports (issue 4); a disconnected default until one is attached. */
+export interface ChainStatus {
+  connected: boolean;
+  server: string | null;
+  tipHeight: number | null;
+  synced: boolean;
+  lagBlocks: number | null;
+  error: string | null;
+}
+
+export interface ServiceOptions {
+  db: DB;
+  dataDir: string;
+  network: NetworkName;
+  clock?: Clock;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+function randomId(): string {
+  // 16 characters of Crockford-like base32: 80 bits, URL- and eye-safe.
+  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+  return Array.from(crypto.randomBytes(16), (b) => alphabet[b & 31]).join('');
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(String(seq)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return Number.MAX_SAFE_INTEGER;
+  const text = /^[A-Za-z0-9_-]{1,24}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString() : '';
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new SatdeskError('invalid_request', 'cursor is not one this server gave');
+  return n;
+}
+
+export class Satdesk {
+  readonly db: DB;
+  readonly dataDir: string;
+  readonly network: NetworkName;
+  readonly clock: Clock;
+  readonly pool: AddressPool;
+  readonly bus: EventBus;
+  settings: StoredSettings;
+  chainStatus: () => ChainStatus = () => ({
+    connected: false,
+    server: null,
+    tipHeight: this.tipHeight() || null,
+    synced: false,
+    lagBlocks: null,
+    error: null,
+  });
+  outboxCounts: () => { pending: number; retry: number; failure: number } = () => {
+    const rows = this.db
+      .prepare("SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('PENDING','RETRY','FAILURE') GROUP BY state")
+      .all() as { state: string; n: number }[];
+    const get = (s: string): number => rows.find((r) => r.state === s)?.n ?? 0;
+    return { pending: get('PENDING'), retry: get('RETRY'), failure: get('FAILURE') };
+  };
+
+  constructor(opts: ServiceOptions) {
+    this.db = opts.db;
+    this.dataDir = opts.dataDir;
+    this.clock = opts.clock ?? systemClock;
+    const stored = this.db.prepare("SELECT value FROM settings WHERE key = 'network'").get() as { value: string } | undefined;
+    if (stored) {
+      const net = JSON.parse(stored.value) as NetworkName;
+      if (net !== opts.network) {
+        throw new Error(`This data dir holds a ${net} wallet; start with --network ${net} or use another --data-dir.`);
+      }
+    } else {
+      saveSetting(this.db, 'network', opts.network);
+    }
+    this.network = opts.network;
+    this.settings = loadSettings(this.db, this.network);
+    this.pool = new AddressPool(this.db, this.network);
+    this.bus = new EventBus(this.db);
+  }
+
+  tipHeight(): number {
+    const r = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
+    return r ? Number(r.value) : 0;
+  }
+
+  refreshContext(now = this.clock.now()): { now: number; tipHeight: number; graceMs: number; refundPolicy: string } {
+    return {
+      now,
+      tipHeight: this.tipHeight(),
+      graceMs: this.settings.pool_release_grace_s * 1000,
+      refundPolicy: this.settings.refund_policy,
+    };
+  }
+
+  /** Runs `fn` in one write transaction, then publishes the events it committed. */
+  write<T>(fn: () => T): T {
+    const result = this.db.transaction(fn)();
+    this.bus.flush();
+    return result;
+  }
+
+  /** Time-driven re-evaluation: expiry, end of monitoring window, pool release grace. */
+  tick(now = this.clock.now()): number {
+    const due = this.db
+      .prepare('SELECT * FROM invoices WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT 500')
+      .all(now) as InvoiceRow[];
+    if (!due.length) return 0;
+    const ctx = this.refreshContext(now);
+    this.write(() => {
+      for (const row of due) refreshInvoice(this.db, row, ctx);
+      this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
+    });
+    return due.length;
+  }
+
+  nextTickAt(): number | null {
+    const r = this.db.prepare('SELECT MIN(next_check_at) AS t FROM invoices WHERE next_check_at IS NOT NULL').get() as {
+      t: number | null;
+    };
+    return r.t;
+  }
+
+  private view(row: InvoiceRow, preloaded?: { payments: PaymentRow[]; refunds: RefundRow[] }): MethodOutput<'getInvoice'> {
+    return invoiceView(this.db, row, { tipHeight: this.tipHeight(), refundPolicy: this.settings.refund_policy }, preloaded);
+  }
+
+  private mustInvoice(id: string): InvoiceRow {
+    const row = getInvoiceRow(this.db, id);
+    if (!row) throw new SatdeskError('not_found', `No invoice ${id}.`);
+    return row;
+  }
+
+  sysinfo(): Sysinfo {
+    const c = this.chainStatus();
+    const gap = this.pool.hasWallet() ? this.pool.gap() : 0;
+    return {
+      version: VERSION,
+      network: this.network,
+      chain: {
+        connected: c.connected,
+        server: c.server,
+        tip_height: c.tipHeight,
+        synced: c.synced,
+        lag_blocks: c.lagBlocks,
+        error: c.error,
+      },
+      addresses: {
+        total: this.pool.count("state <> 'removed'"),
+        in_use: this.pool.count("state = 'in_use'"),
+        free: this.pool.count("state = 'free'"),
+        gap,
+      },
+      accepting_orders: this.pool.acceptingOrders(),
+      outbox: this.outboxCounts(),
+    };
+  }
+
+  walletView(): MethodOutput<'getWallet'> {
+    const row = this.pool.walletRow();
+    const gap = row ? this.pool.gap() : 0;
+    return {
+      kind: row ? row.kind : 'static',
+      network: this.network,
+      script: row ? row.script : null,
+      source: row ? row.source : null,
+      first_addresses: this.pool.firstAddresses(),
+      next_index: row ? row.next_index : null,
+      gap,
+      gap_warning: row ? this.pool.gapWarning(gap) : null,
+    };
+  }
+
+  createInvoice(input: MethodInput<'createInvoice'>): MethodOutput<'createInvoice'> {
+    const body = input.body ?? {};
+    const now = this.clock.now();
+    const key = input.headers['idempotency-key'];
+    const requestHash = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (key !== undefined) {
+      if (key.length < 1 || key.length > 200) throw new SatdeskError('invalid_request', 'Idempotency-Key must be 1–200 characters.');
+      const seen = this.db.prepare('SELECT request_hash, invoice_id, created_at FROM idempotency_keys WHERE key = ?').get(key) as
+        | { request_hash: string; invoice_id: string; created_at: number }
+        | undefined;
+      if (seen && seen.created_at > now - IDEMPOTENCY_TTL_MS) {
+        if (seen.request_hash !== requestHash) {
+          throw new SatdeskError('idempotency_conflict', 'This Idempotency-Key was used with a different request.');
+        }
+        return this.view(this.mustInvoice(seen.invoice_id));
+      }
+    }
+    const given = (['amount_sats', 'amount_btc', 'amount_fiat'] as const).filter((k) => body[k] !== undefined);
+    if (given.length !== 1) {
+      throw new SatdeskError(
+        'invalid_amount',
+        given.length ? `Give exactly one amount, not ${given.join(' and ')}.` : 'An amount is required: amount_sats, amount_btc or amount_fiat + currency.',
+      );
+    }
+    let sats: number;
+    let fiat: { amount: string; currency: string; rate: string } | null = null;
+    if (body.amount_sats !== undefined) sats = parseSatsAmount(body.amount_sats);
+    else if (body.amount_btc !== undefined) {
+      if (typeof body.amount_btc !== 'string') throw new SatdeskError('invalid_amount', 'amount_btc must be a string such as "0.001".');
+      sats = parseBtc(body.amount_btc);
+      if (sats <= 0) throw new SatdeskError('invalid_amount', 'The amount must be above zero.');
+    } else {
+      if (typeof body.amount_fiat !== 'string') throw new SatdeskError('invalid_amount', 'amount_fiat must be a decimal string such as "12.50".');
+      const currency = body.currency ?? this.settings.fiat.currency;
+      const rate = this.settings.fiat.rates[currency];
+      if (!rate) throw new SatdeskError('invalid_amount', `No exchange rate is set for ${currency}; set one in settings (fiat.rates).`);
+      sats = fiatToSats(body.amount_fiat, rate);
+      fiat = { amount: body.amount_fiat, currency, rate };
+    }
+    if (body.currency !== undefined && body.amount_fiat === undefined) {
+      throw new SatdeskError('invalid_request', 'currency goes with amount_fiat only.');
+    }
+    const d = this.settings.invoice;
+    const expiresIn = body.expires_in_s ?? d.expires_in_s;
+    const tolerance = body.tolerance_pct ?? d.tolerance_pct;
+    const toleranceBp = Math.round(tolerance * 100);
+    if (Math.abs(toleranceBp - tolerance * 100) > 1e-9) {
+      throw new SatdeskError('invalid_request', 'tolerance_pct has at most 2 decimals.');
+    }
+    const id = randomId();
+    const row = this.write(() => {
+      const addr = this.pool.take(id, now);
+      this.db
+        .prepare(
+          `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
+             address, created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
+             next_check_at, updated_at)
+           VALUES (?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          sats,
+          fiat?.amount ?? null,
+          fiat?.currency ?? null,
+          fiat?.rate ?? null,
+          body.label ?? '',
+          body.userdata ?? '',
+          addr.id,
+          addr.address,
+          now,
+          now + expiresIn * 1000,
+          body.confirmations ?? d.confirmations,
+          toleranceBp,
+          d.monitoring_s * 1000,
+          d.zero_conf_limit_sats,
+          now + expiresIn * 1000,
+          now,
+        );
+      if (key !== undefined) {
+        this.db
+          .prepare('INSERT OR REPLACE INTO idempotency_keys (key, request_hash, invoice_id, created_at) VALUES (?, ?, ?, ?)')
+          .run(key, requestHash, id, now);
+      }
+      const created = this.mustInvoice(id);
+      refreshInvoice(this.db, created, this.refreshContext(now), ['invoice.created']);
+      return this.mustInvoice(id);
+    });
+    return this.view(row);
+  }
+
+  listInvoices(q: MethodInput<'listInvoices'>['query']): MethodOutput<'listInvoices'> {
+    const before = decodeCursor(q.cursor);
+    const where: string[] = ['seq < ?'];
+    const args: (string | number)[] = [before];
+    if (q.status) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    if (q.q) {
+      const term = q.q.trim();
+      if (/^[0-9a-fA-F]{64}$/.test(term)) {
+        where.push('id IN (SELECT invoice_id FROM payments WHERE txid = ?)');
+        args.push(term.toLowerCase());
+      } else {
+        where.push("(id = ? OR address = ? OR userdata = ? OR label LIKE ? ESCAPE '\\')");
+        args.push(term, term, term, `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+      }
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .all(...args, q.limit + 1) as InvoiceRow[];
+    const page = rows.slice(0, q.limit);
+    const ids = page.map((r) => r.id);
+    const payments = new Map<string, PaymentRow[]>();
+    const refunds = new Map<string, RefundRow[]>();
+    if (ids.length) {
+      const marks = ids.map(() => '?').join(',');
+      for (const p of this.db.prepare(`SELECT * FROM payments WHERE invoice_id IN (${marks}) ORDER BY id`).all(...ids) as PaymentRow[]) {
+        payments.set(p.invoice_id!, [...(payments.get(p.invoice_id!) ?? []), p]);
+      }
+      for (const r of this.db.prepare(`SELECT * FROM refunds WHERE invoice_id IN (${marks}) ORDER BY id`).all(...ids) as RefundRow[]) {
+        refunds.set(r.invoice_id, [...(refunds.get(r.invoice_id) ?? []), r]);
+      }
+    }
+    return {
+      invoices: page.map((r) => this.view(r, { payments: payments.get(r.id) ?? [], refunds: refunds.get(r.id) ?? [] })),
+      next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  cancelInvoice(id: string): MethodOutput<'cancelInvoice'> {
+    const now = this.clock.now();
+    return this.view(
+      this.write(() => {
+        const row = this.mustInvoice(id);
+        if (row.cancelled_at !== null) return row;
+        if (row.status === 'confirmed') {
+          throw new SatdeskError('invalid_request', 'A confirmed invoice cannot be cancelled; record a refund instead.');
+        }
+        this.db.prepare('UPDATE invoices SET cancelled_at = ?, updated_at = ? WHERE seq = ?').run(now, now, row.seq);
+        refreshInvoice(this.db, this.mustInvoice(id), this.refreshContext(now));
+        return this.mustInvoice(id);
+      }),
+    );
+  }
+
+  markInvoice(id: string, status: 'confirmed' | 'invalid' | 'cancelled' | 'released', note: string): MethodOutput<'markInvoice'> {
+    const now = this.clock.now();
+    return this.view(
+      this.write(() => {
+        const row = this.mustInvoice(id);
+        if (status === 'released') {
+          // Frees a held pool address (expired-partial, invalid, cancelled after payment) without changing status.
+          this.db
+            .prepare('UPDATE invoices SET released_at = ?, note = CASE WHEN ? = \'\' THEN note ELSE ? END, updated_at = ? WHERE seq = ?')
+            .run(now, note, note, now, row.seq);
+          refreshInvoice(this.db, this.mustInvoice(id), this.refreshContext(now));
+        } else {
+          this.db
+            .prepare(
+              'UPDATE invoices SET manual_status = ?, manual_note = ?, manual_at = ?, note = CASE WHEN ? = \'\' THEN note ELSE ? END, updated_at = ? WHERE seq = ?',
+            )
+            .run(status, note, now, note, note, now, row.seq);
+          refreshInvoice(this.db, this.mustInvoice(id), this.refreshContext(now));
+        }
+        return this.mustInvoice(id);
+      }),
+    );
+  }
+
+  addRefund(id: string, body: MethodInput<'addRefund'>['body']): MethodOutput<'addRefund'> {
+    const sats = parseSatsAmount(body.sats);
+    const now = this.clock.now();
+    return this.write(() => {
+      const row = this.mustInvoice(id);
+      const r = this.db
+        .prepare('INSERT INTO refunds (invoice_id, sats, txid, note, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(row.id, sats, body.txid?.toLowerCase() ?? null, body.note ?? '', now);
+      const refund = { id: Number(r.lastInsertRowid), sats, txid: body.txid?.toLowerCase() ?? null, note: body.note ?? '', created_at: new Date(now).toISOString() };
+      const view = this.view(row);
+      insertEvent(this.db, 'invoice.refund_recorded', row.id, null, { invoice: view, refund }, now);
+      return refund;
+    });
+  }
+
+  exportInvoicesCsv(): string {
+    const header = csvLine([
+      'id', 'created_at', 'expires_at', 'status', 'flags', 'amount_sats', 'amount_btc', 'fiat_amount', 'fiat_currency',
+      'fiat_rate', 'label', 'userdata', 'address', 'paid_sats', 'confirmed_sats', 'refunded_sats', 'note',
+    ]);
+    const lines = [header];
+    const stmt = this.db.prepare(
+      `SELECT i.*, (SELECT COALESCE(SUM(sats), 0) FROM refunds r WHERE r.invoice_id = i.id) AS refunded
+       FROM invoices i ORDER BY seq`,
+    );
+    for (const r of stmt.iterate() as Iterable<InvoiceRow & { refunded: number }>) {
+      lines.push(
+        csvLine([
+          r.id, new Date(r.created_at).toISOString(), new Date(r.expires_at).toISOString(), r.status, r.flags.replace(/,/g, ' '),
+          r.amount_sats, (r.amount_sats / 1e8).toFixed(8), r.fiat_amount ?? '', r.fiat_currency ?? '', r.fiat_rate ?? '',
+          r.label, r.userdata, r.address, r.paid_sats, r.confirmed_sats, r.refunded, r.note,
+        ]),
+      );
+    }
+    return lines.join('');
+  }
+
+  exportPaymentsCsv(): string {
+    const lines = [csvLine(['txid', 'address', 'sats', 'height', 'first_seen', 'block_time', 'rbf', 'state', 'invoice_id', 'userdata'])];
+    const stmt = this.db.prepare(
+      'SELECT p.*, i.userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id ORDER BY p.id',
+    );
+    for (const p of stmt.iterate() as Iterable<PaymentRow & { userdata: string | null }>) {
+      lines.push(
+        csvLine([
+          p.txid, p.address, p.sats, p.height, new Date(p.first_seen).toISOString(),
+          p.block_time !== null ? new Date(p.block_time).toISOString() : '', p.rbf ? 'yes' : 'no', p.state,
+          p.invoice_id ?? '', p.userdata ?? '',
+        ]),
+      );
+    }
+    return lines.join('');
+  }
+
+  async backup(): Promise<MethodOutput<'backup'>> {
+    const dir = path.join(this.dataDir, 'backups');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `satdesk-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}.sqlite`);
+    await this.db.backup(file);
+    fs.chmodSync(file, 0o600);
+    return {
+      path: file,
+      warning: 'This backup holds your agents\u2019 callback tokens and your xpub: keep it private (it is readable only by you).',
+    };
+  }
+
+  /** Every contract method, bound to this service. */
+  readonly handlers: Handlers = {
+    health: () => ({ ok: true as const, version: VERSION }),
+    sysinfo: () => this.sysinfo(),
+    getSettings: () => publicSettings(this.settings),
+    patchSettings: ({ body }) => {
+      this.settings = applySettingsPatch(this.db, this.settings, body);
+      return publicSettings(this.settings);
+    },
+    getWallet: () => this.walletView(),
+    putWallet: ({ body }) => {
+      this.write(() => this.pool.setWallet(body.xpub, this.clock.now()));
+      return this.walletView();
+    },
+    listAddresses: ({ query }) => {
+      const before = decodeCursor(query.cursor);
+      const rows = this.db
+        .prepare(
+          `SELECT id, address, state, invoice_id, origin, derivation_index FROM addresses
+           WHERE id < ? ${query.state ? 'AND state = ?' : ''} ORDER BY id DESC LIMIT ?`,
+        )
+        .all(...(query.state ? [before, query.state, query.limit + 1] : [before, query.limit + 1])) as {
+        id: number;
+        address: string;
+        state: 'free' | 'in_use' | 'used' | 'removed';
+        invoice_id: string | null;
+        origin: 'derived' | 'static';
+        derivation_index: number | null;
+      }[];
+      const page = rows.slice(0, query.limit);
+      return {
+        addresses: page.map((r) => ({ address: r.address, state: r.state, invoice_id: r.invoice_id, origin: r.origin, index: r.derivation_index })),
+        next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
+    },
+    addAddresses: ({ body }) => ({ results: this.write(() => this.pool.addStatic(body.addresses, this.clock.now())) }),
+    deleteAddress: ({ params }) => this.write(() => this.pool.remove(params.address)),
+    createInvoice: (input) => this.createInvoice(input),
+    listInvoices: ({ query }) => this.listInvoices(query),
+    getInvoice: ({ params }) => this.view(this.mustInvoice(params.id)),
+    cancelInvoice: ({ params }) => this.cancelInvoice(params.id),
+    markInvoice: ({ params, body }) => this.markInvoice(params.id, body.status, body.note),
+    addRefund: ({ params, body }) => this.addRefund(params.id, body),
+    unattributedPayments: ({ query }) => {
+      const before = decodeCursor(query.cursor);
+      const rows = this.db
+        .prepare('SELECT * FROM payments WHERE invoice_id IS NULL AND id < ? ORDER BY id DESC LIMIT ?')
+        .all(before, query.limit + 1) as PaymentRow[];
+      const page = rows.slice(0, query.limit);
+      const tip = this.tipHeight();
+      return {
+        payments: page.map((p) => ({
+          txid: p.txid,
+          address: p.address,
+          sats: p.sats,
+          height: p.height,
+          confirmations: p.height > 0 && p.verified ? Math.max(0, tip - p.height + 1) : 0,
+          time: new Date(Math.min(p.first_seen, p.block_time ?? p.first_seen)).toISOString(),
+          rbf: p.rbf === 1,
+          counted: false,
+        })),
+        next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
+    },
+    exportInvoices: () => this.exportInvoicesCsv(),
+    exportPayments: () => this.exportPaymentsCsv(),
+    backup: () => this.backup(),
+  };
+}

@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import type { DB } from './store/sqlite.ts';
+import { PatchSettingsSchema, type Settings } from '../shared/contract.ts';
+import type { NetworkName } from '../core/network.ts';
+import { SatdeskError } from '../core/errors.ts';
+
+export type PatchSettings = z.output<typeof PatchSettingsSchema>;
+
+/** Stored settings: what the API shows plus write-only secrets. */
+export interface StoredSettings extends Omit<Settings, 'xmpp'> {
+  xmpp: { jid: string | null; password: string | null; service: string | null };
+}
+
+export function defaultSettings(network: NetworkName): StoredSettings {
+  return {
+    network,
+    invoice: { expires_in_s: 900, confirmations: 1, tolerance_pct: 0, monitoring_s: 86_400, zero_conf_limit_sats: 0 },
+    pool_release_grace_s: 3600,
+    fiat: { currency: 'USD', rates: {} },
+    refund_policy: '',
+    electrum: { servers: [], proxy: null, ip_family: 'auto' },
+    xmpp: { jid: null, password: null, service: null },
+    delivery_log_days: 90,
+    api: { enabled: true, port: 8787 },
+  };
+}
+
+type Key = keyof StoredSettings;
+
+export function loadSettings(db: DB, network: NetworkName): StoredSettings {
+  const s = defaultSettings(network);
+  const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+  for (const { key, value } of rows) {
+    if (key in s) {
+      const parsed: unknown = JSON.parse(value);
+      const cur = s[key as Key];
+      (s as unknown as Record<string, unknown>)[key] =
+        cur && typeof cur === 'object' && !Array.isArray(cur) && parsed && typeof parsed === 'object'
+          ? { ...cur, ...(parsed as object) }
+          : parsed;
+    }
+  }
+  return s;
+}
+
+export function saveSetting<K extends Key>(db: DB, key: K, value: StoredSettings[K]): void {
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+    key,
+    JSON.stringify(value),
+  );
+}
+
+/** Applies a validated PATCH: nested objects merge, scalars replace. Returns the new settings. */
+export function applySettingsPatch(db: DB, current: StoredSettings, patch: PatchSettings): StoredSettings {
+  const next: StoredSettings = structuredClone(current);
+  if (patch.invoice) next.invoice = { ...next.invoice, ...patch.invoice };
+  if (patch.pool_release_grace_s !== undefined) next.pool_release_grace_s = patch.pool_release_grace_s;
+  if (patch.fiat) {
+    next.fiat = { currency: patch.fiat.currency ?? next.fiat.currency, rates: patch.fiat.rates ?? next.fiat.rates };
+    for (const [cur, rate] of Object.entries(next.fiat.rates)) {
+      if (!/[1-9]/.test(rate)) throw new SatdeskError('invalid_request', `fiat.rates.${cur}: a rate must be above zero`);
+    }
+  }
+  if (patch.refund_policy !== undefined) next.refund_policy = patch.refund_policy;
+  if (patch.electrum) next.electrum = { ...next.electrum, ...patch.electrum };
+  if (patch.xmpp) next.xmpp = { ...next.xmpp, ...patch.xmpp };
+  if (patch.delivery_log_days !== undefined) next.delivery_log_days = patch.delivery_log_days;
+  if (patch.api) next.api = { ...next.api, ...patch.api };
+  db.transaction(() => {
+    for (const key of Object.keys(next) as Key[]) {
+      if (key === 'network') continue;
+      if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) saveSetting(db, key, next[key]);
+    }
+  })();
+  return next;
+}
+
+/** The API view: the XMPP password is write-only. */
+export function publicSettings(s: StoredSettings): Settings {
+  return { ...s, xmpp: { jid: s.xmpp.jid, service: s.xmpp.service, password_set: Boolean(s.xmpp.password) } };
+}

@@ -1,0 +1,7 @@
+import * as m001 from './001-init.ts';
+
+/** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
+ * migration that has shipped: add the next number. */
+export const MIGRATIONS: { version: number; name: string; up: string }[] = [
+  { version: 1, name: 'init', up: m001.up },
+];

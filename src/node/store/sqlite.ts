@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MIGRATIONS } from './migrations/index.ts';
+
+export type DB = Database.Database;
+
+/**
+ * better-sqlite3 is a native module, and Node and Electron have different ABIs. Node (tests, `satdesk serve`)
+ * uses the build that `npm install` compiles into node_modules; the Electron app uses a separate build made by
+ * `npm run native:electron` into `native/electron/` (packaged apps: `app.asar.unpacked/native/electron/`), so the
+ * two never overwrite each other. SATDESK_SQLITE_BINDING overrides both.
+ */
+export function nativeBindingPath(): string | undefined {
+  const override = process.env.SATDESK_SQLITE_BINDING;
+  if (override) return override;
+  if (!process.versions.electron) return undefined; // the default build, compiled for this Node by npm install
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  const candidates = [
+    resources && path.join(resources, 'app.asar.unpacked', 'native', 'electron', 'better_sqlite3.node'),
+    path.join(process.cwd(), 'native', 'electron', 'better_sqlite3.node'),
+  ].filter((p): p is string => Boolean(p));
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) {
+    throw new Error(
+      `No Electron build of better-sqlite3 found (looked in ${candidates.join(', ')}). Run \`npm run native:electron\` on a machine with internet.`,
+    );
+  }
+  return found;
+}
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** SQLite `max_page_count`, for tests that simulate a full disk. */
+  maxPageCount?: number;
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): DB {
+  const nativeBinding = nativeBindingPath();
+  const db = new Database(file, { readonly: opts.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
+  db.pragma('journal_mode = WAL');
+  // FULL: a committed payment or notification survives a power cut, not only a process crash (SPEC 5).
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('temp_store = MEMORY');
+  if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
+  if (!opts.readonly) migrate(db);
+  return db;
+}
+
+export function migrate(db: DB): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`This data dir was written by a newer Satdesk (schema ${current}, this one knows ${latest}).`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** The version of better-sqlite3 in use, for sysinfo and bug reports. */
+export function sqliteVersion(db: DB): string {
+  return (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
+}
+

@@ -1,0 +1,284 @@
+/**
+ * The one typed contract (SPEC 4.2, 4.3): every API method with its HTTP route and its request/response schemas.
+ * The HTTP server, the Electron IPC handlers, the preload bridge and the renderer's client are all generated from
+ * this table, so a route or a shape is written exactly once.
+ *
+ * Schemas check *shape* (types, unknown keys, lengths). Domain rules that need the network or the database
+ * (amounts, addresses, keys) are checked by the service so that they answer with their specific error codes
+ * (`invalid_amount`, `wrong_network`, ...), which a shape check cannot know.
+ */
+import { z } from 'zod';
+
+const ISO = z.string();
+const Cursor = z.string().max(200).nullable();
+const Limit = z.coerce.number().int().min(1).max(500).default(50);
+
+export const InvoiceStatusSchema = z.enum(['unpaid', 'partial', 'paid', 'confirmed', 'expired', 'invalid', 'cancelled']);
+export const InvoiceFlagSchema = z.enum(['overpaid', 'late', 'multiple', 'manual']);
+export const AddressStateSchema = z.enum(['free', 'in_use', 'used', 'removed']);
+export const NetworkSchema = z.enum(['mainnet', 'testnet', 'signet', 'regtest']);
+
+export const PaymentSchema = z.object({
+  txid: z.string(),
+  sats: z.number().int(),
+  height: z.number().int(),
+  confirmations: z.number().int(),
+  time: ISO,
+  rbf: z.boolean(),
+  counted: z.boolean(),
+});
+
+export const RefundSchema = z.object({
+  id: z.number().int(),
+  sats: z.number().int(),
+  txid: z.string().nullable(),
+  note: z.string(),
+  created_at: ISO,
+});
+
+export const InvoiceSchema = z.object({
+  id: z.string(),
+  status: InvoiceStatusSchema,
+  flags: z.array(InvoiceFlagSchema),
+  amount_sats: z.number().int(),
+  amount_btc: z.string(),
+  fiat: z.object({ amount: z.string(), currency: z.string(), rate: z.string() }).nullable(),
+  label: z.string(),
+  userdata: z.string(),
+  address: z.string(),
+  bip21: z.string(),
+  created_at: ISO,
+  expires_at: ISO,
+  confirmations_required: z.number().int(),
+  tolerance_pct: z.number(),
+  paid_sats: z.number().int(),
+  confirmed_sats: z.number().int(),
+  missing_sats: z.number().int(),
+  overpaid_sats: z.number().int(),
+  note: z.string(),
+  refund_policy: z.string(),
+  refunds: z.array(RefundSchema),
+  payments: z.array(PaymentSchema),
+});
+export type Invoice = z.infer<typeof InvoiceSchema>;
+
+const SatsLike = z.unknown();
+
+export const CreateInvoiceSchema = z.strictObject({
+  amount_sats: SatsLike.optional(),
+  amount_btc: SatsLike.optional(),
+  amount_fiat: SatsLike.optional(),
+  currency: z.string().min(3).max(8).optional(),
+  label: z.string().max(256).optional(),
+  userdata: z.string().max(256).optional(),
+  expires_in_s: z.number().int().min(1).max(2_592_000).optional(),
+  confirmations: z.number().int().min(0).max(100).optional(),
+  tolerance_pct: z.number().min(0).max(100).optional(),
+});
+export type CreateInvoiceRequest = z.infer<typeof CreateInvoiceSchema>;
+
+export const SettingsSchema = z.object({
+  network: NetworkSchema,
+  invoice: z.object({
+    expires_in_s: z.number().int().min(1).max(2_592_000),
+    confirmations: z.number().int().min(0).max(100),
+    tolerance_pct: z.number().min(0).max(100),
+    monitoring_s: z.number().int().min(0).max(31_536_000),
+    zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
+  }),
+  pool_release_grace_s: z.number().int().min(0).max(31_536_000),
+  fiat: z.object({
+    currency: z.string().regex(/^[A-Z]{3,8}$/),
+    rates: z.record(z.string().regex(/^[A-Z]{3,8}$/), z.string().regex(/^\d{1,12}(\.\d{1,8})?$/)),
+  }),
+  refund_policy: z.string().max(2000),
+  electrum: z.object({
+    servers: z.array(z.string().max(300)).max(20),
+    proxy: z.string().max(300).nullable(),
+    ip_family: z.enum(['auto', 'ipv4', 'ipv6']),
+  }),
+  xmpp: z.object({
+    jid: z.string().max(300).nullable(),
+    password_set: z.boolean(),
+    service: z.string().max(300).nullable(),
+  }),
+  delivery_log_days: z.number().int().min(1).max(3650),
+  api: z.object({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const PatchSettingsSchema = z.strictObject({
+  invoice: z.strictObject({
+    expires_in_s: z.number().int().min(1).max(2_592_000),
+    confirmations: z.number().int().min(0).max(100),
+    tolerance_pct: z.number().min(0).max(100),
+    monitoring_s: z.number().int().min(0).max(31_536_000),
+    zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
+  }).partial().optional(),
+  pool_release_grace_s: z.number().int().min(0).max(31_536_000).optional(),
+  fiat: z.strictObject({
+    currency: z.string().regex(/^[A-Z]{3,8}$/, 'currency must be 3–8 capital letters'),
+    rates: z.record(z.string().regex(/^[A-Z]{3,8}$/), z.string().regex(/^\d{1,12}(\.\d{1,8})?$/, 'a rate is a decimal string such as "65000.50"')),
+  }).partial().optional(),
+  refund_policy: z.string().max(2000).optional(),
+  electrum: z.strictObject({
+    servers: z.array(z.string().max(300)).max(20),
+    proxy: z.string().max(300).nullable(),
+    ip_family: z.enum(['auto', 'ipv4', 'ipv6']),
+  }).partial().optional(),
+  xmpp: z.strictObject({
+    jid: z.string().max(300).nullable(),
+    password: z.string().max(1000).nullable(),
+    service: z.string().max(300).nullable(),
+  }).partial().optional(),
+  delivery_log_days: z.number().int().min(1).max(3650).optional(),
+  api: z.strictObject({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }).partial().optional(),
+});
+
+export const WalletSchema = z.object({
+  kind: z.enum(['xpub', 'descriptor', 'static']),
+  network: NetworkSchema,
+  script: z.string().nullable(),
+  source: z.string().nullable(),
+  first_addresses: z.array(z.string()),
+  next_index: z.number().int().nullable(),
+  gap: z.number().int(),
+  gap_warning: z.string().nullable(),
+});
+
+export const AddressRowSchema = z.object({
+  address: z.string(),
+  state: AddressStateSchema,
+  invoice_id: z.string().nullable(),
+  origin: z.enum(['derived', 'static']),
+  index: z.number().int().nullable(),
+});
+
+export const SysinfoSchema = z.object({
+  version: z.string(),
+  network: NetworkSchema,
+  chain: z.object({
+    connected: z.boolean(),
+    server: z.string().nullable(),
+    tip_height: z.number().int().nullable(),
+    synced: z.boolean(),
+    lag_blocks: z.number().int().nullable(),
+    error: z.string().nullable(),
+  }),
+  addresses: z.object({ total: z.number().int(), in_use: z.number().int(), free: z.number().int(), gap: z.number().int() }),
+  accepting_orders: z.boolean(),
+  outbox: z.object({ pending: z.number().int(), retry: z.number().int(), failure: z.number().int() }),
+});
+export type Sysinfo = z.infer<typeof SysinfoSchema>;
+
+const IdParam = z.strictObject({ id: z.string().min(1).max(100) });
+const Empty = z.strictObject({});
+
+/** One API method. `path` params are written `:name`. */
+export interface MethodDef {
+  http: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string; status?: number; auth?: boolean };
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Response schema: used for types, docs and tests; `text/csv` methods return a string. */
+  response: z.ZodType;
+  contentType?: 'application/json' | 'text/csv';
+  /** Headers the method reads (lower-case). */
+  headers?: string[];
+}
+
+export const contract = {
+  health: { http: { method: 'GET', path: '/health', auth: false }, response: z.object({ ok: z.literal(true), version: z.string() }) },
+  sysinfo: { http: { method: 'GET', path: '/sysinfo' }, response: SysinfoSchema },
+  getSettings: { http: { method: 'GET', path: '/settings' }, response: SettingsSchema },
+  patchSettings: { http: { method: 'PATCH', path: '/settings' }, body: PatchSettingsSchema, response: SettingsSchema },
+  getWallet: { http: { method: 'GET', path: '/wallet' }, response: WalletSchema },
+  putWallet: {
+    http: { method: 'PUT', path: '/wallet' },
+    body: z.strictObject({ xpub: z.string().min(1).max(4000) }),
+    response: WalletSchema,
+  },
+  listAddresses: {
+    http: { method: 'GET', path: '/addresses' },
+    query: z.strictObject({ state: AddressStateSchema.optional(), limit: Limit, cursor: z.string().max(200).optional() }),
+    response: z.object({ addresses: z.array(AddressRowSchema), next_cursor: Cursor }),
+  },
+  addAddresses: {
+    http: { method: 'POST', path: '/addresses' },
+    body: z.strictObject({ addresses: z.array(z.unknown()).min(1).max(10_000) }),
+    response: z.object({
+      results: z.array(z.object({ address: z.string(), result: z.enum(['added', 'duplicate', 'invalid']), reason: z.string().optional() })),
+    }),
+  },
+  deleteAddress: {
+    http: { method: 'DELETE', path: '/addresses/:address' },
+    params: z.strictObject({ address: z.string().min(1).max(200) }),
+    response: z.object({ address: z.string(), state: AddressStateSchema }),
+  },
+  createInvoice: {
+    http: { method: 'POST', path: '/invoices', status: 201 },
+    body: CreateInvoiceSchema,
+    headers: ['idempotency-key'],
+    response: InvoiceSchema,
+  },
+  listInvoices: {
+    http: { method: 'GET', path: '/invoices' },
+    query: z.strictObject({
+      status: InvoiceStatusSchema.optional(),
+      q: z.string().max(200).optional(),
+      limit: Limit,
+      cursor: z.string().max(200).optional(),
+    }),
+    response: z.object({ invoices: z.array(InvoiceSchema), next_cursor: Cursor }),
+  },
+  getInvoice: { http: { method: 'GET', path: '/invoices/:id' }, params: IdParam, response: InvoiceSchema },
+  cancelInvoice: { http: { method: 'POST', path: '/invoices/:id/cancel' }, params: IdParam, body: Empty.optional(), response: InvoiceSchema },
+  markInvoice: {
+    http: { method: 'POST', path: '/invoices/:id/mark' },
+    params: IdParam,
+    body: z.strictObject({
+      status: z.enum(['confirmed', 'invalid', 'cancelled', 'released']),
+      note: z.string().max(2000).default(''),
+    }),
+    response: InvoiceSchema,
+  },
+  addRefund: {
+    http: { method: 'POST', path: '/invoices/:id/refunds', status: 201 },
+    params: IdParam,
+    body: z.strictObject({
+      sats: z.unknown(),
+      txid: z.string().regex(/^[0-9a-fA-F]{64}$/, 'txid must be 64 hex characters').nullable().optional(),
+      note: z.string().max(2000).optional(),
+    }),
+    response: RefundSchema,
+  },
+  unattributedPayments: {
+    http: { method: 'GET', path: '/payments/unattributed' },
+    query: z.strictObject({ limit: Limit, cursor: z.string().max(200).optional() }),
+    response: z.object({
+      payments: z.array(PaymentSchema.extend({ address: z.string() })),
+      next_cursor: Cursor,
+    }),
+  },
+  exportInvoices: { http: { method: 'GET', path: '/export/invoices.csv' }, contentType: 'text/csv', response: z.string() },
+  exportPayments: { http: { method: 'GET', path: '/export/payments.csv' }, contentType: 'text/csv', response: z.string() },
+  backup: {
+    http: { method: 'POST', path: '/backup' },
+    body: Empty.optional(),
+    response: z.object({ path: z.string(), warning: z.string() }),
+  },
+} satisfies Record<string, MethodDef>;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+
+type InferOr<T, D> = T extends z.ZodType ? z.output<T> : D;
+export type MethodInput<M extends MethodName> = {
+  params: InferOr<Contract[M] extends { params: infer P } ? P : undefined, Record<string, never>>;
+  query: InferOr<Contract[M] extends { query: infer Q } ? Q : undefined, Record<string, never>>;
+  body: InferOr<Contract[M] extends { body: infer B } ? B : undefined, undefined>;
+  headers: Record<string, string | undefined>;
+};
+export type MethodOutput<M extends MethodName> = z.output<Contract[M]['response']>;
+
+export const API_PREFIX = '/api/v1';

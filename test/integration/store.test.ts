@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
+import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
+import { tempDir } from '../helpers/api.ts';
+
+describe('store (real SQLite file)', () => {
+  it('migrates a fresh file to the latest version with WAL, FULL sync and foreign keys', () => {
+    const file = path.join(tempDir(), 's.sqlite');
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    for (const t of ['settings', 'wallet_source', 'addresses', 'invoices', 'payments', 'events', 'agents', 'notifications', 'deliveries', 'attempts', 'refunds']) {
+      expect(tables).toContain(t);
+    }
+    db.close();
+    // Re-opening applies nothing twice.
+    const again = openDatabase(file);
+    expect(migrate(again)).toBe(MIGRATIONS.at(-1)!.version);
+    again.close();
+  });
+
+  it('applies migrations in order, each exactly once, from any earlier version', () => {
+    const file = path.join(tempDir(), 'm.sqlite');
+    const raw = new Database(file);
+    expect(raw.pragma('user_version', { simple: true })).toBe(0);
+    expect(migrate(raw)).toBe(MIGRATIONS.length);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    raw.close();
+  });
+
+  it('refuses a data dir written by a newer schema', () => {
+    const file = path.join(tempDir(), 'n.sqlite');
+    const raw = new Database(file);
+    raw.pragma('user_version = 999');
+    raw.close();
+    expect(() => openDatabase(file)).toThrow(/newer Satdesk/);
+  });
+
+  it('money columns refuse non-integers (STRICT tables) and foreign keys hold', () => {
+    const db = openDatabase(path.join(tempDir(), 'f.sqlite'));
+    db.prepare("INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES ('a', 'h', '00', 'static', 'free', 0)").run();
+    expect(() =>
+      db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, address, created_at, expires_at, confirmations_required,
+        tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 'unpaid', 1.5, 1, 'a', 0, 0, 1, 0, 0, 0)`).run(),
+    ).toThrow(/cannot store REAL value in INTEGER column/);
+    expect(() => db.prepare("INSERT INTO refunds (invoice_id, sats, created_at) VALUES ('missing', 5, 0)").run()).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('the hot queries use their indexes (query plans)', () => {
+    const db = openDatabase(path.join(tempDir(), 'p.sqlite'));
+    const plan = (sql: string): string =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan("SELECT * FROM invoices WHERE seq < 10 AND status = 'unpaid' ORDER BY seq DESC LIMIT 51")).toMatch(/USING INDEX invoices_status/);
+    expect(plan('SELECT * FROM invoices WHERE next_check_at IS NOT NULL AND next_check_at <= 5 ORDER BY next_check_at LIMIT 500')).toMatch(/invoices_next_check/);
+    expect(plan("SELECT * FROM deliveries WHERE state IN ('PENDING','RETRY') AND next_attempt_at <= 5 ORDER BY next_attempt_at")).toMatch(/SEARCH deliveries USING INDEX deliveries_(due|state)/);
+    expect(plan("SELECT * FROM payments WHERE invoice_id = 'x'")).toMatch(/payments_invoice/);
+    db.close();
+  });
+});
