@@ -324,18 +324,22 @@ export class ElectrumConnection {
     }, this.opts.stableAfterMs ?? 30_000);
     this.stableTimer.unref?.();
     this.emitStatus();
+    const onHookError = (e: unknown) => {
+      if (this.current !== client) return;
+      if (isServerRefusal(e)) return; // the rpcError listener already failed over
+      this.markBad(`re-subscribing failed: ${(e as Error)?.message ?? String(e)}`);
+    };
+    // Hooks start (synchronously) before anyone waiting for a client is woken.
+    for (const hook of [...this.connectedHooks]) {
+      try {
+        Promise.resolve(hook(client)).catch(onHookError);
+      } catch (e) {
+        onHookError(e);
+      }
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w(client);
-    for (const hook of [...this.connectedHooks]) {
-      Promise.resolve()
-        .then(() => hook(client))
-        .catch((e: unknown) => {
-          if (this.current !== client) return;
-          if (isServerRefusal(e)) return; // the rpcError listener already failed over
-          this.markBad(`re-subscribing failed: ${(e as Error)?.message ?? String(e)}`);
-        });
-    }
   }
 
   private handleDisconnect(client: ElectrumClient, idx: number, reason: string): void {
