@@ -1,0 +1,112 @@
+/**
+ * store: 1,000,000 invoices. Figures: a list page by status over HTTP (p50, target ≤ 5 ms) and cold start of
+ * `satdesk serve` on that data dir until the first list page is served (target ≤ 2 s).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { openDatabase } from '../../src/node/store/sqlite.ts';
+import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
+
+const N = Number(process.env.BENCH_STORE_INVOICES ?? 1_000_000);
+const WORK = path.resolve('bench/.work/store');
+const TOKEN = 'bench-token-bench-token';
+
+function populate(dir: string): void {
+  const marker = path.join(dir, `populated-${N}`);
+  if (fs.existsSync(marker)) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
+  db.pragma('synchronous = OFF'); // bulk load only; serve reopens with FULL
+  const t0 = process.hrtime.bigint();
+  db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
+  db.exec(`
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
+    INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at)
+    SELECT i, 'bcrt1qbench' || i, printf('%064x', i), '0014' || printf('%040x', i), 'static', 'used', 1700000000000 FROM n;`);
+  db.exec(`
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
+    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
+      confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
+    SELECT i, printf('bench%011d', i),
+      CASE WHEN i % 100 < 70 THEN 'confirmed' WHEN i % 100 < 80 THEN 'expired' WHEN i % 100 < 90 THEN 'unpaid'
+           WHEN i % 100 < 95 THEN 'paid' WHEN i % 100 < 98 THEN 'partial' ELSE 'cancelled' END,
+      1000 + i % 100000, 'item ' || (i % 977), 'order-' || i, i, 'bcrt1qbench' || i,
+      1700000000000 + i * 1000, 1700000900000 + i * 1000, 1, 0, 86400000, 0, 0, 1700000000000 + i * 1000 FROM n;`);
+  db.exec('ANALYZE');
+  db.close();
+  fs.writeFileSync(marker, '');
+  console.error(`bench: store: populated ${N} invoices in ${(msSince(t0) / 1000).toFixed(1)} s`);
+}
+
+async function startServe(dir: string): Promise<{ base: string; stop: () => Promise<void>; startMs: number }> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, ['bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', TOKEN], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /API: (http:\/\/[^\s]+)\/api\/v1/.exec(out);
+      if (m) {
+        clearInterval(timer);
+        resolve(m[1]!);
+      }
+    }, 2);
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  const res = await fetch(`${base}/api/v1/invoices?status=unpaid&limit=50`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  if (res.status !== 200) throw new Error(`list answered ${res.status}`);
+  await res.arrayBuffer();
+  const startMs = msSince(t0);
+  return {
+    base,
+    startMs,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export const scenario = {
+  name: 'store',
+  async run(): Promise<ScenarioResult[]> {
+    populate(WORK);
+    const starts: number[] = [];
+    const p50s: number[] = [];
+    const p99s: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const s = await startServe(WORK);
+      starts.push(s.startMs);
+      const lat: number[] = [];
+      const statuses = ['unpaid', 'confirmed', 'expired', 'paid', 'partial', 'cancelled'];
+      for (let i = 0; i < 300; i++) {
+        const status = statuses[i % statuses.length];
+        let cursor: string | null = null;
+        // Walk a few pages deep: cursor paging must not slow down with depth.
+        for (let page = 0; page < 3; page++) {
+          const t0 = process.hrtime.bigint();
+          const res = await fetch(`${s.base}/api/v1/invoices?status=${status}&limit=50${cursor ? `&cursor=${cursor}` : ''}`, {
+            headers: { Authorization: `Bearer ${TOKEN}` },
+          });
+          const body = (await res.json()) as { next_cursor: string | null };
+          lat.push(msSince(t0));
+          cursor = body.next_cursor;
+        }
+      }
+      lat.sort((a, b) => a - b);
+      p50s.push(quantile(lat, 0.5));
+      p99s.push(quantile(lat, 0.99));
+      await s.stop();
+    }
+    return [
+      result('store', `list page by status, ${N.toLocaleString('en')} invoices, p50`, 'ms', p50s, 5, 'le', '50 invoices per page over HTTP on loopback, 900 requests per run'),
+      result('store', 'list page by status, p99', 'ms', p99s, 50, 'le', 'no target in the issue; shown for context'),
+      result('store', 'cold start to first list page served', 'ms', starts, 2000, 'le', 'spawn of `satdesk serve` (tsx) until the first list page answers'),
+    ];
+  },
+};
