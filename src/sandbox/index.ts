@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type http from 'node:http';
+import type net from 'node:net';
+import { SandboxChain } from './chain.ts';
+import { ControlError, SandboxControl, createControlServer, type SandboxStatus } from './control.ts';
+import { ElectrumServer, type FaultKind } from './electrum-server.ts';
+import { ensureTlsCert, readJson, writeAtomic } from './persist.ts';
+import { SandboxWallet } from './wallet.ts';
+
+export { ControlError, type SandboxStatus, type FaultKind };
+
+export interface SandboxOptions {
+  host?: string;
+  port?: number;
+  tlsPort?: number;
+  controlPort?: number;
+  dataDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface Sandbox {
+  host: string;
+  tcpPort: number;
+  tlsPort: number;
+  controlPort: number;
+  /** SHA-256 of the TLS certificate, lowercase hex (use as `ssl://host:port#<fingerprint>`) */
+  fingerprint: string;
+  /** the same as AA:BB:... */
+  fingerprintColons: string;
+  controlUrl: string;
+  /** `tcp://host:port` and `ssl://host:port#fingerprint` for Satdesk's --electrum */
+  electrumTcpUrl: string;
+  electrumTlsUrl: string;
+  /** the sandbox wallet's own address (coinbases, change, double-spends) */
+  walletAddress: string;
+  /** direct access for in-process tests */
+  chain: SandboxChain;
+  status(): SandboxStatus;
+  pay(req: { address: string; sats: number; rbf?: boolean } | { outputs: { address: string; sats: number }[]; rbf?: boolean }): { txid: string };
+  mine(blocks?: number, address?: string): { height: number; hashes: string[] };
+  reorg(depth: number, drop?: string[]): { height: number };
+  doubleSpend(txid: string): { txid: string };
+  fault(kind: FaultKind | 'none', seconds?: number): SandboxStatus;
+  close(): Promise<void>;
+}
+
+const CHAIN_FILE = 'chain.json';
+const WALLET_FILE = 'wallet.json';
+const INITIAL_BLOCKS = 101;
+
+/** Start the sandbox chain: Electrum TCP + TLS servers and the HTTP control API, all on `host` (127.0.0.1). */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.log ?? (() => {});
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : null;
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const stored = dataDir ? readJson<{ wif: string }>(path.join(dataDir, WALLET_FILE)) : null;
+  const wallet = new SandboxWallet(stored?.wif);
+  if (dataDir && !stored) writeAtomic(path.join(dataDir, WALLET_FILE), JSON.stringify({ wif: wallet.wif, address: wallet.address }) + '\n');
+
+  const chain = new SandboxChain(wallet.script);
+  const snap = dataDir ? readJson<ReturnType<SandboxChain['snapshot']>>(path.join(dataDir, CHAIN_FILE)) : null;
+  if (snap) {
+    chain.restore(snap);
+    log(`loaded chain at height ${chain.height} (${chain.mempool.size} mempool txs) from ${dataDir}`);
+  } else {
+    chain.mine(INITIAL_BLOCKS);
+    log(`new chain: mined ${INITIAL_BLOCKS} blocks to ${wallet.address}`);
+  }
+  const save = (): void => {
+    if (dataDir) writeAtomic(path.join(dataDir, CHAIN_FILE), JSON.stringify(chain.snapshot()));
+  };
+  save();
+  const stopSaving = chain.onChange(save);
+
+  const tlsMat = ensureTlsCert(dataDir);
+  const server = new ElectrumServer(chain, { host, port: opts.port ?? 0, tlsPort: opts.tlsPort ?? 0, tlsKey: tlsMat.key, tlsCert: tlsMat.cert, log });
+  const { tcpPort, tlsPort } = await server.listen();
+  const control = new SandboxControl(chain, wallet, server);
+  const http = createControlServer(control, log);
+  const sockets = new Set<net.Socket>();
+  http.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const controlPort = await new Promise<number>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.controlPort ?? 0, host, () => resolve((http.address() as net.AddressInfo).port));
+  });
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  log(`electrum tcp ${host}:${tcpPort}, tls ${host}:${tlsPort} (sha256 ${tlsMat.fingerprint}), control http://${hostInUrl}:${controlPort}`);
+
+  let closed = false;
+  return {
+    host,
+    tcpPort,
+    tlsPort,
+    controlPort,
+    fingerprint: tlsMat.fingerprint,
+    fingerprintColons: tlsMat.fingerprintColons,
+    controlUrl: `http://${hostInUrl}:${controlPort}`,
+    electrumTcpUrl: `tcp://${hostInUrl}:${tcpPort}`,
+    electrumTlsUrl: `ssl://${hostInUrl}:${tlsPort}#${tlsMat.fingerprint}`,
+    walletAddress: wallet.address,
+    chain,
+    status: () => control.status(),
+    pay: (req) => control.pay(req),
+    mine: (blocks = 1, address) => control.mine(address === undefined ? { blocks } : { blocks, address }),
+    reorg: (depth, drop) => control.reorg(drop === undefined ? { depth } : { depth, drop }),
+    doubleSpend: (txid) => control.doubleSpend({ txid }),
+    fault: (kind, seconds) => control.fault(seconds === undefined ? { kind } : { kind, seconds }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopSaving();
+      save();
+      await server.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => (http as http.Server).close(() => r()));
+    },
+  };
+}
