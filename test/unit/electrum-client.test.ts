@@ -155,11 +155,12 @@ describe('ElectrumClient requests', () => {
       onMessage: on('blockchain.scripthash.subscribe', (m, conn) => {
         conn.reply(9999, 'bogus');
         conn.send({ jsonrpc: '2.0', id: 'str', result: 1 });
+        conn.send({ jsonrpc: '2.0', id: m.id, method: 'client.request', params: [] });
         conn.reply(m.id, STATUS);
       }),
     });
     await expect(c.scripthashSubscribe(SH)).resolves.toBe(STATUS);
-    expect(c.stats.unknownIds).toBe(2);
+    expect(c.stats.unknownIds).toBe(3);
     expect(c.isReady).toBe(true);
   });
 

@@ -299,6 +299,8 @@ export class ElectrumClient {
       throw new ElectrumDisconnectedError(this._closeReason ?? 'closed');
     }
     this.socket = raw;
+    // Errors of the TCP socket under TLS must never go unhandled; the TLS socket reports the failure itself.
+    raw.on('error', (e: NodeJS.ErrnoException) => this.fail(`socket error: ${e.code ?? e.message}`, e));
     raw.setNoDelay(true);
     raw.setKeepAlive(true, 30_000);
     if (this.server.protocol === 'ssl') {
@@ -469,8 +471,9 @@ export class ElectrumClient {
     }
     const msg = m as Record<string, unknown>;
     const id = msg.id;
-    if (typeof msg.method === 'string' && (id === undefined || id === null)) {
-      this.handleNotification(msg.method, msg.params);
+    if (typeof msg.method === 'string') {
+      if (id === undefined || id === null) this.handleNotification(msg.method, msg.params);
+      else this.stats.unknownIds++; // a request from the server: not part of the protocol, never a response
       return;
     }
     if (typeof id !== 'number') {
