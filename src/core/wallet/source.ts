@@ -1,0 +1,144 @@
+import { payments } from 'bitcoinjs-lib';
+import { address as bjsAddress, crypto as bjsCrypto } from 'bitcoinjs-lib';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { SatdeskError } from '../errors.ts';
+import type { NetworkName } from '../network.ts';
+import { p2pkhScript, p2shScript, witnessScript } from './address.ts';
+import { parseDescriptor, type DescriptorScript } from './descriptor.ts';
+import { concatBytes } from './encoding.ts';
+import { parseExtendedKey, privateKeyRefused } from './keys.ts';
+import { BITCOIN_NETWORKS } from './networks.ts';
+
+export type WalletScript = DescriptorScript;
+
+export interface DerivedAddress {
+  address: string;
+  scriptPubKey: Uint8Array;
+}
+
+export interface WalletSource {
+  kind: 'xpub' | 'descriptor';
+  network: NetworkName;
+  script: WalletScript;
+  /** Text to store: the key as given (trimmed) for xpub kinds; the receive-branch descriptor with checksum. */
+  canonical: string;
+  /** Receive address i (chain /0/i for keys; the first multipath branch for descriptors). */
+  addressAt(index: number): DerivedAddress;
+}
+
+/** Longest accepted wallet source text (a 20-key multisig descriptor with origins is about 3,500 characters). */
+export const MAX_SOURCE_INPUT = 8000;
+export const MAX_ADDRESS_INDEX = 0x7fffffff;
+
+function bad(message: string): SatdeskError {
+  return new SatdeskError('invalid_request', message);
+}
+
+function checkIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index > MAX_ADDRESS_INDEX) {
+    throw bad('address index must be an integer from 0 to 2147483647');
+  }
+}
+
+/** Output script for a single compressed public key. */
+function singleKeyScript(script: Exclude<WalletScript, 'p2wsh-sortedmulti'>, pubkey: Uint8Array): Uint8Array {
+  switch (script) {
+    case 'p2pkh':
+      return p2pkhScript(bjsCrypto.hash160(pubkey));
+    case 'p2wpkh':
+      return witnessScript(0, bjsCrypto.hash160(pubkey));
+    case 'p2sh-p2wpkh':
+      return p2shScript(bjsCrypto.hash160(witnessScript(0, bjsCrypto.hash160(pubkey))));
+    case 'p2tr': {
+      const out = payments.p2tr({ internalPubkey: pubkey.subarray(1, 33) }).output;
+      if (!out) throw new SatdeskError('internal', 'taproot output could not be computed');
+      return out;
+    }
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  }
+  return a.length - b.length;
+}
+
+function pushSmallInt(n: number): Uint8Array {
+  return n <= 16 ? Uint8Array.of(0x50 + n) : Uint8Array.of(0x01, n);
+}
+
+/** BIP67/BIP383 sorted multisig witness script: k <sorted pubkeys> n OP_CHECKMULTISIG. */
+export function sortedMultisigScript(threshold: number, pubkeys: readonly Uint8Array[]): Uint8Array {
+  const sorted = [...pubkeys].sort(compareBytes);
+  return concatBytes(
+    pushSmallInt(threshold),
+    ...sorted.map((k) => concatBytes(Uint8Array.of(k.length), k)),
+    pushSmallInt(sorted.length),
+    Uint8Array.of(0xae),
+  );
+}
+
+function toDerived(scriptPubKey: Uint8Array, network: NetworkName): DerivedAddress {
+  return { address: bjsAddress.fromOutputScript(scriptPubKey, BITCOIN_NETWORKS[network]), scriptPubKey };
+}
+
+/**
+ * Parses an account extended public key (xpub/ypub/zpub/tpub/upub/vpub) or an output descriptor
+ * (pkh, sh(wpkh), wpkh, tr, wsh(sortedmulti)) for `network`.
+ * Errors: invalid_request (with a reason), wrong_network, private_key_refused (never echoes the key).
+ */
+export function parseWalletSource(input: string, network: NetworkName): WalletSource {
+  if (typeof input !== 'string') throw bad('wallet source must be a string');
+  const s = input.trim();
+  if (s.length === 0) throw bad('wallet source is empty');
+  if (s.length > MAX_SOURCE_INPUT) throw bad(`wallet source is too long (more than ${MAX_SOURCE_INPUT} characters)`);
+
+  if (/[()#]/.test(s)) {
+    const d = parseDescriptor(s, network);
+    const script = d.script;
+    return {
+      kind: 'descriptor',
+      network,
+      script,
+      canonical: d.canonical,
+      addressAt(index: number): DerivedAddress {
+        checkIndex(index);
+        if (script === 'p2wsh-sortedmulti') {
+          const pubkeys = d.keys.map((k) => k.branch.derive(index).publicKey);
+          const ws = sortedMultisigScript(d.threshold as number, pubkeys);
+          return toDerived(witnessScript(0, sha256(ws)), network);
+        }
+        const key = d.keys[0];
+        if (!key) throw new SatdeskError('internal', 'descriptor has no key');
+        return toDerived(singleKeyScript(script, key.branch.derive(index).publicKey), network);
+      },
+    };
+  }
+
+  // A BIP39 seed phrase is private key material.
+  if (/^[a-z]+(\s+[a-z]+){11,23}$/.test(s)) throw privateKeyRefused();
+  if (/\s/.test(s)) throw bad('not an extended public key or descriptor: contains spaces');
+  const { node, version } = parseExtendedKey(s, network, 'key');
+  const script = version.script;
+  if (script === null) throw new SatdeskError('internal', 'unsupported key script');
+  const receive = node.derive(0);
+  return {
+    kind: 'xpub',
+    network,
+    script,
+    canonical: s,
+    addressAt(index: number): DerivedAddress {
+      checkIndex(index);
+      return toDerived(singleKeyScript(script, receive.derive(index).publicKey), network);
+    },
+  };
+}
+
+/** The first `n` receive addresses (setup shows 10 so the owner can compare them with their wallet). */
+export function firstAddresses(source: WalletSource, n = 10): string[] {
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw bad('address count must be an integer from 0 to 1000');
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(source.addressAt(i).address);
+  return out;
+}
