@@ -59,6 +59,8 @@ describe('isServerRefusal', () => {
     expect(isServerRefusal(new ElectrumRpcError('m', -32600, 'Excessive resource usage'))).toBe(true);
     expect(isServerRefusal(new ElectrumRpcError('m', 1, 'too many subscriptions'))).toBe(true);
     expect(isServerRefusal(new ElectrumRpcError('m', 1, 'batch too large'))).toBe(true);
+    expect(isServerRefusal(new ElectrumRpcError('m', 1, 'Batch request too large (400 > 345)'))).toBe(true);
+    expect(isServerRefusal(new ElectrumRpcError('m', 1, 'Subscription limit reached'))).toBe(true);
     expect(isServerRefusal(new ElectrumRpcError('m', 2, 'unknown txid'))).toBe(false);
     expect(isServerRefusal(new Error('excessive resource usage'))).toBe(false);
   });

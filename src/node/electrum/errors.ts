@@ -98,7 +98,8 @@ const REFUSAL_PATTERNS = [
   /excessive resource usage/i,
   /server busy/i,
   /too many (subscriptions|requests|connections|sessions)/i,
-  /(batch|subscription)s? (too large|limit)/i,
+  /batch.{0,30}(too large|too many|limit|exceed)/i,
+  /subscription.{0,30}(limit|too many|exceed)/i,
   /limit (exceeded|reached)/i,
   /rate limit/i,
 ];
