@@ -122,10 +122,24 @@ export class Satdesk {
     };
   }
 
-  /** Runs `fn` in one write transaction, then publishes the events it committed. */
+  /**
+   * Runs inside every write transaction, after `fn` wrote its facts and events: the notification planner (SPEC 3.5)
+   * registers here, so callbacks are planned in the same transaction as the facts that cause them.
+   */
+  readonly planners: ((now: number) => void)[] = [];
+  /** Called after each write transaction commits (the callback sender wakes up here). */
+  readonly afterCommit: (() => void)[] = [];
+
+  /** Runs `fn` in one write transaction with the planners, then publishes what it committed. */
   write<T>(fn: () => T): T {
-    const result = this.db.transaction(fn)();
+    const result = this.db.transaction(() => {
+      const r = fn();
+      const now = this.clock.now();
+      for (const plan of this.planners) plan(now);
+      return r;
+    })();
     this.bus.flush();
+    for (const f of this.afterCommit) f();
     return result;
   }
 

@@ -12,6 +12,7 @@ import { API_PREFIX, contract, type MethodDef, type MethodName } from '../../sha
 import { HTTP_STATUS, SatdeskError, type ErrorCode } from '../../core/errors.ts';
 import type { Satdesk } from '../service.ts';
 import { eventsAfter, type StoredEvent } from '../events.ts';
+import { describeZodError, dispatch } from '../dispatch.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -35,18 +36,6 @@ function compileRoutes(): Route[] {
 }
 
 const ROUTES = compileRoutes();
-
-/** A zod failure as one readable sentence: `amount_sats: expected number`. */
-export function describeZodError(err: z.ZodError, where: string): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => {
-      const at = [where, ...i.path.map(String)].filter(Boolean).join('.');
-      if (i.code === 'unrecognized_keys') return `${at ? at + ': ' : ''}unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${at || where}: ${i.message}`;
-    })
-    .join('; ');
-}
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -257,33 +246,12 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
           throw new SatdeskError('invalid_request', 'The body is not valid JSON.');
         }
       }
-      const parse = (schema: z.ZodType | undefined, value: unknown, where: string): unknown => {
-        if (!schema) {
-          if (value !== undefined && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
-            throw new SatdeskError('invalid_request', `${where}: this route takes none`);
-          }
-          return where === 'body' ? undefined : {};
-        }
-        const r = schema.safeParse(value);
-        if (!r.success) throw new SatdeskError('invalid_request', describeZodError(r.error, where));
-        return r.data;
-      };
-      if (route.def.body && body === undefined && !route.def.body.safeParse(undefined).success) {
-        throw new SatdeskError('invalid_request', 'A JSON body is required.');
-      }
       const headers: Record<string, string | undefined> = {};
       for (const h of route.def.headers ?? []) {
         const v = req.headers[h];
         headers[h] = Array.isArray(v) ? v[0] : v;
       }
-      const input = {
-        params: parse(route.def.params, rawParams, 'path'),
-        query: parse(route.def.query, parseQuery(url), 'query'),
-        body: parse(route.def.body, body, 'body'),
-        headers,
-      };
-      const handler = service.handlers[route.name] as (i: unknown) => unknown;
-      const out = await handler(input);
+      const out = await dispatch(service, route.name, { params: rawParams, query: parseQuery(url), body, headers });
       if (route.def.contentType === 'text/csv') {
         const text = String(out);
         res.writeHead(200, {

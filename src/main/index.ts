@@ -1,0 +1,113 @@
+/**
+ * Electron main process — deliberately thin: it starts the same core as `satdesk serve` (src/node/app.ts) in this
+ * process, registers one IPC handler per contract method (generated in src/node/ipc.ts), and manages windows.
+ *
+ * Why the core runs here and not in a utility process: the core is I/O-bound (SQLite writes of a few rows per
+ * payment, a handful of sockets), its synchronous SQLite calls take well under a millisecond on the hot paths
+ * (see bench/results.json, store scenario), and keeping it in main avoids a second IPC hop and a second copy of
+ * the native module's lifecycle. The renderer stays responsive because it never shares a thread with it.
+ */
+import { app, BrowserWindow, ipcMain, Notification, shell, session } from 'electron';
+import path from 'node:path';
+import { startApp, type App } from '../node/app.ts';
+import { createIpcHandlers, makeSenderCheck } from '../node/ipc.ts';
+import { IPC_EVENT_CHANNEL } from '../shared/ipc.ts';
+import { isNetworkName } from '../core/network.ts';
+
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+let core: App | null = null;
+const windows = new Set<BrowserWindow>();
+
+function safelyOpenExternal(url: string): void {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') void shell.openExternal(u.toString());
+  } catch {
+    // not a URL: ignore
+  }
+}
+
+function createWindow(hash = ''): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    show: false,
+    title: 'Satdesk',
+    webPreferences: {
+      preload: path.join(import.meta.dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  windows.add(win);
+  win.on('closed', () => windows.delete(win));
+  win.once('ready-to-show', () => win.show());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    safelyOpenExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (e, url) => {
+    if (url !== win.webContents.getURL()) {
+      e.preventDefault();
+      safelyOpenExternal(url);
+    }
+  });
+  const dev = process.env.ELECTRON_RENDERER_URL;
+  if (dev) void win.loadURL(dev + (hash ? `#${hash}` : ''));
+  else void win.loadFile(path.join(import.meta.dirname, '../renderer/index.html'), hash ? { hash } : undefined);
+  return win;
+}
+
+async function boot(): Promise<void> {
+  const network = process.env.SATDESK_NETWORK ?? 'mainnet';
+  core = await startApp({
+    dataDir: process.env.SATDESK_DATA_DIR ?? app.getPath('userData'),
+    network: isNetworkName(network) ? network : 'mainnet',
+    http: process.env.SATDESK_API !== 'off',
+  });
+  const rendererRoot = path.resolve(import.meta.dirname, '../renderer');
+  const devOrigin = process.env.ELECTRON_RENDERER_URL ? new URL(process.env.ELECTRON_RENDERER_URL).origin : undefined;
+  const trusted = makeSenderCheck({ fileRoot: rendererRoot, devOrigin });
+  for (const [channel, handle] of createIpcHandlers(core.service, trusted)) {
+    ipcMain.handle(channel, (event, payload: unknown) => handle({ frameUrl: event.senderFrame?.url ?? null }, payload));
+  }
+  core.service.bus.subscribe((e) => {
+    for (const w of windows) w.webContents.send(IPC_EVENT_CHANNEL, { id: e.id, type: e.type, ...e.data });
+    if (e.type === 'invoice.paid' || e.type === 'invoice.confirmed') {
+      new Notification({ title: e.type === 'invoice.paid' ? 'Payment received' : 'Payment confirmed', body: 'Satdesk' }).show();
+    }
+  });
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  createWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [w] = windows;
+    if (w) {
+      if (w.isMinimized()) w.restore();
+      w.focus();
+    }
+  });
+  app.whenReady().then(boot, (e: unknown) => {
+    console.error(e);
+    app.quit();
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (e) => {
+    if (core) {
+      e.preventDefault();
+      const c = core;
+      core = null;
+      void c.close().finally(() => app.quit());
+    }
+  });
+}

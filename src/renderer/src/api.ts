@@ -1,0 +1,94 @@
+/**
+ * The renderer's one client for the contract: the preload bridge inside Electron, HTTP + SSE in a browser against
+ * `satdesk serve`. Both speak the same method names and payloads.
+ */
+import { API_PREFIX, contract, type MethodName, type MethodOutput } from '../../shared/contract.ts';
+import type { IpcResult } from '../../shared/ipc.ts';
+
+export interface CallInput {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 0,
+  ) {
+    super(message);
+  }
+}
+
+type Bridge = Record<MethodName, (payload?: CallInput) => Promise<IpcResult>> & {
+  onEvent(listener: (e: unknown) => void): () => void;
+};
+
+declare global {
+  interface Window {
+    satdesk?: Bridge;
+  }
+}
+
+const TOKEN_KEY = 'satdesk.token';
+
+/** Reads `?token=` once, keeps it in sessionStorage and removes it from the address bar (SPEC 4.2). */
+export function takeTokenFromUrl(): string | null {
+  const url = new URL(window.location.href);
+  const t = url.searchParams.get('token');
+  if (t) {
+    sessionStorage.setItem(TOKEN_KEY, t);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(t: string): void {
+  sessionStorage.setItem(TOKEN_KEY, t);
+}
+
+export const inElectron = (): boolean => typeof window !== 'undefined' && window.satdesk !== undefined;
+
+export async function call<M extends MethodName>(name: M, input: CallInput = {}): Promise<MethodOutput<M>> {
+  if (window.satdesk) {
+    const r = await window.satdesk[name](input);
+    if (!r.ok) throw new ApiError(r.error.code, r.error.message);
+    return r.result as MethodOutput<M>;
+  }
+  const def = contract[name];
+  let path = def.http.path;
+  for (const [k, v] of Object.entries(input.params ?? {})) path = path.replace(`:${k}`, encodeURIComponent(v));
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const res = await fetch(`${API_PREFIX}${path}${qs.size ? `?${qs}` : ''}`, {
+    method: def.http.method,
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(input.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...input.headers,
+    },
+    body: input.body !== undefined ? JSON.stringify(input.body) : undefined,
+  });
+  if ('contentType' in def && def.contentType === 'text/csv' && res.ok) return (await res.text()) as MethodOutput<M>;
+  const json = (await res.json()) as { error?: { code: string; message: string } };
+  if (!res.ok) throw new ApiError(json.error?.code ?? 'internal', json.error?.message ?? res.statusText, res.status);
+  return json as MethodOutput<M>;
+}
+
+/** Live events: the preload bridge, or SSE (which resumes by itself with Last-Event-ID). */
+export function subscribe(listener: (e: { id: number; type: string } & Record<string, unknown>) => void): () => void {
+  if (window.satdesk) return window.satdesk.onEvent((e) => listener(e as { id: number; type: string }));
+  const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  const es = new EventSource(`${API_PREFIX}/events?token=${encodeURIComponent(token)}`);
+  const handler = (ev: MessageEvent<string>): void => listener(JSON.parse(ev.data) as { id: number; type: string });
+  es.onmessage = handler;
+  const types = ['invoice.created', 'invoice.partially_paid', 'invoice.paid', 'invoice.confirmed', 'invoice.expired', 'invoice.invalid',
+    'invoice.paid_late', 'invoice.overpaid', 'invoice.cancelled', 'invoice.marked', 'invoice.reverted', 'payment.reversed',
+    'payment.unattributed', 'chain.tip', 'chain.status', 'delivery.updated'];
+  for (const t of types) es.addEventListener(t, handler as EventListener);
+  return () => es.close();
+}
