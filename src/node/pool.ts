@@ -7,6 +7,11 @@ import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
 import { validateAddress, scripthash } from '../core/wallet/address.ts';
 import { parseWalletSource, type WalletSource } from '../core/wallet/source.ts';
+import { looksPrivate, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
+
+/** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
+const REDACTED = '[private key removed]';
+const isSecret = (s: string): boolean => looksPrivate(s.trim()) || /^([a-z]+ ){11,23}[a-z]+$/.test(s.trim());
 
 export const GAP_WARNING_AT = 20;
 
@@ -157,6 +162,7 @@ export class AddressPool {
       if (typeof input !== 'string') {
         return { address: String(JSON.stringify(input)).slice(0, 100), result: 'invalid' as const, reason: 'not a string' };
       }
+      if (isSecret(input)) return { address: REDACTED, result: 'invalid' as const, reason: PRIVATE_KEY_MESSAGE };
       let parsed;
       try {
         parsed = validateAddress(input, this.network);
@@ -189,7 +195,9 @@ export class AddressPool {
     const row = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?').get(address) as
       | { id: number; state: string; origin: string }
       | undefined;
-    if (!row || row.state === 'removed') throw new SatdeskError('not_found', `No pool address ${address}.`);
+    if (!row || row.state === 'removed') {
+      throw new SatdeskError('not_found', isSecret(address) ? 'No such pool address.' : `No pool address ${address.slice(0, 100)}.`);
+    }
     if (row.origin !== 'static') {
       throw new SatdeskError('invalid_request', 'Derived addresses belong to the wallet and cannot be removed.');
     }

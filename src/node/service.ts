@@ -170,7 +170,8 @@ export class Satdesk {
 
   private mustInvoice(id: string): InvoiceRow {
     const row = getInvoiceRow(this.db, id);
-    if (!row) throw new SatdeskError('not_found', `No invoice ${id}.`);
+    // Echo only what looks like one of our ids: a path segment may hold anything a user pasted.
+    if (!row) throw new SatdeskError('not_found', /^[0-9a-z]{1,40}$/.test(id) ? `No invoice ${id}.` : 'No such invoice.');
     return row;
   }
 
