@@ -3,7 +3,16 @@ import tls from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Transaction, crypto, payments, script as bscript } from 'bitcoinjs-lib';
+import { ECPairFactory, type ECPairInterface } from 'ecpair';
+import { ecc } from '../../src/core/ecc.ts';
+import { hexToHash } from '../../src/core/chain/bytes.ts';
+import { scriptHashOfScript } from '../../src/core/chain/index.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
+import { NETWORK } from '../../src/sandbox/tx.ts';
+
+const ECPair = ECPairFactory(ecc);
+
 
 /** A started sandbox plus a tiny HTTP client for its control API. */
 export interface TestSandbox {
@@ -172,3 +181,70 @@ export class RawRpc {
     this.socket.destroy();
   }
 }
+
+export type Kind = 'p2pkh' | 'p2sh-p2wpkh' | 'p2wpkh' | 'p2tr';
+
+/** A test-side key that can receive and spend each script type, signed by hand (not by the sandbox wallet). */
+export class TestKey {
+  readonly key: ECPairInterface = ECPair.makeRandom({ network: NETWORK });
+  constructor(readonly kind: Kind) {}
+  get xonly(): Uint8Array {
+    return this.key.publicKey.subarray(1, 33);
+  }
+  payment(): payments.Payment {
+    const pubkey = this.key.publicKey;
+    switch (this.kind) {
+      case 'p2pkh':
+        return payments.p2pkh({ pubkey, network: NETWORK });
+      case 'p2wpkh':
+        return payments.p2wpkh({ pubkey, network: NETWORK });
+      case 'p2sh-p2wpkh':
+        return payments.p2sh({ redeem: payments.p2wpkh({ pubkey, network: NETWORK }), network: NETWORK });
+      case 'p2tr':
+        return payments.p2tr({ internalPubkey: this.xonly, network: NETWORK });
+    }
+  }
+  get address(): string {
+    return this.payment().address!;
+  }
+  get script(): Uint8Array {
+    return this.payment().output!;
+  }
+  get scripthash(): string {
+    return scriptHashOfScript(this.script);
+  }
+  /** Spend one output (txid:vout of `value`) to `to`, signed; `corrupt` flips a signature bit. */
+  spend(prevTxid: string, vout: number, value: number, to: Uint8Array, out: number, opts: { corrupt?: boolean; sequence?: number } = {}): Transaction {
+    const tx = new Transaction();
+    tx.version = 2;
+    tx.addInput(hexToHash(prevTxid), vout, opts.sequence ?? 0xfffffffd);
+    tx.addOutput(to, BigInt(out));
+    const prevScript = this.payment().output!;
+    const flip = (sig: Uint8Array): Uint8Array => {
+      if (!opts.corrupt) return sig;
+      const s = Uint8Array.from(sig);
+      s[10] = s[10]! ^ 1;
+      return s;
+    };
+    const pubkey = this.key.publicKey;
+    if (this.kind === 'p2tr') {
+      const tweak = crypto.taggedHash('TapTweak', this.xonly);
+      const tweaked = this.key.tweak(tweak);
+      const hash = tx.hashForWitnessV1(0, [prevScript], [BigInt(value)], Transaction.SIGHASH_DEFAULT);
+      tx.setWitness(0, [flip(tweaked.signSchnorr(hash))]);
+    } else if (this.kind === 'p2pkh') {
+      const hash = tx.hashForSignature(0, prevScript, Transaction.SIGHASH_ALL);
+      const sig = bscript.signature.encode(flip(this.key.sign(hash)), Transaction.SIGHASH_ALL);
+      tx.setInputScript(0, bscript.compile([sig, pubkey]));
+    } else {
+      const program = payments.p2wpkh({ pubkey, network: NETWORK });
+      const scriptCode = payments.p2pkh({ pubkey, network: NETWORK }).output!;
+      const hash = tx.hashForWitnessV0(0, scriptCode, BigInt(value), Transaction.SIGHASH_ALL);
+      const sig = bscript.signature.encode(flip(this.key.sign(hash)), Transaction.SIGHASH_ALL);
+      tx.setWitness(0, [sig, pubkey]);
+      if (this.kind === 'p2sh-p2wpkh') tx.setInputScript(0, bscript.compile([program.output!]));
+    }
+    return tx;
+  }
+}
+
