@@ -1,7 +1,3 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { hashToHex } from './bytes.ts';
-
-/** Electrum script hash: sha256(scriptPubKey), bytes reversed, hex (protocol-basics "Script Hashes"). */
-export function scriptHashOfScript(script: Uint8Array): string {
-  return hashToHex(sha256(script));
-}
+// The Electrum script hash lives with the address code (src/core/wallet/address.ts); re-exported here under the
+// name the chain helpers have used since issue 3, so there is one implementation.
+export { scripthash as scriptHashOfScript } from '../wallet/address.ts';
