@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'idempotency_conflict'
   | 'payload_too_large'
   | 'pool_exhausted'
+  | 'storage_full'
+  | 'storage_unavailable'
   | 'internal';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -29,6 +31,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   idempotency_conflict: 409,
   payload_too_large: 413,
   pool_exhausted: 503,
+  storage_full: 507,
+  storage_unavailable: 503,
   internal: 500,
 };
 

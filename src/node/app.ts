@@ -42,7 +42,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const lock = lockDataDir(opts.dataDir);
   let db: DB | undefined;
   try {
-    db = openDatabase(path.join(opts.dataDir, 'satdesk.sqlite'));
+    const maxPages = Number(process.env.SATDESK_SQLITE_MAX_PAGES ?? 0); // fault tests: a "full disk" at N pages
+    db = openDatabase(path.join(opts.dataDir, 'satdesk.sqlite'), maxPages > 0 ? { maxPageCount: maxPages } : {});
     const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
     service.tick();

@@ -18,8 +18,16 @@ export function defaultDataDir(): string {
 }
 
 export function ensureDataDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.accessSync(dir, fs.constants.W_OK);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new Error(`Satdesk cannot write to its data dir ${dir} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}). Choose another with --data-dir, or fix its permissions.`);
+    }
+    throw e;
+  }
 }
 
 function processAlive(pid: number): boolean {

@@ -64,5 +64,24 @@ export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall)
     headers,
   };
   const handler = service.handlers[name] as (i: unknown) => unknown;
-  return await handler(input);
+  try {
+    return await handler(input);
+  } catch (e) {
+    throw storageError(e) ?? e;
+  }
+}
+
+/**
+ * A full disk or a data dir that turned read-only is the user's to fix, not an internal error: say so plainly.
+ * SQLite rolls the whole transaction back in both cases, so nothing is half-written.
+ */
+export function storageError(e: unknown): SatdeskError | null {
+  const code = (e as { code?: unknown })?.code;
+  if (code === 'SQLITE_FULL') {
+    return new SatdeskError('storage_full', 'The disk holding the Satdesk data dir is full: nothing was saved. Free some space and try again.');
+  }
+  if (typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN')) {
+    return new SatdeskError('storage_unavailable', `The Satdesk data dir cannot be written (${code}): nothing was saved. Check its permissions and free space.`);
+  }
+  return null;
 }
