@@ -335,6 +335,14 @@ describe('the API surface', () => {
     expect(app.service.network).toBe('regtest');
   });
 
+  it('--ip-family picks the listener family (the one-address gotcha of the first seed)', async () => {
+    const v6 = await start({ ipFamily: 'ipv6' });
+    expect(v6.app.api!.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    expect((await v6.api.get('/health')).status).toBe(200);
+    const v4 = await start({ ipFamily: 'ipv4' });
+    expect(v4.app.api!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
   it('refuses to open a data dir with another network', async () => {
     const dataDir = tempDir();
     const a = await start({ dataDir });
