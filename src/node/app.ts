@@ -10,6 +10,8 @@ import { startApiServer, type ApiServer } from './http/server.ts';
 import { ensureDataDir, loadOrCreateToken, lockDataDir } from './datadir.ts';
 import type { NetworkName } from '../core/network.ts';
 import type { Clock } from './invoices.ts';
+import { CallbackSender } from './callbacks/sender.ts';
+import { ChainWatcher, type WatcherOptions } from './watcher/index.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -19,6 +21,8 @@ export interface AppOptions {
   apiToken?: string;
   ipFamily?: 'auto' | 'ipv4' | 'ipv6';
   electrum?: string[];
+  /** Tuning for the chain watcher (tests, bench): backoff, batch sizes. */
+  watcher?: Partial<Pick<WatcherOptions, 'connection' | 'batchSize' | 'batchConcurrency' | 'maxReorgDepth'>>;
   /** false: no HTTP listener (the desktop app with the local API switched off). */
   http?: boolean;
   clock?: Clock;
@@ -29,6 +33,8 @@ export interface App {
   service: Satdesk;
   db: DB;
   api: ApiServer | null;
+  /** The chain watcher when Electrum servers are configured (issue 4). */
+  watcher: ChainWatcher | null;
   token: string;
   consoleUrl: string | null;
   close(): Promise<void>;
@@ -47,6 +53,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
     service.tick();
+    // Plan whatever facts were written while no planner ran, then send every due callback (SPEC 3.5).
+    service.write(() => {});
+    const sender = new CallbackSender(service, { log });
+    sender.start();
     let timer: NodeJS.Timeout | null = null;
     const schedule = (): void => {
       const next = service.nextTickAt();
@@ -67,18 +77,33 @@ export async function startApp(opts: AppOptions): Promise<App> {
       if (timer) clearTimeout(timer);
       schedule();
     });
+    const servers = opts.electrum?.length ? opts.electrum : service.settings.electrum.servers;
+    const ipf = opts.ipFamily ?? service.settings.electrum.ip_family;
+    const watcher = servers.length
+      ? new ChainWatcher({
+          service,
+          servers,
+          network: opts.network,
+          family: ipf === 'ipv6' ? 6 : ipf === 'ipv4' ? 4 : 0,
+          proxy: service.settings.electrum.proxy,
+          log,
+          ...opts.watcher,
+        })
+      : null;
     let api: ApiServer | null = null;
     if (opts.http !== false) {
       const family = opts.ipFamily === 'ipv6' ? 6 : opts.ipFamily === 'ipv4' ? 4 : 0;
       const host = opts.host ?? (family === 6 ? '::1' : '127.0.0.1');
       api = await startApiServer(service, { host, port: opts.port ?? 8787, token: () => token, family, consoleDir: CONSOLE_DIR, log });
     }
+    watcher?.start(); // after the API is up, so a failed listen leaves nothing running
     let closed = false;
     const openDb = db;
     return {
       service,
       db: openDb,
       api,
+      watcher,
       token,
       consoleUrl: api ? `${api.url}/?token=${encodeURIComponent(token)}` : null,
       close: async () => {
@@ -87,6 +112,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
         unsubscribe();
         if (timer) clearTimeout(timer);
         if (api) await api.close();
+        await sender.stop();
+        if (watcher) await watcher.stop();
         openDb.close();
         lock.release();
       },

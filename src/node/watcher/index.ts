@@ -1,0 +1,14 @@
+export { ChainWatcher, ServerMisbehaviour, type WatcherOptions, type WatcherStats } from './watcher.ts';
+export { watchedAddresses, maxConfirmations, type WatchedRow } from './watched.ts';
+export {
+  CHAIN_PARAMS,
+  HeaderCheckError,
+  HeaderStore,
+  anchorHeight,
+  checkHeader,
+  expectedBits,
+  retargetBits,
+  targetToBits,
+  type ChainParams,
+  type StoredHeader,
+} from './headers.ts';
