@@ -73,7 +73,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   console.log(`Control API: ${sb.controlUrl}`);
   console.log(`Sandbox wallet: ${sb.walletAddress}`);
   console.log(`Data dir: ${args.dataDir ?? '(none: in memory)'}`);
-  console.log(`Try: curl -s -X POST ${sb.controlUrl}/pay -d '{"address":"bcrt1q...","sats":100000}'   then   curl -s -X POST ${sb.controlUrl}/mine -d '{"blocks":1}'`);
+  console.log(`Try: curl -s -X POST ${sb.controlUrl}/pay -H 'content-type: application/json' -d '{"address":"<a regtest address>","sats":100000}'   then   curl -s -X POST ${sb.controlUrl}/mine -d '{"blocks":1}'`);
   const signal = await new Promise<string>((resolve) => {
     const on = (s: string): void => {
       process.off('SIGINT', onInt);

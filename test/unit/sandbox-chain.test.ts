@@ -86,8 +86,11 @@ describe('sandbox wallet and mempool', () => {
       expect(h).toEqual([{ tx_hash: txids[i], height: e.parents.size > 0 ? -1 : 0, fee: e.fee }]);
       expect(chain.balance(sh)).toEqual({ confirmed: 0, unconfirmed: 1_000_000 * (i + 1) });
     }
+    const parents = new Map(txids.map((id) => [id, [...chain.mempool.get(id)!.parents]]));
     const [block] = chain.mine(1);
-    expect(block!.txs.map((t) => t.txid).slice(1)).toEqual(txids); // parents before children
+    const order = block!.txs.map((t) => t.txid).slice(1);
+    expect([...order].sort()).toEqual([...txids].sort());
+    for (const [id, ps] of parents) for (const p of ps) expect(order.indexOf(p)).toBeLessThan(order.indexOf(id)); // parents first
     const cb = block!.txs[0]!.tx;
     const commitment = cb.outs.find((o) => o.script[0] === 0x6a && o.script[2] === 0xaa && o.script[5] === 0xed);
     expect(commitment).toBeDefined();
@@ -199,6 +202,20 @@ describe('sandbox wallet and mempool', () => {
     expect(r2.returned).toEqual([b]);
     expect([...chain.mempool.keys()]).toEqual([b]);
     expect(electrumStatus(chain.history(sh))).toBeNull();
+  });
+
+  it('mines mempool txs in fee-rate order, parents before children', () => {
+    const [a, b] = [new TestKey('p2wpkh'), new TestKey('p2pkh')];
+    const pa = wallet.pay(chain, [{ address: a.address, sats: 100_000 }]);
+    const pb = wallet.pay(chain, [{ address: b.address, sats: 100_000 }]);
+    chain.mine(1);
+    const oa = outputTo(chain, pa, a.payment().output!);
+    const ob = outputTo(chain, pb, b.payment().output!);
+    const low = chain.accept(a.spend(pa, oa.vout, oa.value, a.payment().output!, oa.value - 200).toHex()).t.txid; // ~1.8 sat/vB
+    const high = chain.accept(b.spend(pb, ob.vout, ob.value, wallet.script, ob.value - 5000).toHex()).t.txid;
+    const child = chain.accept(a.spend(low, 0, oa.value - 200, wallet.script, oa.value - 200 - 20_000).toHex()).t.txid; // pays for its parent
+    const [block] = chain.mine(1);
+    expect(block!.txs.slice(1).map((t) => t.txid)).toEqual([high, low, child]);
   });
 
   it('snapshot/restore round-trips blocks and mempool', () => {
