@@ -210,7 +210,10 @@ function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: Refre
   let hold: boolean;
   const received = ev.paidSats > 0;
   if (row.released_at !== null) hold = false;
-  else if (row.manual_status !== null) hold = !['confirmed', 'cancelled'].includes(row.manual_status) || received && row.manual_status === 'cancelled';
+  else if (row.manual_status !== null) {
+    // A merchant's mark: confirmed frees the address; cancelled frees it only if nothing arrived; invalid holds it.
+    hold = row.manual_status === 'invalid' || (row.manual_status === 'cancelled' && received);
+  }
   else {
     switch (ev.status) {
       case 'unpaid':
