@@ -25,6 +25,9 @@ import {
 import { EventBus, insertEvent } from './events.ts';
 import { csvLine } from './csv.ts';
 import { VERSION } from './version.ts';
+import { agentView, createAgent, deleteAgent, listAgentRows, mustAgent, patchAgent, rotateToken } from './callbacks/agents.ts';
+import { createTestDelivery, deliveryView, listDeliveries, mustDelivery, redeliver } from './callbacks/deliveries.ts';
+import { createPlanner } from './callbacks/planner.ts';
 
 export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
 
@@ -106,6 +109,8 @@ export class Satdesk {
     this.settings = loadSettings(this.db, this.network);
     this.pool = new AddressPool(this.db, this.network);
     this.bus = new EventBus(this.db);
+    // Callbacks are planned in the same transaction as the facts that cause them (SPEC 3.5, issue 5).
+    this.planners.push(createPlanner(this.db));
   }
 
   tipHeight(): number {
@@ -518,5 +523,21 @@ export class Satdesk {
     exportInvoices: () => this.exportInvoicesCsv(),
     exportPayments: () => this.exportPaymentsCsv(),
     backup: () => this.backup(),
+    listAgents: () => ({ agents: listAgentRows(this.db).map((r) => agentView(r)) }),
+    createAgent: ({ body }) => agentView(this.write(() => createAgent(this.db, body, this.clock.now())), true),
+    patchAgent: ({ params, body }) =>
+      agentView(this.write(() => patchAgent(this.db, params.id, body, this.clock.now(), this.tipHeight()))),
+    deleteAgent: ({ params }) => {
+      this.write(() => deleteAgent(this.db, params.id, this.clock.now()));
+      return { id: params.id, deleted: true as const };
+    },
+    rotateAgentToken: ({ params, body }) => ({ token: this.write(() => rotateToken(this.db, params.id, body?.token)) }),
+    testAgent: ({ params }) => deliveryView(this.db, this.write(() => createTestDelivery(this.db, params.id, this.clock.now()))),
+    listDeliveries: ({ query }) => {
+      if (query.agent) mustAgent(this.db, query.agent);
+      return listDeliveries(this.db, query);
+    },
+    getDelivery: ({ params }) => deliveryView(this.db, mustDelivery(this.db, params.id)),
+    redeliver: ({ params }) => deliveryView(this.db, this.write(() => redeliver(this.db, params.id, this.clock.now()))),
   };
 }

@@ -1,0 +1,218 @@
+/**
+ * Agents (SPEC 3.5, 4.2): callback endpoints. Rows ↔ API shape, create/patch/delete/rotate with the rules that keep
+ * planning honest: a new or re-enabled agent never replays older payments or events, and a threshold added later
+ * applies only to payments that had not reached it when it was added.
+ */
+import crypto from 'node:crypto';
+import type { DB } from '../store/sqlite.ts';
+import { SatdeskError } from '../../core/errors.ts';
+import type { Agent, CreateAgentRequest, PatchAgentRequest } from '../../shared/contract.ts';
+
+export type AgentFormat = 'bitcoinmonitor' | 'events' | 'xmpp';
+
+export interface AgentRow {
+  id: string;
+  name: string;
+  url: string | null;
+  jid: string | null;
+  token: string;
+  thresholds: string;
+  format: AgentFormat;
+  retry_delays: string;
+  timeout_s: number;
+  enabled: number;
+  addresses: string | null;
+  enabled_at: number;
+  created_at: number;
+  deleted_at: number | null;
+  threshold_meta: string;
+  event_floor: number;
+}
+
+/** When a threshold was added after the agent was enabled: time and tip height at that moment. */
+export type ThresholdMeta = Record<string, { at: number; tip: number }>;
+
+export const DEFAULT_DELAYS_S = [30, 30, 30, 30, 30];
+
+function newId(prefix: string): string {
+  return `${prefix}_${crypto.randomBytes(10).toString('hex')}`;
+}
+
+export function agentView(r: AgentRow, withToken = false): Agent {
+  return {
+    id: r.id,
+    name: r.name,
+    url: r.url,
+    ...(withToken ? { token: r.token } : {}),
+    thresholds: JSON.parse(r.thresholds) as number[],
+    format: r.format,
+    jid: r.jid,
+    retry: { delays_s: JSON.parse(r.retry_delays) as number[] },
+    timeout_s: r.timeout_s,
+    enabled: r.enabled === 1,
+    addresses: r.addresses === null ? null : (JSON.parse(r.addresses) as string[]),
+    created_at: new Date(r.created_at).toISOString(),
+    enabled_at: new Date(r.enabled_at).toISOString(),
+  };
+}
+
+export function getAgentRow(db: DB, id: string): AgentRow | undefined {
+  return db.prepare('SELECT * FROM agents WHERE id = ? AND deleted_at IS NULL').get(id) as AgentRow | undefined;
+}
+
+export function mustAgent(db: DB, id: string): AgentRow {
+  const r = getAgentRow(db, id);
+  if (!r) throw new SatdeskError('not_found', `No agent ${id}.`);
+  return r;
+}
+
+export function listAgentRows(db: DB): AgentRow[] {
+  return db.prepare('SELECT * FROM agents WHERE deleted_at IS NULL ORDER BY created_at, id').all() as AgentRow[];
+}
+
+function checkTarget(format: AgentFormat, url: string | null, jid: string | null): void {
+  if (format === 'xmpp') {
+    if (!jid) throw new SatdeskError('invalid_request', 'An xmpp agent needs a jid (user@domain).');
+  } else if (!url) {
+    throw new SatdeskError('invalid_request', `A ${format} agent needs a url (http:// or https://).`);
+  }
+  if (url !== null) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new SatdeskError('invalid_request', 'url is not a valid URL.');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new SatdeskError('invalid_request', 'url must be http:// or https://.');
+    if (u.username || u.password) throw new SatdeskError('invalid_request', 'url must not carry credentials; the token signs each request.');
+  }
+}
+
+function nameTaken(db: DB, name: string, exceptId: string | null): boolean {
+  const r = db.prepare('SELECT id FROM agents WHERE name = ? AND deleted_at IS NULL').get(name) as { id: string } | undefined;
+  return Boolean(r && r.id !== exceptId);
+}
+
+function maxEventId(db: DB): number {
+  return (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
+}
+
+function normAddresses(a: string[] | null | undefined): string | null {
+  if (a === undefined || a === null) return null;
+  return JSON.stringify([...new Set(a.map((s) => s.trim()))]);
+}
+
+export function createAgent(db: DB, body: CreateAgentRequest, now: number): AgentRow {
+  const format = body.format;
+  const url = body.url ?? null;
+  const jid = body.jid ?? null;
+  checkTarget(format, url, jid);
+  if (format === 'events' && body.thresholds !== undefined) {
+    throw new SatdeskError('invalid_request', 'events agents have no thresholds: they get every event.');
+  }
+  if (nameTaken(db, body.name, null)) throw new SatdeskError('invalid_request', `An agent named "${body.name}" exists already.`);
+  const id = newId('agt');
+  const thresholds = [...(body.thresholds ?? [0])].sort((a, b) => a - b);
+  db.prepare(
+    `INSERT INTO agents (id, name, url, jid, token, thresholds, format, retry_delays, timeout_s, enabled, addresses, enabled_at,
+       created_at, threshold_meta, event_floor)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)`,
+  ).run(
+    id,
+    body.name,
+    url,
+    jid,
+    body.token ?? crypto.randomBytes(16).toString('hex'),
+    JSON.stringify(format === 'events' ? [] : thresholds),
+    format,
+    JSON.stringify(body.retry?.delays_s ?? DEFAULT_DELAYS_S),
+    body.timeout_s ?? 10,
+    body.enabled === false ? 0 : 1,
+    normAddresses(body.addresses),
+    now,
+    now,
+    maxEventId(db),
+  );
+  return mustAgent(db, id);
+}
+
+export function patchAgent(db: DB, id: string, body: PatchAgentRequest, now: number, tipHeight: number): AgentRow {
+  const cur = mustAgent(db, id);
+  const format = body.format ?? cur.format;
+  const url = body.url ?? cur.url;
+  const jid = body.jid ?? cur.jid;
+  checkTarget(format, url, jid);
+  if (body.name !== undefined && nameTaken(db, body.name, id)) {
+    throw new SatdeskError('invalid_request', `An agent named "${body.name}" exists already.`);
+  }
+  if (format === 'events' && body.thresholds !== undefined) {
+    throw new SatdeskError('invalid_request', 'events agents have no thresholds: they get every event.');
+  }
+  const wasEnabled = cur.enabled === 1;
+  const enabled = body.enabled ?? wasEnabled;
+  const reEnabled = enabled && !wasEnabled;
+  const oldThresholds = JSON.parse(cur.thresholds) as number[];
+  let thresholds = body.thresholds ? [...body.thresholds].sort((a, b) => a - b) : oldThresholds;
+  if (format !== 'events' && thresholds.length === 0) thresholds = [0];
+  if (format === 'events') thresholds = [];
+  let meta = JSON.parse(cur.threshold_meta) as ThresholdMeta;
+  let enabledAt = cur.enabled_at;
+  let eventFloor = cur.event_floor;
+  if (reEnabled) {
+    // Re-enabling starts afresh: only payments and events from now on.
+    enabledAt = now;
+    meta = {};
+    eventFloor = maxEventId(db);
+  } else {
+    const next: ThresholdMeta = {};
+    for (const t of thresholds) {
+      const k = String(t);
+      if (oldThresholds.includes(t) && cur.format === format) {
+        if (meta[k]) next[k] = meta[k];
+      } else {
+        next[k] = { at: now, tip: tipHeight };
+      }
+    }
+    meta = next;
+    if (format === 'events' && cur.format !== 'events') eventFloor = maxEventId(db);
+  }
+  db.prepare(
+    `UPDATE agents SET name = ?, url = ?, jid = ?, thresholds = ?, format = ?, retry_delays = ?, timeout_s = ?, enabled = ?,
+       addresses = ?, enabled_at = ?, threshold_meta = ?, event_floor = ? WHERE id = ?`,
+  ).run(
+    body.name ?? cur.name,
+    url,
+    jid,
+    JSON.stringify(thresholds),
+    format,
+    body.retry ? JSON.stringify(body.retry.delays_s) : cur.retry_delays,
+    body.timeout_s ?? cur.timeout_s,
+    enabled ? 1 : 0,
+    body.addresses !== undefined ? normAddresses(body.addresses) : cur.addresses,
+    enabledAt,
+    JSON.stringify(meta),
+    eventFloor,
+    id,
+  );
+  // New thresholds or a wider address list can concern payments already marked fully planned.
+  if (enabled && format !== 'events') {
+    db.prepare("UPDATE payments SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= ?").run(enabledAt);
+  }
+  return mustAgent(db, id);
+}
+
+export function deleteAgent(db: DB, id: string, now: number): void {
+  const cur = mustAgent(db, id);
+  // The name is freed for a new agent; the row stays for the delivery log.
+  db.prepare('UPDATE agents SET deleted_at = ?, enabled = 0, name = ? WHERE id = ?').run(now, `${cur.name}\u0000deleted:${id}`, id);
+  db.prepare(
+    "UPDATE deliveries SET state = 'FAILURE', ended_at = ?, next_attempt_at = NULL WHERE agent_id = ? AND state IN ('PENDING', 'RETRY')",
+  ).run(now, id);
+}
+
+export function rotateToken(db: DB, id: string, token: string | undefined): string {
+  mustAgent(db, id);
+  const t = token ?? crypto.randomBytes(16).toString('hex');
+  db.prepare('UPDATE agents SET token = ? WHERE id = ?').run(t, id);
+  return t;
+}

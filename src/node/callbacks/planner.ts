@@ -1,0 +1,169 @@
+/**
+ * The notification planner (SPEC 3.5). Registered in `service.planners`, it runs inside every write transaction,
+ * after the facts were written, so a planned notification commits together with the chain facts that caused it.
+ *
+ * Cheap by construction: payments are read only while `plan_done = 0` (a partial index holds just the ones still
+ * climbing towards a threshold), events only past a stored watermark.
+ */
+import crypto from 'node:crypto';
+import type { DB } from '../store/sqlite.ts';
+import { formatBtc } from '../../core/money.ts';
+import { formatCreated, type SignedData } from '../../core/signature.ts';
+import { paymentTime, type PaymentRow } from '../invoices.ts';
+import type { AgentRow, ThresholdMeta } from './agents.ts';
+
+/** The §3.6 event types that `events` agents receive. */
+export const CALLBACK_EVENT_TYPES = new Set([
+  'invoice.created',
+  'invoice.partially_paid',
+  'invoice.paid',
+  'invoice.confirmed',
+  'invoice.expired',
+  'invoice.invalid',
+  'invoice.paid_late',
+  'invoice.overpaid',
+  'invoice.cancelled',
+  'invoice.marked',
+  'invoice.reverted',
+  'payment.reversed',
+  'payment.unattributed',
+]);
+
+export function newDeliveryId(): string {
+  return `dlv_${crypto.randomBytes(12).toString('hex')}`;
+}
+
+interface PlanAgent {
+  row: AgentRow;
+  thresholds: number[];
+  meta: ThresholdMeta;
+  addresses: Set<string> | null;
+}
+
+function planAgents(db: DB): PlanAgent[] {
+  const rows = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL').all() as AgentRow[];
+  return rows.map((row) => ({
+    row,
+    thresholds: (JSON.parse(row.thresholds) as number[]).sort((a, b) => a - b),
+    meta: JSON.parse(row.threshold_meta) as ThresholdMeta,
+    addresses: row.addresses === null ? null : new Set(JSON.parse(row.addresses) as string[]),
+  }));
+}
+
+export function signedDataFor(p: PaymentRow, userdata: string, threshold: number, agentName: string): SignedData {
+  return {
+    amount: p.sats,
+    userdata,
+    confirmations: threshold,
+    amount_btc: formatBtc(p.sats),
+    address: p.address,
+    created: formatCreated(paymentTime(p)),
+    txhash: p.txid,
+    agent: agentName,
+  };
+}
+
+export interface Planner {
+  (now: number): void;
+}
+
+export function createPlanner(db: DB): Planner {
+  const insertNotification = db.prepare(
+    `INSERT OR IGNORE INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (id, notification_id, state, attempts, next_attempt_at, created_at, agent_id, order_key)
+     VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)`,
+  );
+  const candidates = db.prepare(
+    `SELECT p.*, i.userdata AS userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id
+     WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id`,
+  );
+  const markDone = db.prepare('UPDATE payments SET plan_done = 1 WHERE id = ?');
+  const markAllDone = db.prepare("UPDATE payments SET plan_done = 1 WHERE plan_done = 0 AND state = 'active'");
+  const tipStmt = db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'");
+  const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
+  const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
+  const newEvents = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT 5000');
+  const invoiceAddress = db.prepare('SELECT address FROM invoices WHERE id = ?');
+  const paymentAddress = db.prepare('SELECT address FROM payments WHERE id = ?');
+
+  const plan = (agentId: string, paymentId: number | null, threshold: number | null, eventId: number | null, body: string, orderKey: string, now: number): void => {
+    const r = insertNotification.run(agentId, paymentId, threshold, eventId, body, now);
+    if (r.changes === 0) return; // planned before: exactly one notification per (agent, payment, threshold) / event
+    insertDelivery.run(newDeliveryId(), Number(r.lastInsertRowid), now, now, agentId, orderKey);
+  };
+
+  return (now: number): void => {
+    const agents = planAgents(db);
+    const paymentAgents = agents.filter((a) => a.row.format !== 'events');
+    const eventAgents = agents.filter((a) => a.row.format === 'events');
+
+    // Payments × thresholds.
+    if (!paymentAgents.length) {
+      // Nobody to tell; a later agent only hears of payments first seen after it, so these are done for good.
+      markAllDone.run();
+    } else {
+      const rows = candidates.all() as (PaymentRow & { userdata: string | null })[];
+      if (rows.length) {
+        const tipRow = tipStmt.get() as { value: string } | undefined;
+        const tip = tipRow ? Number(tipRow.value) : 0;
+        for (const p of rows) {
+          const conf = p.height > 0 && p.verified ? Math.max(0, tip - p.height + 1) : 0;
+          let done = true;
+          for (const a of paymentAgents) {
+            if (p.first_seen < a.row.enabled_at) continue;
+            if (a.addresses && !a.addresses.has(p.address)) continue;
+            for (const t of a.thresholds) {
+              const m = a.meta[String(t)];
+              if (m && p.first_seen < m.at) {
+                // Added later: applies only if the payment had not reached it when it was added.
+                const confThen = p.height > 0 && p.verified ? m.tip - p.height + 1 : 0;
+                if (confThen >= t) continue;
+              }
+              if (conf >= t) {
+                const body = JSON.stringify(signedDataFor(p, p.userdata ?? '', t, a.row.name));
+                plan(a.row.id, p.id, t, null, body, `p:${p.id}`, now);
+              } else {
+                done = false;
+              }
+            }
+          }
+          if (done) markDone.run(p.id);
+        }
+      }
+    }
+
+    // Events, in id order (hence in order per invoice).
+    const w0 = (watermarkStmt.get() as { value: number }).value;
+    let w = w0;
+    for (;;) {
+      const evs = newEvents.all(w) as { id: number; type: string; invoice_id: string | null; payment_id: number | null; data: string; created_at: number }[];
+      if (!evs.length) break;
+      for (const e of evs) {
+        w = e.id;
+        if (!eventAgents.length || !CALLBACK_EVENT_TYPES.has(e.type)) continue;
+        const data = JSON.parse(e.data) as Record<string, unknown>;
+        let address: string | null = null;
+        if (e.invoice_id) address = (invoiceAddress.get(e.invoice_id) as { address: string } | undefined)?.address ?? null;
+        else if (e.payment_id) address = (paymentAddress.get(e.payment_id) as { address: string } | undefined)?.address ?? null;
+        const body = JSON.stringify({
+          id: `evt_${e.id}`,
+          type: e.type,
+          created_at: new Date(e.created_at).toISOString(),
+          invoice: data.invoice ?? null,
+          ...(data.payment !== undefined ? { payment: data.payment } : {}),
+          ...(data.from !== undefined ? { from: data.from } : {}),
+          ...(data.to !== undefined ? { to: data.to } : {}),
+        });
+        for (const a of eventAgents) {
+          if (e.id <= a.row.event_floor) continue;
+          if (a.addresses && (address === null || !a.addresses.has(address))) continue;
+          plan(a.row.id, null, null, e.id, body, e.invoice_id ? `i:${e.invoice_id}` : `e:${e.id}`, now);
+        }
+      }
+      if (evs.length < 5000) break;
+    }
+    if (w !== w0) setWatermark.run(w);
+  };
+}

@@ -1,0 +1,318 @@
+/**
+ * The callback sender (SPEC 3.5): reads due deliveries from SQLite and sends them, one queue per agent with bounded
+ * concurrency, so a dead endpoint only ever occupies its own agent's slots.
+ *
+ * - Due = state PENDING/RETRY, next_attempt_at ≤ now, and no earlier unfinished delivery with the same order key
+ *   (a payment's lower threshold, or an earlier event of the same invoice) — the query itself enforces the order.
+ * - Every attempt is signed at send time with the agent's current token.
+ * - Results are committed in small batches (one transaction per event-loop turn or every few ms under load). A
+ *   crash between a send and its commit means the same delivery, with the same id, is sent again: delivery is at
+ *   least once, and nothing is ever lost because the plan was committed before the first attempt.
+ * - A failed attempt schedules the next one at end-of-attempt + delay (stored), so a restart resumes on time.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Satdesk } from '../service.ts';
+import { signatureHeader } from '../../core/signature.ts';
+import { insertEvent } from '../events.ts';
+import { VERSION } from '../version.ts';
+import type { AgentRow } from './agents.ts';
+import { deliveryView, mustDelivery, pruneDeliveries, requestBody, type DeliveryRow } from './deliveries.ts';
+import { postOnce, type PostResult } from './http-post.ts';
+import { XmppLink } from './xmpp.ts';
+
+export interface SenderOptions {
+  /** Requests in flight per agent (default 4). */
+  concurrency?: number;
+  /** Longest wait before committing finished attempts under load (default 5 ms). */
+  flushMs?: number;
+  log?: (line: string) => void;
+}
+
+interface DueRow extends DeliveryRow {
+  body: string;
+}
+
+interface Finished {
+  deliveryId: string;
+  agentId: string;
+  at: number;
+  end: number;
+  result: PostResult;
+}
+
+interface AgentQueue {
+  active: number;
+  known: Set<string>;
+  queue: DueRow[];
+  exhausted: boolean;
+  agents: { http: http.Agent; https: https.Agent };
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class CallbackSender {
+  private readonly queues = new Map<string, AgentQueue>();
+  private readonly concurrency: number;
+  private readonly flushMs: number;
+  private readonly log: (line: string) => void;
+  private running = false;
+  private pumpQueued = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private finished: Finished[] = [];
+  private readonly xmpp: XmppLink;
+  private readonly unhook: () => void;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly service: Satdesk,
+    opts: SenderOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? 4;
+    this.flushMs = opts.flushMs ?? 5;
+    this.log = opts.log ?? (() => {});
+    this.xmpp = new XmppLink(() => this.service.settings.xmpp);
+    const hook = (): void => this.wake();
+    service.afterCommit.push(hook);
+    this.unhook = () => {
+      const i = service.afterCommit.indexOf(hook);
+      if (i >= 0) service.afterCommit.splice(i, 1);
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.prune();
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unhook();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.timer = this.flushTimer = this.pruneTimer = null;
+    this.flush();
+    for (const q of this.queues.values()) {
+      q.agents.http.destroy();
+      q.agents.https.destroy();
+    }
+    await this.xmpp.close();
+  }
+
+  /** Something was committed (or a timer fired): look for due deliveries soon. */
+  wake(): void {
+    for (const q of this.queues.values()) q.exhausted = false;
+    this.schedulePump();
+  }
+
+  /** Resolves when nothing is in flight and nothing is due now (tests, bench). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  prune(now = this.service.clock.now()): number {
+    try {
+      return this.service.write(() => pruneDeliveries(this.service.db, now, this.service.settings.delivery_log_days));
+    } catch (e) {
+      this.log(`delivery log pruning failed: ${(e as Error).message}`);
+      return 0;
+    }
+  }
+
+  private isIdle(): boolean {
+    if (this.finished.length) return false;
+    for (const q of this.queues.values()) if (q.active || q.queue.length) return false;
+    return this.dueCount() === 0;
+  }
+
+  private dueCount(): number {
+    return (
+      this.service.db
+        .prepare("SELECT COUNT(*) AS n FROM deliveries d JOIN agents a ON a.id = d.agent_id WHERE d.state IN ('PENDING','RETRY') AND d.next_attempt_at <= ? AND a.enabled = 1")
+        .get(this.service.clock.now()) as { n: number }
+    ).n;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued || !this.running) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      try {
+        this.pump();
+      } catch (e) {
+        this.log(`callback sender: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  private queueOf(agentId: string): AgentQueue {
+    let q = this.queues.get(agentId);
+    if (!q) {
+      q = {
+        active: 0,
+        known: new Set(),
+        queue: [],
+        exhausted: false,
+        agents: {
+          http: new http.Agent({ keepAlive: true, maxSockets: this.concurrency }),
+          https: new https.Agent({ keepAlive: true, maxSockets: this.concurrency }),
+        },
+      };
+      this.queues.set(agentId, q);
+    }
+    return q;
+  }
+
+  private pump(): void {
+    if (!this.running) return;
+    const db = this.service.db;
+    const now = this.service.clock.now();
+    const agents = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL').all() as AgentRow[];
+    const due = db.prepare(
+      `SELECT d.*, n.body AS body FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+       WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
+         AND (d.order_key IS NULL OR NOT EXISTS (
+               SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
+                 AND e.state IN ('PENDING', 'RETRY') AND e.notification_id < d.notification_id))
+       ORDER BY d.next_attempt_at, d.notification_id LIMIT ?`,
+    );
+    for (const agent of agents) {
+      const q = this.queueOf(agent.id);
+      if (q.queue.length < this.concurrency && !q.exhausted) {
+        const rows = due.all(agent.id, now, 256 + q.known.size) as DueRow[];
+        let added = 0;
+        for (const r of rows) {
+          if (q.known.has(r.id)) continue;
+          q.known.add(r.id);
+          q.queue.push(r);
+          added++;
+        }
+        if (!added) q.exhausted = true;
+      }
+      while (q.active < this.concurrency && q.queue.length) {
+        const row = q.queue.shift()!;
+        q.active++;
+        void this.attempt(agent.id, row).finally(() => {
+          q.active--;
+          this.schedulePump();
+        });
+      }
+    }
+    this.armTimer(now);
+    if (this.idleWaiters.length && this.isIdle()) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private armTimer(now: number): void {
+    const r = this.service.db
+      .prepare("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE state IN ('PENDING', 'RETRY') AND next_attempt_at > ?")
+      .get(now) as { t: number | null };
+    const at = r.t ?? now + 60_000;
+    if (this.timer && at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.min(60_000, Math.max(0, at - now)));
+    this.timer.unref();
+  }
+
+  private async attempt(agentId: string, row: DueRow): Promise<void> {
+    // The agent as it is now: the current token signs this attempt (SPEC 3.5).
+    const agent = this.service.db.prepare('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow;
+    const at = this.service.clock.now();
+    let result: PostResult;
+    try {
+      const body = requestBody(agent, row.body);
+      if (agent.format === 'xmpp') {
+        await this.xmpp.send(agent.jid!, body, agent.timeout_s * 1000);
+        result = { status: null, error: null, excerpt: null };
+      } else {
+        const headers: Record<string, string> = {
+          'Content-Type': 'application/json',
+          'User-Agent': `Satdesk/${VERSION}`,
+          'X-Satdesk-Delivery': row.id,
+          'X-Satdesk-Signature': signatureHeader(agent.token, Math.floor(Date.now() / 1000), body),
+        };
+        if (row.test) headers['X-Satdesk-Test'] = '1';
+        result = await postOnce(agent.url!, body, headers, agent.timeout_s * 1000, this.queueOf(agentId).agents);
+      }
+    } catch (e) {
+      result = { status: null, error: (e as Error).message || String(e), excerpt: null };
+    }
+    if (!this.running) return;
+    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result });
+    if (this.finished.length >= 512) this.flush();
+    else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), this.finished.length > 1 ? this.flushMs : 0);
+    }
+  }
+
+  /** Commits finished attempts in one transaction. */
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.finished;
+    if (!batch.length) return;
+    this.finished = [];
+    const db = this.service.db;
+    const insertAttempt = db.prepare(
+      'INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const success = db.prepare(
+      "UPDATE deliveries SET state = 'SUCCESS', attempts = attempts + 1, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
+    );
+    const retry = db.prepare("UPDATE deliveries SET state = 'RETRY', attempts = ?, next_attempt_at = ? WHERE id = ? AND state IN ('PENDING', 'RETRY')");
+    const failure = db.prepare(
+      "UPDATE deliveries SET state = 'FAILURE', attempts = ?, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
+    );
+    const delays = new Map<string, number[]>();
+    try {
+      this.service.write(() => {
+        for (const f of batch) {
+          const ok = f.result.error === null && (f.result.status === null || (f.result.status >= 200 && f.result.status < 300));
+          insertAttempt.run(f.deliveryId, f.at, Math.max(0, f.end - f.at), f.result.status, f.result.error, f.result.excerpt);
+          if (ok) {
+            success.run(f.end, f.deliveryId);
+            continue;
+          }
+          const d = db.prepare('SELECT attempts, state FROM deliveries WHERE id = ?').get(f.deliveryId) as { attempts: number; state: string } | undefined;
+          if (!d || (d.state !== 'PENDING' && d.state !== 'RETRY')) continue;
+          let ds = delays.get(f.agentId);
+          if (!ds) {
+            const a = db.prepare('SELECT retry_delays FROM agents WHERE id = ?').get(f.agentId) as { retry_delays: string };
+            ds = JSON.parse(a.retry_delays) as number[];
+            delays.set(f.agentId, ds);
+          }
+          const n = d.attempts + 1;
+          if (n - 1 < ds.length) {
+            retry.run(n, f.end + ds[n - 1]! * 1000, f.deliveryId);
+          } else {
+            failure.run(n, f.end, f.deliveryId);
+            const view = deliveryView(db, mustDelivery(db, f.deliveryId));
+            insertEvent(db, 'delivery.failed', null, null, { delivery: view }, f.end);
+          }
+        }
+      });
+    } catch (e) {
+      // Not committed: the deliveries stay due and are sent again with the same ids.
+      this.log(`callback sender: could not record attempts: ${(e as Error).message}`);
+    }
+    for (const f of batch) this.queues.get(f.agentId)?.known.delete(f.deliveryId);
+  }
+}

@@ -1,0 +1,19 @@
+// Minimal typings for @xmpp/client 0.14 (it ships none): what the XMPP sender uses.
+declare module '@xmpp/client' {
+  import type { EventEmitter } from 'node:events';
+  export interface XmppElement {
+    is(name: string): boolean;
+    attrs: Record<string, string>;
+    getChildText(name: string): string | null;
+    toString(): string;
+  }
+  export interface XmppClient extends EventEmitter {
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    send(el: XmppElement): Promise<unknown>;
+    status: string;
+    reconnect: { stop(): void; delay: number };
+  }
+  export function client(opts: { service: string; domain?: string; username?: string; password?: string; resource?: string }): XmppClient;
+  export function xml(name: string, attrs?: Record<string, string>, ...children: (XmppElement | string)[]): XmppElement;
+}

@@ -1,0 +1,171 @@
+/**
+ * Helpers for the callback tests: chain facts written through `service.write` the way the chain watcher writes
+ * them, and a scriptable HTTP receiver on loopback that records every request.
+ */
+import http from 'node:http';
+import crypto from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Satdesk } from '../../src/node/service.ts';
+import { getInvoiceRow, refreshInvoice } from '../../src/node/invoices.ts';
+
+export const VPUB = 'vpub5SLqN2bLY4WeZJ9SmNJHsyzqVKreTXD4ZnPC22MugDNcjhKX5xNX9QiQWcE4SSRzVWyHWUihpKRT7hckDGNzVc69wSX2JPcfGeNiT5c2XZy';
+
+export function randomTxid(): string {
+  return crypto.randomBytes(32).toString('hex');
+}
+
+export function setTip(service: Satdesk, height: number): void {
+  service.write(() => {
+    service.db
+      .prepare("INSERT INTO chain_state (key, value) VALUES ('tip_height', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(String(height));
+  });
+}
+
+export interface PaymentFacts {
+  address: string;
+  sats: number;
+  txid?: string;
+  height?: number;
+  firstSeen?: number;
+  blockTime?: number | null;
+  tip?: number;
+  /** Seen before any invoice held the address. */
+  unattributed?: boolean;
+}
+
+/** Inserts one payment (and optionally the tip) in one write, refreshing its invoice, as the watcher does. */
+export function addPayment(service: Satdesk, f: PaymentFacts): { id: number; txid: string } {
+  const txid = f.txid ?? randomTxid();
+  const id = service.write(() => {
+    const db = service.db;
+    if (f.tip !== undefined) {
+      db.prepare("INSERT INTO chain_state (key, value) VALUES ('tip_height', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+        String(f.tip),
+      );
+    }
+    const a = db.prepare('SELECT id, invoice_id FROM addresses WHERE address = ?').get(f.address) as { id: number; invoice_id: string | null };
+    const height = f.height ?? 0;
+    const invoiceId = f.unattributed ? null : a.invoice_id;
+    const r = db
+      .prepare(
+        `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_time, first_seen, rbf, verified, state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'active')`,
+      )
+      .run(txid, a.id, f.address, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
+    if (invoiceId) refreshInvoice(db, getInvoiceRow(db, invoiceId)!, service.refreshContext());
+    return Number(r.lastInsertRowid);
+  });
+  return { id, txid };
+}
+
+/** Confirms a payment in a block at `height` and moves the tip, in one write. */
+export function confirm(service: Satdesk, paymentId: number, height: number, tip: number): void {
+  service.write(() => {
+    const db = service.db;
+    db.prepare('UPDATE payments SET height = ?, verified = 1, block_time = COALESCE(block_time, first_seen) WHERE id = ?').run(height, paymentId);
+    db.prepare("INSERT INTO chain_state (key, value) VALUES ('tip_height', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(tip));
+    const p = db.prepare('SELECT invoice_id FROM payments WHERE id = ?').get(paymentId) as { invoice_id: string | null };
+    if (p.invoice_id) refreshInvoice(db, getInvoiceRow(db, p.invoice_id)!, service.refreshContext());
+  });
+}
+
+export interface Received {
+  n: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  start: number;
+  end: number;
+  status: number;
+}
+
+export interface Reply {
+  status?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  /** Never answer (for timeouts). */
+  hang?: boolean;
+}
+
+export interface TestReceiver {
+  url: string;
+  requests: Received[];
+  close(): Promise<void>;
+  waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
+}
+
+/** A loopback receiver; `reply(n, req)` decides each answer (n counts from 1). */
+export async function startReceiver(reply: (n: number, headers: http.IncomingHttpHeaders, body: string) => Reply = () => ({})): Promise<TestReceiver> {
+  const requests: Received[] = [];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const i = ++n;
+      const body = Buffer.concat(chunks).toString('utf8');
+      const r = reply(i, req.headers, body);
+      const rec: Received = { n: i, headers: req.headers, body, start: Date.now(), end: 0, status: r.status ?? 200 };
+      requests.push(rec);
+      if (r.hang) return;
+      setTimeout(() => {
+        rec.end = Date.now();
+        res.writeHead(r.status ?? 200, { 'Content-Type': 'text/plain', ...(r.headers ?? {}) });
+        res.end(r.body ?? 'ok');
+      }, r.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
+  return {
+    url,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    waitFor: async (count, timeoutMs = 15_000) => {
+      const t0 = Date.now();
+      while (requests.length < count) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`receiver: ${requests.length} of ${count} requests after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return requests;
+    },
+  };
+}
+
+export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A documented receiver (docs/receivers) as a real process; every JSON line it prints is collected. */
+export async function startDocReceiver(cmd: string, args: string[], token: string): Promise<{ url: string; lines: Record<string, unknown>[]; proc: ChildProcess; stop(): void }> {
+  const proc = spawn(cmd, args, { env: { ...process.env, SATDESK_TOKEN: token, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: Record<string, unknown>[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        /* not ours */
+      }
+    }
+  });
+  const first = await until(() => lines.find((l) => typeof l.listening === 'string'), `${cmd} to listen`, 10_000);
+  return { url: first.listening as string, lines, proc, stop: () => proc.kill('SIGKILL') };
+}
