@@ -80,15 +80,53 @@ export async function call<M extends MethodName>(name: M, input: CallInput = {})
 }
 
 /** Live events: the preload bridge, or SSE (which resumes by itself with Last-Event-ID). */
-export function subscribe(listener: (e: { id: number; type: string } & Record<string, unknown>) => void): () => void {
-  if (window.satdesk) return window.satdesk.onEvent((e) => listener(e as { id: number; type: string }));
+export function subscribe(
+  listener: (e: { id: number; type: string } & Record<string, unknown>) => void,
+  onStatus?: (live: boolean) => void,
+): () => void {
+  if (window.satdesk) {
+    onStatus?.(true);
+    return window.satdesk.onEvent((e) => listener(e as { id: number; type: string }));
+  }
   const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
   const es = new EventSource(`${API_PREFIX}/events?token=${encodeURIComponent(token)}`);
   const handler = (ev: MessageEvent<string>): void => listener(JSON.parse(ev.data) as { id: number; type: string });
   es.onmessage = handler;
+  es.onopen = () => onStatus?.(true);
+  es.onerror = () => onStatus?.(false);
   const types = ['invoice.created', 'invoice.partially_paid', 'invoice.paid', 'invoice.confirmed', 'invoice.expired', 'invoice.invalid',
     'invoice.paid_late', 'invoice.overpaid', 'invoice.cancelled', 'invoice.marked', 'invoice.reverted', 'payment.reversed',
-    'payment.unattributed', 'chain.tip', 'chain.status', 'delivery.updated'];
+    'payment.unattributed', 'chain.tip', 'chain.status', 'chain.connected', 'chain.disconnected', 'delivery.updated',
+    'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'wallet.gap_warning'];
   for (const t of types) es.addEventListener(t, handler as EventListener);
   return () => es.close();
+}
+
+/**
+ * Calls a contract method by a name that may not exist in this build yet (the callbacks routes land separately):
+ * answers null when the contract has no such method, so a screen can show its "not available" state.
+ */
+export async function callIfExists<T>(names: string | string[], input: CallInput = {}): Promise<T | null> {
+  const name = (Array.isArray(names) ? names : [names]).find((n) => Object.prototype.hasOwnProperty.call(contract, n));
+  if (!name) return null;
+  return (await call(name as MethodName, input)) as T;
+}
+
+export const hasMethod = (...names: string[]): boolean => names.some((n) => Object.prototype.hasOwnProperty.call(contract, n));
+
+/**
+ * Demo mode only (`satdesk demo`): the sandbox controls, served by the demo under /api/v1/demo/. A production
+ * `serve` answers 404 there, which is how the console knows to hide them. Never available inside Electron.
+ */
+export async function demoCall<T>(what: string, body?: unknown): Promise<T> {
+  if (window.satdesk) throw new ApiError('not_found', 'The sandbox controls exist only in `satdesk demo`.', 404);
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const res = await fetch(`${API_PREFIX}/demo/${what}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+  if (!res.ok) throw new ApiError(json.error?.code ?? 'internal', json.error?.message ?? res.statusText, res.status);
+  return json as T;
 }

@@ -1,56 +1,148 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { call, inElectron, setToken, takeTokenFromUrl, ApiError } from './api.ts';
-import type { Sysinfo } from '../../shared/contract.ts';
+import { startLive, useConsole } from './store.ts';
+import { useRoute, navigate } from './router.ts';
+import { SellScreen } from './screens/Sell.tsx';
+import { CustomerDisplay } from './screens/Customer.tsx';
+import { InvoicesScreen } from './screens/Invoices.tsx';
+import { InvoiceDetail } from './screens/InvoiceDetail.tsx';
+import { NotificationsScreen } from './screens/Notifications.tsx';
+import { AddressesScreen } from './screens/Addresses.tsx';
+import { SettingsScreen } from './screens/Settings.tsx';
+import { StatusBar } from './screens/StatusBar.tsx';
+import { errorText } from './format.ts';
+import './styles.css';
 
-function App() {
-  const [token, setTok] = useState<string | null>(() => (inElectron() ? 'ipc' : takeTokenFromUrl()));
-  const [info, setInfo] = useState<Sysinfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: string) => void }) {
   const [draft, setDraft] = useState('');
-
-  useEffect(() => {
-    if (!token) return;
-    call('sysinfo').then(setInfo, (e: unknown) => {
-      if (e instanceof ApiError && e.code === 'unauthorized') setTok(null);
-      setError((e as Error).message);
-    });
-  }, [token]);
-
-  if (!token) {
-    return (
-      <main style={{ fontFamily: 'system-ui', maxWidth: 520, margin: '10vh auto' }}>
-        <h1>Satdesk</h1>
-        <p>Paste your API token (printed by <code>satdesk serve</code> as the Console link).</p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            setToken(draft.trim());
-            setError(null);
-            setTok(draft.trim());
-          }}
-        >
-          <input aria-label="API token" value={draft} onChange={(e) => setDraft(e.target.value)} style={{ width: '100%' }} />
-          <button type="submit">Open console</button>
-        </form>
-        {error && <p role="alert">{error}</p>}
-      </main>
-    );
-  }
   return (
-    <main style={{ fontFamily: 'system-ui', margin: 24 }}>
+    <main className="token-screen">
       <h1>Satdesk</h1>
-      {info ? (
-        <p>
-          {info.network} · {info.addresses.in_use} of {info.addresses.total} addresses in use ·{' '}
-          {info.accepting_orders ? 'accepting orders' : 'not accepting orders'}
+      <p>
+        Paste your API token to open the console. <code>satdesk serve</code> prints it in the terminal as the{' '}
+        <code>Console:</code> link (<code>…/?token=…</code>); it is also in the data dir&apos;s <code>api-token</code> file.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (draft.trim()) onToken(draft.trim());
+        }}
+      >
+        <input aria-label="API token" autoFocus placeholder="API token" value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <button type="submit" className="primary">
+          Open console
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="error">
+          {error}
         </p>
-      ) : (
-        <p>{error ?? 'Loading…'}</p>
       )}
     </main>
   );
 }
+
+const NAV: [string, string][] = [
+  ['sell', 'Sell'],
+  ['invoices', 'Invoices'],
+  ['notifications', 'Notifications'],
+  ['addresses', 'Addresses'],
+  ['settings', 'Settings'],
+];
+
+function Shell() {
+  const route = useRoute();
+  const toast = useConsole((s) => s.toast);
+  const outbox = useConsole((s) => s.sysinfo?.outbox);
+  useEffect(() => startLive(), []);
+  if (route.screen === 'customer') return <CustomerDisplay />;
+  let body;
+  switch (route.screen) {
+    case 'invoices':
+      body = route.id ? <InvoiceDetail id={route.id} /> : <InvoicesScreen />;
+      break;
+    case 'notifications':
+      body = <NotificationsScreen />;
+      break;
+    case 'addresses':
+      body = <AddressesScreen />;
+      break;
+    case 'settings':
+      body = <SettingsScreen />;
+      break;
+    default:
+      body = <SellScreen invoiceId={route.id} />;
+  }
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">Satdesk</div>
+        {NAV.map(([k, label]) => (
+          <a key={k} href={`#/${k}`} className={route.screen === k ? 'active' : ''} aria-current={route.screen === k ? 'page' : undefined}>
+            {label}
+            {k === 'notifications' && outbox && outbox.failure > 0 && (
+              <span className="badge bad" title="failed deliveries">
+                {outbox.failure}
+              </span>
+            )}
+          </a>
+        ))}
+      </nav>
+      <main className="content" data-screen={route.screen}>
+        {body}
+      </main>
+      <StatusBar />
+      {toast && (
+        <div className="toast" role="status">
+          {toast}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function App() {
+  const [token, setTok] = useState<string | null>(() => (inElectron() ? 'ipc' : takeTokenFromUrl()));
+  const [checked, setChecked] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!token) return;
+    let gone = false;
+    call('sysinfo').then(
+      () => !gone && setChecked(true),
+      (e: unknown) => {
+        if (gone) return;
+        if (e instanceof ApiError && e.code === 'unauthorized') {
+          sessionStorage.removeItem('satdesk.token');
+          setTok(null);
+          setError('That token was not accepted. Check it and paste it again.');
+        } else setError(errorText(e));
+      },
+    );
+    return () => {
+      gone = true;
+    };
+  }, [token]);
+
+  if (!token)
+    return (
+      <TokenScreen
+        error={error}
+        onToken={(t) => {
+          setToken(t);
+          setError(null);
+          setChecked(false);
+          setTok(t);
+        }}
+      />
+    );
+  if (!checked) return <main className="loading">{error ?? 'Connecting…'}</main>;
+  return <Shell />;
+}
+
+if (!location.hash) navigate('sell');
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

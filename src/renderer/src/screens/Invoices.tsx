@@ -1,0 +1,204 @@
+/** Invoices: a windowed list paged through the API with cursors, a status filter and search. */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Invoice } from '../../../shared/contract.ts';
+import { call } from '../api.ts';
+import { onInvoiceEvent, sellReadiness, useConsole } from '../store.ts';
+import { VirtualList } from '../VirtualList.tsx';
+import { navigate } from '../router.ts';
+import { errorText, fmtTime, formatBtc, STATUS_LABEL } from '../format.ts';
+
+const STATUSES = ['', 'unpaid', 'partial', 'paid', 'confirmed', 'expired', 'invalid', 'cancelled'] as const;
+type StatusFilter = (typeof STATUSES)[number];
+const PAGE = 200;
+const ROW_H = 40;
+
+interface ListState {
+  rows: Invoice[];
+  index: Map<string, number>;
+  cursor: string | null;
+  done: boolean;
+  loading: boolean;
+  gen: number;
+}
+
+export async function downloadCsv(kind: 'exportInvoices' | 'exportPayments'): Promise<void> {
+  const text = await call(kind);
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = kind === 'exportInvoices' ? 'invoices.csv' : 'payments.csv';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function matches(inv: Invoice, status: StatusFilter, q: string): boolean {
+  if (status && inv.status !== status) return false;
+  if (!q) return true;
+  const n = q.toLowerCase();
+  return [inv.id, inv.label, inv.userdata, inv.address, ...inv.payments.map((p) => p.txid)].some((s) => s.toLowerCase().includes(n));
+}
+
+export function InvoicesScreen() {
+  const [status, setStatus] = useState<StatusFilter>('');
+  const [qDraft, setQDraft] = useState('');
+  const [q, setQ] = useState('');
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const showToast = useConsole((s) => s.showToast);
+  const readiness = useConsole(sellReadiness);
+  const st = useRef<ListState>({ rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: 0 });
+
+  // Search as you type, once typing pauses.
+  useEffect(() => {
+    const t = setTimeout(() => setQ(qDraft.trim()), 250);
+    return () => clearTimeout(t);
+  }, [qDraft]);
+
+  const loadMore = useCallback(() => {
+    const s = st.current;
+    if (s.loading || s.done) return;
+    s.loading = true;
+    const gen = s.gen;
+    call('listInvoices', { query: { status: status || undefined, q: q || undefined, limit: PAGE, cursor: s.cursor ?? undefined } }).then(
+      (page) => {
+        if (gen !== st.current.gen) return;
+        for (const inv of page.invoices) {
+          if (s.index.has(inv.id)) continue;
+          s.index.set(inv.id, s.rows.length);
+          s.rows.push(inv);
+        }
+        s.cursor = page.next_cursor;
+        s.done = page.next_cursor === null;
+        s.loading = false;
+        setError(null);
+        setVersion((v) => v + 1);
+      },
+      (e: unknown) => {
+        if (gen !== st.current.gen) return;
+        s.loading = false;
+        s.done = true;
+        setError(errorText(e));
+        setVersion((v) => v + 1);
+      },
+    );
+  }, [status, q]);
+
+  // A new filter starts a new list.
+  useEffect(() => {
+    st.current = { rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: st.current.gen + 1 };
+    setVersion((v) => v + 1);
+    loadMore();
+  }, [loadMore]);
+
+  // Live: new invoices appear on top, changed ones update in place (or leave a status filter they no longer match).
+  useEffect(
+    () =>
+      onInvoiceEvent((inv) => {
+        const s = st.current;
+        const at = s.index.get(inv.id);
+        if (at !== undefined) {
+          if (matches(inv, status, q)) s.rows[at] = inv;
+          else {
+            s.rows.splice(at, 1);
+            s.index = new Map(s.rows.map((r, i) => [r.id, i]));
+          }
+        } else if (matches(inv, status, q)) {
+          s.rows.unshift(inv);
+          s.index = new Map(s.rows.map((r, i) => [r.id, i]));
+        } else return;
+        setVersion((v) => v + 1);
+      }),
+    [status, q],
+  );
+
+  const s = st.current;
+  const renderRow = useCallback(
+    (inv: Invoice) => (
+      <a className={`inv-row status-${inv.status}`} href={`#/invoices/${encodeURIComponent(inv.id)}`} data-id={inv.id}>
+        <span className="c-time">{fmtTime(inv.created_at)}</span>
+        <span className="c-id mono">{inv.id}</span>
+        <span className="c-label">{inv.label || <em className="muted">no label</em>}</span>
+        <span className="c-amount mono">{formatBtc(inv.amount_sats)}</span>
+        <span className="c-status">
+          <span className={`chip status-${inv.status}`}>{STATUS_LABEL[inv.status]}</span>
+          {inv.flags.map((f) => (
+            <span key={f} className="chip flag">
+              {f}
+            </span>
+          ))}
+        </span>
+      </a>
+    ),
+    [],
+  );
+
+  return (
+    <section className="invoices">
+      <header className="screen-head">
+        <h1>Invoices</h1>
+        <div className="toolbar">
+          <input type="search" aria-label="Search invoices" placeholder="Search id, label, order ref, address or txid" value={qDraft} onChange={(e) => setQDraft(e.target.value)} />
+          <button type="button" onClick={() => void downloadCsv('exportInvoices').catch((e: unknown) => showToast(errorText(e)))}>
+            Export CSV
+          </button>
+          <button type="button" onClick={() => void downloadCsv('exportPayments').catch((e: unknown) => showToast(errorText(e)))}>
+            Payments CSV
+          </button>
+        </div>
+      </header>
+      <div className="filters" role="radiogroup" aria-label="Status filter">
+        {STATUSES.map((x) => (
+          <button key={x || 'all'} type="button" role="radio" aria-checked={status === x} className={status === x ? 'on' : ''} onClick={() => setStatus(x)}>
+            {x ? STATUS_LABEL[x] : 'All'}
+          </button>
+        ))}
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="inv-head" aria-hidden="true">
+        <span className="c-time">Created</span>
+        <span className="c-id">Invoice</span>
+        <span className="c-label">Label</span>
+        <span className="c-amount">BTC</span>
+        <span className="c-status">Status</span>
+      </div>
+      {s.done && s.rows.length === 0 ? (
+        <div className="empty-state" data-testid="invoices-empty">
+          {q || status ? (
+            'No invoice matches this filter.'
+          ) : readiness === 'no-source' ? (
+            <>
+              No invoices yet. <a href="#/addresses">Add addresses or an xpub</a> first, then make a sale on the <a href="#/sell">Sell</a> screen.
+            </>
+          ) : (
+            <>
+              No invoices yet. Make a sale on the <a href="#/sell">Sell</a> screen, or let your shop create them through the API.
+            </>
+          )}
+        </div>
+      ) : (
+        <VirtualList
+          items={s.rows}
+          version={version}
+          rowHeight={ROW_H}
+          rowKey={(i) => i.id}
+          renderRow={renderRow}
+          hasMore={!s.done}
+          onNeedMore={loadMore}
+          label="Invoices"
+        />
+      )}
+      <p className="hint">
+        {s.rows.length.toLocaleString('en-US')} loaded{s.done ? '' : ', more as you scroll'} · Click a row for details ·{' '}
+        <button type="button" className="link" onClick={() => navigate('sell')}>
+          New sale
+        </button>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * vitest globalSetup for the e2e tests: builds the renderer into out/renderer (what `satdesk serve` serves at `/`)
+ * when it is missing or older than any file under src/renderer, src/shared or src/core. Same settings as the
+ * renderer section of electron.vite.config.ts, without building main and preload.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const OUT = path.join(ROOT, 'out/renderer');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+export function rendererIsStale(): boolean {
+  const index = path.join(OUT, 'index.html');
+  if (!fs.existsSync(index)) return true;
+  const built = fs.statSync(index).mtimeMs;
+  return ['src/renderer', 'src/shared', 'src/core'].some((d) => newest(path.join(ROOT, d)) > built);
+}
+
+export async function buildRenderer(): Promise<void> {
+  const { build } = await import('vite');
+  const { default: react } = await import('@vitejs/plugin-react');
+  await build({
+    configFile: false,
+    root: path.join(ROOT, 'src/renderer'),
+    base: './',
+    logLevel: 'warn',
+    plugins: [react()],
+    build: { outDir: OUT, emptyOutDir: true, rollupOptions: { input: { index: path.join(ROOT, 'src/renderer/index.html') } } },
+  });
+  // Touch index.html last so the staleness check compares against the end of the build.
+  const index = path.join(OUT, 'index.html');
+  const now = new Date();
+  fs.utimesSync(index, now, now);
+}
+
+export default async function setup(): Promise<void> {
+  if (rendererIsStale()) await buildRenderer();
+}

@@ -1,0 +1,103 @@
+/**
+ * The invoices screen with a few thousand invoices: windowed rows, cursor paging while scrolling, the status
+ * filter, search, live updates and CSV export; plus the addresses and settings screens on the same data.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp } from '../helpers/api.ts';
+import type { App } from '../../src/node/app.ts';
+import { dispatch } from '../../src/node/dispatch.ts';
+import { demoVpub } from '../../src/node/demo.ts';
+import { jsErrors, launch, newPage, shot } from './helpers.ts';
+
+const N = 2500;
+let app: App;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  [{ app }, browser] = await Promise.all([startTestApp(), launch()]);
+  const svc = app.service;
+  await dispatch(svc, 'putWallet', { body: { xpub: demoVpub() } });
+  await dispatch(svc, 'patchSettings', { body: { fiat: { currency: 'EUR', rates: { EUR: '60000' } }, refund_policy: 'Refunds within 30 days.' } });
+  for (let i = 0; i < N; i++) {
+    const inv = (await dispatch(svc, 'createInvoice', {
+      body: { amount_sats: 1000 + i, label: i === 1234 ? 'special blue mug' : `item ${i % 50}`, userdata: `order-${i}` },
+      headers: {},
+    })) as { id: string };
+    if (i % 10 === 0) await dispatch(svc, 'cancelInvoice', { params: { id: inv.id } });
+  }
+  page = await newPage(browser);
+  await page.goto(app.consoleUrl!);
+  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const loaded = (): Promise<number> => page.locator('.vlist').getAttribute('data-rows').then(Number);
+
+test('only the visible rows are in the DOM, and scrolling pages through the API', async () => {
+  await page.getByRole('link', { name: 'Invoices' }).click();
+  await page.locator('.inv-row').first().waitFor();
+  expect(await loaded()).toBe(200);
+  const domRows = await page.locator('.inv-row').count();
+  expect(domRows).toBeLessThan(60);
+  await shot(page, 'invoices');
+  await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect.poll(loaded).toBeGreaterThan(200);
+  await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect.poll(loaded).toBeGreaterThan(400);
+  expect(await page.locator('.inv-row').count()).toBeLessThan(60);
+});
+
+test('the status filter and search ask the API', async () => {
+  await page.getByRole('radio', { name: 'Cancelled', exact: true }).click();
+  await page.locator('.inv-row.status-cancelled').first().waitFor();
+  expect(await page.locator('.inv-row:not(.status-cancelled)').count()).toBe(0);
+  await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect.poll(loaded).toBe(N / 10);
+  await page.getByRole('radio', { name: 'All', exact: true }).click();
+  await page.getByLabel('Search invoices').fill('blue mug');
+  await expect.poll(loaded).toBe(1);
+  await page.locator('.inv-row', { hasText: 'special blue mug' }).waitFor();
+  await page.getByLabel('Search invoices').fill('order-77');
+  await page.locator('.inv-row', { hasText: 'item 27' }).waitFor();
+  await shot(page, 'invoices-search');
+  await page.getByLabel('Search invoices').fill('');
+  await expect.poll(loaded).toBe(200);
+});
+
+test('a new invoice appears on top live, and the CSV export downloads', async () => {
+  await dispatch(app.service, 'createInvoice', { body: { amount_sats: 777, label: 'arrived live' }, headers: {} });
+  await page.locator('.inv-row', { hasText: 'arrived live' }).waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  expect(download.suggestedFilename()).toBe('invoices.csv');
+});
+
+test('the detail view: cancel and mark', async () => {
+  await page.locator('.inv-row', { hasText: 'arrived live' }).click();
+  await page.getByTestId('detail-status').getByText('Unpaid').waitFor();
+  await page.getByText('Refunds within 30 days.').first().waitFor();
+  await page.getByRole('button', { name: 'Cancel invoice' }).click();
+  await page.getByTestId('detail-status').getByText('Cancelled').waitFor();
+  await page.locator('.timeline li').first().waitFor();
+  await shot(page, 'invoice-detail-cancelled');
+});
+
+test('addresses and settings screens', async () => {
+  await page.getByRole('link', { name: 'Addresses' }).click();
+  await expect.poll(() => page.getByTestId('first-addresses').locator('li').count()).toBe(10);
+  await page.getByRole('cell', { name: 'in use' }).first().waitFor();
+  await shot(page, 'addresses');
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Invoice defaults' }).waitFor();
+  await page.getByLabel('Refund policy').fill('No refunds on coffee.');
+  await page.locator('section.panel', { has: page.getByRole('heading', { name: 'Refund policy' }) }).getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').getByText('Refund policy saved').waitFor();
+  await shot(page, 'settings');
+  await page.getByRole('button', { name: 'Back up now' }).click();
+  await page.getByText('keep it private').waitFor();
+  expect(jsErrors(page)).toEqual([]);
+});

@@ -1,0 +1,61 @@
+/**
+ * The delivery log after a receiver that fails once and then answers: the console shows the delivery SUCCESS
+ * with both attempts (HTTP status, latency, response excerpt) and the signed request body; resend and the test
+ * callback reach the receiver. Real demo: sandbox chain, watcher, sender, loopback receiver.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startDemo, type Demo } from '../../src/node/demo.ts';
+import { dispatch } from '../../src/node/dispatch.ts';
+import { jsErrors, launch, newPage, shot } from './helpers.ts';
+
+let demo: Demo;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  [demo, browser] = await Promise.all([startDemo({ port: 0, agentDelays: [1, 1] }), launch()]);
+  page = await newPage(browser);
+  await page.goto(demo.consoleUrl);
+  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+});
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+test('a failing-then-succeeding receiver: one delivery, SUCCESS after a 503 and a 200', async () => {
+  expect(demo.agentId).not.toBeNull();
+  await page.getByRole('link', { name: 'Notifications' }).click();
+  await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+  demo.receiver.failNext(1);
+  const inv = (await dispatch(demo.app.service, 'createInvoice', { body: { amount_sats: 120_000, userdata: 'order-1001' }, headers: {} })) as {
+    address: string;
+  };
+  demo.sandbox.pay({ address: inv.address, sats: 120_000 });
+  const row = page.locator('.delivery[data-state="SUCCESS"]').first();
+  await row.waitFor();
+  await row.getByRole('button').first().click();
+  await expect.poll(() => row.getByTestId('attempt-status').allTextContents()).toEqual(['503', '200']);
+  await row.getByText('failing on purpose').waitFor();
+  await row.getByText('"userdata": "order-1001"').waitFor();
+  expect(demo.receiver.log.map((c) => c.answered)).toEqual([503, 200]);
+  await shot(page, 'notifications');
+
+  await row.getByRole('button', { name: 'Resend' }).click();
+  await expect.poll(() => demo.receiver.log.length).toBe(3);
+  await page.getByRole('button', { name: 'Test demo-shop' }).click();
+  await expect.poll(() => demo.receiver.log.filter((c) => c.test).length).toBe(1);
+  await expect.poll(() => page.locator('.delivery[data-state="SUCCESS"]').count()).toBeGreaterThanOrEqual(3);
+  await shot(page, 'notifications-after-resend');
+  expect(jsErrors(page)).toEqual([]);
+});
+
+test('the agents panel in settings', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const agent = page.locator('.agent[data-agent="demo-shop"]');
+  await agent.waitFor();
+  await agent.getByRole('button', { name: 'Rotate token' }).click();
+  await agent.getByText('shown once').waitFor();
+  await shot(page, 'settings-agents');
+});
