@@ -308,7 +308,7 @@ describe('bitcoinmonitor callbacks', () => {
     expect(rx.requests[2]!.headers['x-satdesk-delivery']).toBe(re.body.id);
     expect(rx.requests[2]!.body).toBe(rx.requests[1]!.body);
     expect((await t.api.get('/deliveries/dlv_nope')).status).toBe(404);
-    expect((await t.api.get('/deliveries?state=SUCCESS')).body.deliveries).toHaveLength(3);
+    await until(async () => (await t.api.get('/deliveries?state=SUCCESS')).body.deliveries.length === 3, 'three SUCCESS');
   });
 
   it('pruning drops old ended deliveries and their attempts, never a pending one', async () => {

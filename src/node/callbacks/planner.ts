@@ -6,6 +6,7 @@
  * climbing towards a threshold), events only past a stored watermark.
  */
 import crypto from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
 import { formatBtc } from '../../core/money.ts';
 import { formatCreated, type SignedData } from '../../core/signature.ts';
@@ -40,8 +41,8 @@ interface PlanAgent {
   addresses: Set<string> | null;
 }
 
-function planAgents(db: DB): PlanAgent[] {
-  const rows = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL').all() as AgentRow[];
+function planAgents(stmt: Statement): PlanAgent[] {
+  const rows = stmt.all() as AgentRow[];
   return rows.map((row) => ({
     row,
     thresholds: (JSON.parse(row.thresholds) as number[]).sort((a, b) => a - b),
@@ -68,6 +69,7 @@ export interface Planner {
 }
 
 export function createPlanner(db: DB): Planner {
+  const agentsStmt = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL');
   const insertNotification = db.prepare(
     `INSERT OR IGNORE INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
   );
@@ -95,7 +97,7 @@ export function createPlanner(db: DB): Planner {
   };
 
   return (now: number): void => {
-    const agents = planAgents(db);
+    const agents = planAgents(agentsStmt);
     const paymentAgents = agents.filter((a) => a.row.format !== 'events');
     const eventAgents = agents.filter((a) => a.row.format === 'events');
 

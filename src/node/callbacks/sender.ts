@@ -24,7 +24,7 @@ import { XmppLink } from './xmpp.ts';
 export interface SenderOptions {
   /** Requests in flight per agent (default 4). */
   concurrency?: number;
-  /** Longest wait before committing finished attempts under load (default 5 ms). */
+  /** Longest wait before committing finished attempts (default 20 ms): one commit per batch under load. */
   flushMs?: number;
   log?: (line: string) => void;
 }
@@ -66,20 +66,55 @@ export class CallbackSender {
   private readonly xmpp: XmppLink;
   private readonly unhook: () => void;
   private idleWaiters: (() => void)[] = [];
+  private dirty = true;
+  private readonly stmts: ReturnType<CallbackSender['prepare']>;
 
   constructor(
     private readonly service: Satdesk,
     opts: SenderOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 4;
-    this.flushMs = opts.flushMs ?? 5;
+    this.flushMs = opts.flushMs ?? 20;
     this.log = opts.log ?? (() => {});
     this.xmpp = new XmppLink(() => this.service.settings.xmpp);
+    this.stmts = this.prepare();
     const hook = (): void => this.wake();
     service.afterCommit.push(hook);
     this.unhook = () => {
       const i = service.afterCommit.indexOf(hook);
       if (i >= 0) service.afterCommit.splice(i, 1);
+    };
+  }
+
+  private prepare() {
+    const db = this.service.db;
+    return {
+      agents: db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL'),
+      agent: db.prepare('SELECT * FROM agents WHERE id = ?'),
+      due: db.prepare(
+        `SELECT d.*, n.body AS body FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+         WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
+           AND (d.order_key IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
+                   AND e.state IN ('PENDING', 'RETRY') AND e.notification_id < d.notification_id))
+         ORDER BY d.next_attempt_at, d.notification_id LIMIT ?`,
+      ),
+      nextDue: db.prepare(
+        `SELECT next_attempt_at AS t FROM deliveries INDEXED BY deliveries_due
+         WHERE state IN ('PENDING', 'RETRY') AND next_attempt_at > ? ORDER BY next_attempt_at LIMIT 1`,
+      ),
+      insertAttempt: db.prepare(
+        'INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      success: db.prepare(
+        "UPDATE deliveries SET state = 'SUCCESS', attempts = attempts + 1, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
+      ),
+      current: db.prepare('SELECT attempts, state FROM deliveries WHERE id = ?'),
+      retry: db.prepare("UPDATE deliveries SET state = 'RETRY', attempts = ?, next_attempt_at = ? WHERE id = ? AND state IN ('PENDING', 'RETRY')"),
+      failure: db.prepare(
+        "UPDATE deliveries SET state = 'FAILURE', attempts = ?, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
+      ),
+      delays: db.prepare('SELECT retry_delays FROM agents WHERE id = ?'),
     };
   }
 
@@ -109,6 +144,7 @@ export class CallbackSender {
 
   /** Something was committed (or a timer fired): look for due deliveries soon. */
   wake(): void {
+    this.dirty = true;
     for (const q of this.queues.values()) q.exhausted = false;
     this.schedulePump();
   }
@@ -175,17 +211,9 @@ export class CallbackSender {
 
   private pump(): void {
     if (!this.running) return;
-    const db = this.service.db;
     const now = this.service.clock.now();
-    const agents = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL').all() as AgentRow[];
-    const due = db.prepare(
-      `SELECT d.*, n.body AS body FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-       WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
-         AND (d.order_key IS NULL OR NOT EXISTS (
-               SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
-                 AND e.state IN ('PENDING', 'RETRY') AND e.notification_id < d.notification_id))
-       ORDER BY d.next_attempt_at, d.notification_id LIMIT ?`,
-    );
+    const agents = this.stmts.agents.all() as AgentRow[];
+    const due = this.stmts.due;
     for (const agent of agents) {
       const q = this.queueOf(agent.id);
       if (q.queue.length < this.concurrency && !q.exhausted) {
@@ -208,7 +236,11 @@ export class CallbackSender {
         });
       }
     }
-    this.armTimer(now);
+    // Re-arm only after something changed: a completion alone moves no stored due time.
+    if (this.dirty) {
+      this.dirty = false;
+      this.armTimer(now);
+    }
     if (this.idleWaiters.length && this.isIdle()) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -217,10 +249,8 @@ export class CallbackSender {
   }
 
   private armTimer(now: number): void {
-    const r = this.service.db
-      .prepare("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE state IN ('PENDING', 'RETRY') AND next_attempt_at > ?")
-      .get(now) as { t: number | null };
-    const at = r.t ?? now + 60_000;
+    const r = this.stmts.nextDue.get(now) as { t: number } | undefined;
+    const at = r?.t ?? now + 60_000;
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
@@ -234,7 +264,7 @@ export class CallbackSender {
 
   private async attempt(agentId: string, row: DueRow): Promise<void> {
     // The agent as it is now: the current token signs this attempt (SPEC 3.5).
-    const agent = this.service.db.prepare('SELECT * FROM agents WHERE id = ?').get(agentId) as AgentRow;
+    const agent = this.stmts.agent.get(agentId) as AgentRow;
     const at = this.service.clock.now();
     let result: PostResult;
     try {
@@ -259,7 +289,7 @@ export class CallbackSender {
     this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result });
     if (this.finished.length >= 512) this.flush();
     else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => this.flush(), this.finished.length > 1 ? this.flushMs : 0);
+      this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
     }
   }
 
@@ -271,16 +301,7 @@ export class CallbackSender {
     if (!batch.length) return;
     this.finished = [];
     const db = this.service.db;
-    const insertAttempt = db.prepare(
-      'INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const success = db.prepare(
-      "UPDATE deliveries SET state = 'SUCCESS', attempts = attempts + 1, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
-    );
-    const retry = db.prepare("UPDATE deliveries SET state = 'RETRY', attempts = ?, next_attempt_at = ? WHERE id = ? AND state IN ('PENDING', 'RETRY')");
-    const failure = db.prepare(
-      "UPDATE deliveries SET state = 'FAILURE', attempts = ?, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
-    );
+    const { insertAttempt, success, retry, failure } = this.stmts;
     const delays = new Map<string, number[]>();
     try {
       this.service.write(() => {
@@ -291,11 +312,11 @@ export class CallbackSender {
             success.run(f.end, f.deliveryId);
             continue;
           }
-          const d = db.prepare('SELECT attempts, state FROM deliveries WHERE id = ?').get(f.deliveryId) as { attempts: number; state: string } | undefined;
+          const d = this.stmts.current.get(f.deliveryId) as { attempts: number; state: string } | undefined;
           if (!d || (d.state !== 'PENDING' && d.state !== 'RETRY')) continue;
           let ds = delays.get(f.agentId);
           if (!ds) {
-            const a = db.prepare('SELECT retry_delays FROM agents WHERE id = ?').get(f.agentId) as { retry_delays: string };
+            const a = this.stmts.delays.get(f.agentId) as { retry_delays: string };
             ds = JSON.parse(a.retry_delays) as number[];
             delays.set(f.agentId, ds);
           }
