@@ -62,7 +62,8 @@ export function getAgentRow(db: DB, id: string): AgentRow | undefined {
 
 export function mustAgent(db: DB, id: string): AgentRow {
   const r = getAgentRow(db, id);
-  if (!r) throw new SatdeskError('not_found', `No agent ${id}.`);
+  // Echo only what looks like one of our ids: a path segment may hold anything a user pasted.
+  if (!r) throw new SatdeskError('not_found', /^agt_[0-9a-f]{20}$/.test(id) ? `No agent ${id}.` : 'No such agent.');
   return r;
 }
 
@@ -110,7 +111,7 @@ export function createAgent(db: DB, body: CreateAgentRequest, now: number): Agen
   if (format === 'events' && body.thresholds !== undefined) {
     throw new SatdeskError('invalid_request', 'events agents have no thresholds: they get every event.');
   }
-  if (nameTaken(db, body.name, null)) throw new SatdeskError('invalid_request', `An agent named "${body.name}" exists already.`);
+  if (nameTaken(db, body.name, null)) throw new SatdeskError('invalid_request', 'An agent with this name exists already.');
   const id = newId('agt');
   const thresholds = [...(body.thresholds ?? [0])].sort((a, b) => a - b);
   db.prepare(
@@ -143,7 +144,7 @@ export function patchAgent(db: DB, id: string, body: PatchAgentRequest, now: num
   const jid = body.jid ?? cur.jid;
   checkTarget(format, url, jid);
   if (body.name !== undefined && nameTaken(db, body.name, id)) {
-    throw new SatdeskError('invalid_request', `An agent named "${body.name}" exists already.`);
+    throw new SatdeskError('invalid_request', 'An agent with this name exists already.');
   }
   if (format === 'events' && body.thresholds !== undefined) {
     throw new SatdeskError('invalid_request', 'events agents have no thresholds: they get every event.');

@@ -86,7 +86,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
 
 export function mustDelivery(db: DB, id: string): DeliveryRow {
   const d = db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
-  if (!d) throw new SatdeskError('not_found', `No delivery ${id}.`);
+  if (!d) throw new SatdeskError('not_found', /^dlv_[0-9a-f]{24}$/.test(id) ? `No delivery ${id}.` : 'No such delivery.');
   return d;
 }
 

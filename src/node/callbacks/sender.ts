@@ -65,7 +65,6 @@ export class CallbackSender {
   private finished: Finished[] = [];
   private readonly xmpp: XmppLink;
   private readonly unhook: () => void;
-  private idleWaiters: (() => void)[] = [];
   private dirty = true;
   private readonly stmts: ReturnType<CallbackSender['prepare']>;
 
@@ -149,12 +148,6 @@ export class CallbackSender {
     this.schedulePump();
   }
 
-  /** Resolves when nothing is in flight and nothing is due now (tests, bench). */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   prune(now = this.service.clock.now()): number {
     try {
       return this.service.write(() => pruneDeliveries(this.service.db, now, this.service.settings.delivery_log_days));
@@ -162,20 +155,6 @@ export class CallbackSender {
       this.log(`delivery log pruning failed: ${(e as Error).message}`);
       return 0;
     }
-  }
-
-  private isIdle(): boolean {
-    if (this.finished.length) return false;
-    for (const q of this.queues.values()) if (q.active || q.queue.length) return false;
-    return this.dueCount() === 0;
-  }
-
-  private dueCount(): number {
-    return (
-      this.service.db
-        .prepare("SELECT COUNT(*) AS n FROM deliveries d JOIN agents a ON a.id = d.agent_id WHERE d.state IN ('PENDING','RETRY') AND d.next_attempt_at <= ? AND a.enabled = 1")
-        .get(this.service.clock.now()) as { n: number }
-    ).n;
   }
 
   private schedulePump(): void {
@@ -240,11 +219,6 @@ export class CallbackSender {
     if (this.dirty) {
       this.dirty = false;
       this.armTimer(now);
-    }
-    if (this.idleWaiters.length && this.isIdle()) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const f of w) f();
     }
   }
 
