@@ -47,7 +47,14 @@ function createWindow(hash = ''): BrowserWindow {
   win.on('closed', () => windows.delete(win));
   win.once('ready-to-show', () => win.show());
   win.webContents.setWindowOpenHandler(({ url }) => {
-    safelyOpenExternal(url);
+    // The console's "Customer display" opens its own page at #/customer: a second app window (same preload,
+    // same sender checks), reused if already open. Anything else goes to the system browser (http/s only).
+    const own = url.split('#')[0] === win.webContents.getURL().split('#')[0];
+    if (own && url.endsWith('#/customer')) {
+      const existing = [...windows].find((w) => w.webContents.getURL().endsWith('#/customer'));
+      if (existing) existing.focus();
+      else createWindow('/customer');
+    } else safelyOpenExternal(url);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (e, url) => {

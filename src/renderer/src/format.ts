@@ -16,11 +16,15 @@ export function fiatOf(sats: number, rate: string | undefined): string | null {
   return `${Number(s.slice(0, -2)).toLocaleString('en-US')}.${s.slice(-2)}`;
 }
 
+// One formatter each, made once: Intl formatters are costly to build and the invoices list formats a row per frame.
+const DATE_FMT = new Intl.DateTimeFormat(undefined, { month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const DATE_FMT_YEAR = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+const THIS_YEAR = new Date().getFullYear();
+
 export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  const sameYear = d.getFullYear() === new Date().getFullYear();
-  return d.toLocaleString(undefined, { ...(sameYear ? {} : { year: 'numeric' }), month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return (d.getFullYear() === THIS_YEAR ? DATE_FMT : DATE_FMT_YEAR).format(d);
 }
 
 export function fmtCountdown(ms: number): string {

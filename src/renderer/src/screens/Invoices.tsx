@@ -1,5 +1,5 @@
 /** Invoices: a windowed list paged through the API with cursors, a status filter and search. */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { Invoice } from '../../../shared/contract.ts';
 import { call } from '../api.ts';
 import { onInvoiceEvent, sellReadiness, useConsole } from '../store.ts';
@@ -39,6 +39,26 @@ function matches(inv: Invoice, status: StatusFilter, q: string): boolean {
   const n = q.toLowerCase();
   return [inv.id, inv.label, inv.userdata, inv.address, ...inv.payments.map((p) => p.txid)].some((s) => s.toLowerCase().includes(n));
 }
+
+/** One list row; memoized so scrolling re-renders only rows entering the window. */
+const InvoiceRow = memo(function InvoiceRow({ inv }: { inv: Invoice }) {
+  return (
+    <a className={`inv-row status-${inv.status}`} href={`#/invoices/${encodeURIComponent(inv.id)}`} data-id={inv.id}>
+      <span className="c-time">{fmtTime(inv.created_at)}</span>
+      <span className="c-id mono">{inv.id}</span>
+      <span className="c-label">{inv.label || <em className="muted">no label</em>}</span>
+      <span className="c-amount mono">{formatBtc(inv.amount_sats)}</span>
+      <span className="c-status">
+        <span className={`chip status-${inv.status}`}>{STATUS_LABEL[inv.status]}</span>
+        {inv.flags.map((f) => (
+          <span key={f} className="chip flag">
+            {f}
+          </span>
+        ))}
+      </span>
+    </a>
+  );
+});
 
 export function InvoicesScreen() {
   const [status, setStatus] = useState<StatusFilter>('');
@@ -114,25 +134,7 @@ export function InvoicesScreen() {
   );
 
   const s = st.current;
-  const renderRow = useCallback(
-    (inv: Invoice) => (
-      <a className={`inv-row status-${inv.status}`} href={`#/invoices/${encodeURIComponent(inv.id)}`} data-id={inv.id}>
-        <span className="c-time">{fmtTime(inv.created_at)}</span>
-        <span className="c-id mono">{inv.id}</span>
-        <span className="c-label">{inv.label || <em className="muted">no label</em>}</span>
-        <span className="c-amount mono">{formatBtc(inv.amount_sats)}</span>
-        <span className="c-status">
-          <span className={`chip status-${inv.status}`}>{STATUS_LABEL[inv.status]}</span>
-          {inv.flags.map((f) => (
-            <span key={f} className="chip flag">
-              {f}
-            </span>
-          ))}
-        </span>
-      </a>
-    ),
-    [],
-  );
+  const renderRow = useCallback((inv: Invoice) => <InvoiceRow inv={inv} />, []);
 
   return (
     <section className="invoices">
