@@ -95,6 +95,7 @@ export function startLive(): void {
     sysinfoTimer = setTimeout(() => {
       sysinfoTimer = null;
       void useConsole.getState().refreshSysinfo().catch(() => {});
+      void useConsole.getState().refreshWallet().catch(() => {});
     }, 150);
   };
   subscribe(

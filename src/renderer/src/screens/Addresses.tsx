@@ -80,7 +80,15 @@ export function AddressesScreen() {
             <div className="card-n">{info.addresses.in_use.toLocaleString('en-US')}</div>in use
           </div>
           <div className="card">
-            <div className="card-n">{info.addresses.free.toLocaleString('en-US')}</div>free
+            {derived ? (
+              <>
+                <div className="card-n">∞</div>derived per invoice
+              </>
+            ) : (
+              <>
+                <div className="card-n">{info.addresses.free.toLocaleString('en-US')}</div>free
+              </>
+            )}
           </div>
           <div className={`card ${info.accepting_orders ? 'ok' : 'bad'}`}>
             <div className="card-n">{info.accepting_orders ? 'Yes' : 'No'}</div>accepting orders

@@ -5,7 +5,7 @@ import { call } from '../api.ts';
 import { useConsole } from '../store.ts';
 import { Qr } from '../Qr.tsx';
 import { copyText, errorText, fmtSats, fmtTime, formatBtc, short, STATUS_LABEL } from '../format.ts';
-import { callbacksAvailable, listDeliveries, type Delivery } from '../callbacks.ts';
+import { callbacksAvailable, listAgents, listDeliveries, type Delivery } from '../callbacks.ts';
 import { DeliveryRow } from './Notifications.tsx';
 import { DemoPayControls } from './Sell.tsx';
 
@@ -33,6 +33,7 @@ export function InvoiceDetail({ id }: { id: string }) {
   const showToast = useConsole((s) => s.showToast);
   const [error, setError] = useState<string | null>(null);
   const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
+  const [agentNames, setAgentNames] = useState<Map<string, string>>(new Map());
   const [markStatus, setMarkStatus] = useState<'confirmed' | 'invalid' | 'cancelled' | 'released'>('confirmed');
   const [note, setNote] = useState('');
 
@@ -45,6 +46,7 @@ export function InvoiceDetail({ id }: { id: string }) {
   useEffect(() => {
     if (!address || !callbacksAvailable()) return;
     // Deliveries name the address and txid they are about; the newest few hundred are enough for one invoice.
+    listAgents().then((a) => setAgentNames(new Map((a ?? []).map((x) => [x.id, x.name]))), () => {});
     listDeliveries({ limit: 500 }).then(
       (r) => setDeliveries((r?.deliveries ?? []).filter((d) => d.invoice_id === id || d.address === address || (d.txid && txids?.includes(d.txid)))),
       () => setDeliveries([]),
@@ -181,7 +183,7 @@ export function InvoiceDetail({ id }: { id: string }) {
       ) : (
         <div className="deliveries">
           {deliveries.map((d) => (
-            <DeliveryRow key={d.id} d={d} />
+            <DeliveryRow key={d.id} d={d} agentName={agentNames.get(d.agent_id)} />
           ))}
         </div>
       )}

@@ -51,7 +51,7 @@ function InvoiceDefaults({ s }: { s: Settings }) {
         <label>Underpayment tolerance (%){num('tolerance_pct')}</label>
         <label>Monitoring after expiry (seconds){num('monitoring_s')}</label>
         <label>
-          0-conf limit (sats; 0 = never accept unconfirmed){num('zero_conf_limit_sats')}
+          0-conf limit (sats, 0 = off){num('zero_conf_limit_sats')}
         </label>
         <button type="submit" className="primary">
           Save
