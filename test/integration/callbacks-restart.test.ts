@@ -72,7 +72,7 @@ describe('callbacks across kill -9 and downtime', () => {
   it('kill -9 while deliveries are in flight and a retry is waiting: after restart every notification is delivered, repeats carry the same id', async () => {
     const dataDir = tempDir();
     const seenA = new Set<string>();
-    // A: every delivery's first attempt fails, so each waits in RETRY (2 s) when serve is killed.
+    // A: every delivery's first attempt fails, so each waits in RETRY (4 s) when serve is killed.
     const rxA = await receiver((_n, h) => {
       const id = String(h['x-satdesk-delivery']);
       if (seenA.has(id)) return {};
@@ -84,7 +84,7 @@ describe('callbacks across kill -9 and downtime', () => {
     const rxB = await receiver(() => ({ delayMs: slow ? 3000 : 0 }));
     let s = await serve(dataDir);
     expect((await s.api.call('PUT', '/wallet', { xpub: freshTpub() })).status).toBe(200);
-    await s.api.post('/agents', { name: 'a', url: rxA.url, retry: { delays_s: [2, 2, 2, 2, 2] } });
+    await s.api.post('/agents', { name: 'a', url: rxA.url, retry: { delays_s: [4, 4, 4, 4, 4] } });
     await s.api.post('/agents', { name: 'b', url: rxB.url });
     const txids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -92,6 +92,11 @@ describe('callbacks across kill -9 and downtime', () => {
       txids.push((await sandbox.control<{ txid: string }>('POST', '/pay', { address: inv.address, sats: 10_000 + i })).body.txid);
     }
     await rxA.waitFor(3, 20_000);
+    // The failed attempts are committed (their retries stored) before the kill; B's requests are still in flight.
+    await until(async () => {
+      const l = (await s.api.get('/deliveries?state=RETRY')).body.deliveries as any[];
+      return l.length === 3;
+    }, 'three deliveries waiting in RETRY');
     await rxB.waitFor(1, 20_000);
     const killedAt = Date.now();
     s.proc.kill('SIGKILL');
@@ -110,11 +115,11 @@ describe('callbacks across kill -9 and downtime', () => {
     expect(new Set(rxB.requests.map((r) => r.headers['x-satdesk-delivery'])).size).toBe(3);
     // The requests in flight at the kill were sent again after the restart, with the same ids.
     expect(rxB.requests.length).toBeGreaterThan(3);
-    // A's retries kept their stored time: not before 2 s after the failed attempt.
+    // A's retries kept their stored time: not before 4 s after the failed attempt.
     for (const id of seenA) {
       const reqs = rxA.requests.filter((r) => r.headers['x-satdesk-delivery'] === id);
       expect(reqs.length).toBe(2);
-      expect(reqs[1]!.start - reqs[0]!.start).toBeGreaterThanOrEqual(1900);
+      expect(reqs[1]!.start - reqs[0]!.end).toBeGreaterThanOrEqual(3900);
     }
     expect(Date.now() - killedAt).toBeLessThan(20_000);
     s.proc.kill('SIGTERM');
