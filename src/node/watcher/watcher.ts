@@ -156,6 +156,7 @@ export class ChainWatcher {
   private readonly offs: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private lagProbeAt = 0;
+  private syncedLogged = false;
   private lag: number | null = null;
 
   constructor(opts: WatcherOptions) {
@@ -254,6 +255,10 @@ export class ChainWatcher {
   }
 
   private wakeIdle(): void {
+    if (!this.syncedLogged && this.isSynced()) {
+      this.syncedLogged = true;
+      this.log(`chain: synced ${this.subscribed.size} watched addresses with ${this.client?.label} at height ${this.service.tipHeight()}`);
+    }
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const f of w) f();
@@ -270,6 +275,7 @@ export class ChainWatcher {
     this.dirty = new Set();
     this.pendingHeader = null;
     this.initialDone = false;
+    this.syncedLogged = false;
     this.lastError = null;
     client.onHeader((h) => {
       if (gen !== this.gen) return;
