@@ -334,6 +334,22 @@ describe('bitcoinmonitor callbacks', () => {
   });
 });
 
+describe('planner and sender queries', () => {
+  it('use their indexes: the planner reads only payments still climbing, the sender seeks due deliveries per agent', async () => {
+    const t = await setup();
+    const plan = (sql: string) => (t.app.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan("SELECT p.*, i.userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id")).toContain('payments_plan');
+    expect(
+      plan(`SELECT d.* FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+            WHERE d.agent_id = 'a' AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= 1
+              AND (d.order_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
+                AND e.state IN ('PENDING', 'RETRY') AND e.notification_id < d.notification_id))
+            ORDER BY d.next_attempt_at, d.notification_id LIMIT 5`),
+    ).toMatch(/deliveries_agent_due.*deliveries_order/);
+    expect(plan("SELECT 1 FROM events WHERE id > 5 ORDER BY id LIMIT 5000")).toMatch(/INTEGER PRIMARY KEY/);
+  });
+});
+
 describe('events callbacks', () => {
   it('an events agent gets every §3.6 event once, in order per invoice, signed', async () => {
     const t = await setup();

@@ -307,6 +307,7 @@ export class CallbackSender {
     } catch (e) {
       // Not committed: the deliveries stay due and are sent again with the same ids.
       this.log(`callback sender: could not record attempts: ${(e as Error).message}`);
+      setTimeout(() => this.wake(), 1000).unref();
     }
     for (const f of batch) this.queues.get(f.agentId)?.known.delete(f.deliveryId);
   }

@@ -1,0 +1,69 @@
+import crypto from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  bitcoinmonitorBody,
+  bitcoinmonitorSignature,
+  formatCreated,
+  signatureHeader,
+  verifySignatureHeader,
+  xmppText,
+  type SignedData,
+} from '../../src/core/signature.ts';
+
+// SPEC 3.6 vector (the seed's example fields with a real md5).
+const vector: SignedData = {
+  amount: 122678000,
+  userdata: '',
+  confirmations: 2,
+  amount_btc: '1.22678000',
+  address: '12r9JzPNnyWs2j1s9KLW5keqBr4kbJjxz6',
+  created: '2012-02-19 10:37:20.203541',
+  txhash: 'e0c84120068bfefddab051e751f3df963c4ed29e7b13eadac026e6f17f55fb06',
+  agent: 'callback_test',
+};
+
+describe('callback signatures (SPEC 3.6)', () => {
+  it('md5 over the seed concatenation matches the SPEC vector', () => {
+    expect(bitcoinmonitorSignature(vector, 'test-token')).toBe('8c1fe3cf5a7fce28329f6b1dfc1d8240');
+  });
+
+  it('the body keeps the seed field order whatever order the fields were built in', () => {
+    const shuffled = { agent: vector.agent, txhash: vector.txhash, created: vector.created, address: vector.address, amount_btc: vector.amount_btc, confirmations: 2, userdata: '', amount: vector.amount };
+    const body = bitcoinmonitorBody(shuffled, 'test-token');
+    expect(body).toBe(
+      '{"signed_data": {"amount": 122678000, "userdata": "", "confirmations": 2, "amount_btc": "1.22678000", ' +
+        '"address": "12r9JzPNnyWs2j1s9KLW5keqBr4kbJjxz6", "created": "2012-02-19 10:37:20.203541", ' +
+        '"txhash": "e0c84120068bfefddab051e751f3df963c4ed29e7b13eadac026e6f17f55fb06", "agent": "callback_test"}, ' +
+        '"signature": "8c1fe3cf5a7fce28329f6b1dfc1d8240"}',
+    );
+    expect(JSON.parse(body).signed_data).toEqual(vector);
+  });
+
+  it('md5 covers non-ASCII userdata as UTF-8 (as Python receivers hash it)', () => {
+    const d = { ...vector, userdata: 'Bestellung-ü-€' };
+    const s = d.address + d.agent + d.amount + d.amount_btc + d.confirmations + d.created + d.userdata + d.txhash + 'tok';
+    expect(bitcoinmonitorSignature(d, 'tok')).toBe(crypto.createHash('md5').update(s, 'utf8').digest('hex'));
+  });
+
+  it('created is UTC with microseconds', () => {
+    expect(formatCreated(Date.UTC(2012, 1, 19, 10, 37, 20, 203))).toBe('2012-02-19 10:37:20.203000');
+    expect(formatCreated(Date.UTC(2026, 0, 2, 3, 4, 5, 6))).toBe('2026-01-02 03:04:05.006000');
+  });
+
+  it('the HMAC header equals an independent HMAC-SHA256 and verifies in constant time with a 5 minute window', () => {
+    const body = '{"x": 1}';
+    const h = signatureHeader('tok-tok-tok', 1_700_000_000, body);
+    expect(h).toBe(`t=1700000000,v1=${crypto.createHmac('sha256', 'tok-tok-tok').update(`1700000000.${body}`).digest('hex')}`);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', body, 1_700_000_100)).toBe(true);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', body, 1_700_000_301)).toBe(false);
+    expect(verifySignatureHeader(h, 'other-token', body, 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', body + ' ', 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader('v1=abc', 'tok-tok-tok', body, 1_700_000_000)).toBe(false);
+  });
+
+  it('xmpp text is short and human', () => {
+    expect(xmppText({ ...vector, confirmations: 1, userdata: 'order-77' })).toBe(
+      `Payment 1.22678000 BTC to ${vector.address} — 1 confirmation — order-77 — tx ${vector.txhash}`,
+    );
+  });
+});
