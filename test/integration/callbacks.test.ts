@@ -309,6 +309,14 @@ describe('bitcoinmonitor callbacks', () => {
     expect(rx.requests[2]!.body).toBe(rx.requests[1]!.body);
     expect((await t.api.get('/deliveries/dlv_nope')).status).toBe(404);
     await until(async () => (await t.api.get('/deliveries?state=SUCCESS')).body.deliveries.length === 3, 'three SUCCESS');
+    // Cursor paging walks the log newest first without repeats.
+    const p1 = (await t.api.get('/deliveries?limit=2')).body;
+    expect(p1.deliveries).toHaveLength(2);
+    const p2 = (await t.api.get(`/deliveries?limit=2&cursor=${p1.next_cursor}`)).body;
+    expect(p2.deliveries).toHaveLength(1);
+    expect(p2.next_cursor).toBeNull();
+    expect(new Set([...p1.deliveries, ...p2.deliveries].map((d: any) => d.id)).size).toBe(3);
+    expect((await t.api.get('/deliveries?cursor=bogus!')).status).toBe(400);
   });
 
   it('pruning drops old ended deliveries and their attempts, never a pending one', async () => {
