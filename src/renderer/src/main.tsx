@@ -11,7 +11,6 @@ import { NotificationsScreen } from './screens/Notifications.tsx';
 import { AddressesScreen } from './screens/Addresses.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 import { StatusBar } from './screens/StatusBar.tsx';
-import { errorText } from './format.ts';
 import './styles.css';
 
 function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: string) => void }) {
@@ -104,21 +103,21 @@ function Shell() {
 
 function App() {
   const [token, setTok] = useState<string | null>(() => (inElectron() ? 'ipc' : takeTokenFromUrl()));
-  const [checked, setChecked] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     if (!token) return;
     let gone = false;
+    // Checked in parallel with the first screen's own requests: a wrong token comes back to this screen.
     call('sysinfo').then(
-      () => !gone && setChecked(true),
+      () => {},
       (e: unknown) => {
         if (gone) return;
         if (e instanceof ApiError && e.code === 'unauthorized') {
           sessionStorage.removeItem('satdesk.token');
           setTok(null);
           setError('That token was not accepted. Check it and paste it again.');
-        } else setError(errorText(e));
+        }
       },
     );
     return () => {
@@ -133,12 +132,10 @@ function App() {
         onToken={(t) => {
           setToken(t);
           setError(null);
-          setChecked(false);
           setTok(t);
         }}
       />
     );
-  if (!checked) return <main className="loading">{error ?? 'Connecting…'}</main>;
   return <Shell />;
 }
 

@@ -74,13 +74,10 @@ export function onInvoiceEvent(fn: (inv: Invoice, type: string) => void): () => 
   return () => invoiceListeners.delete(fn);
 }
 
-let started = false;
 let sysinfoTimer: ReturnType<typeof setTimeout> | null = null;
 
-/** Starts the one event subscription for this window; later calls do nothing. */
-export function startLive(): void {
-  if (started) return;
-  started = true;
+/** Loads the console's state and follows the event stream; returns the function that stops following. */
+export function startLive(): () => void {
   const st = useConsole.getState();
   void st.refreshSysinfo().catch(() => {});
   void st.refreshSettings().catch(() => {});
@@ -98,7 +95,7 @@ export function startLive(): void {
       void useConsole.getState().refreshWallet().catch(() => {});
     }, 150);
   };
-  subscribe(
+  const stop = subscribe(
     (e) => {
       const ev = e as LiveEvent;
       const patch: Partial<ConsoleState> = { lastEvent: ev, eventSeq: useConsole.getState().eventSeq + 1 };
@@ -116,6 +113,11 @@ export function startLive(): void {
       if (live) refreshSoon();
     },
   );
+  return () => {
+    stop();
+    if (sysinfoTimer) clearTimeout(sysinfoTimer);
+    sysinfoTimer = null;
+  };
 }
 
 /** Can a sale start? With an xpub or descriptor every invoice derives a fresh address; a static pool needs a free one. */

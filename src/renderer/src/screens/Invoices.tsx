@@ -13,6 +13,7 @@ const PAGE = 200;
 const ROW_H = 40;
 
 interface ListState {
+  key: string;
   rows: Invoice[];
   index: Map<string, number>;
   cursor: string | null;
@@ -68,7 +69,10 @@ export function InvoicesScreen() {
   const [error, setError] = useState<string | null>(null);
   const showToast = useConsole((s) => s.showToast);
   const readiness = useConsole(sellReadiness);
-  const st = useRef<ListState>({ rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: 0 });
+  const st = useRef<ListState>({ key: '', rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: 0 });
+  // A new filter starts a new list (during render, so the windowed list asks for the first page exactly once).
+  const key = `${status}\u0000${q}`;
+  if (st.current.key !== key) st.current = { key, rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: st.current.gen + 1 };
 
   // Search as you type, once typing pauses.
   useEffect(() => {
@@ -78,7 +82,7 @@ export function InvoicesScreen() {
 
   const loadMore = useCallback(() => {
     const s = st.current;
-    if (s.loading || s.done) return;
+    if (s.loading || s.done || s.key !== `${status}\u0000${q}`) return;
     s.loading = true;
     const gen = s.gen;
     call('listInvoices', { query: { status: status || undefined, q: q || undefined, limit: PAGE, cursor: s.cursor ?? undefined } }).then(
@@ -104,13 +108,6 @@ export function InvoicesScreen() {
       },
     );
   }, [status, q]);
-
-  // A new filter starts a new list.
-  useEffect(() => {
-    st.current = { rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: st.current.gen + 1 };
-    setVersion((v) => v + 1);
-    loadMore();
-  }, [loadMore]);
 
   // Live: new invoices appear on top, changed ones update in place (or leave a status filter they no longer match).
   useEffect(
