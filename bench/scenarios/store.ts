@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { openDatabase } from '../../src/node/store/sqlite.ts';
+import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
 
 const N = Number(process.env.BENCH_STORE_INVOICES ?? 1_000_000);
@@ -13,7 +14,7 @@ const WORK = path.resolve('bench/.work/store');
 const TOKEN = 'bench-token-bench-token';
 
 function populate(dir: string): void {
-  const marker = path.join(dir, `populated-${N}`);
+  const marker = path.join(dir, `populated-${N}-schema-${MIGRATIONS.length}`);
   if (fs.existsSync(marker)) return;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
