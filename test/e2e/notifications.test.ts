@@ -40,6 +40,8 @@ test('a failing-then-succeeding receiver: one delivery, SUCCESS after a 503 and 
   await row.getByText('failing on purpose').waitFor();
   await row.getByText('"userdata": "order-1001"').waitFor();
   expect(demo.receiver.log.map((c) => c.answered)).toEqual([503, 200]);
+  // The demo shows what the receiver itself got, beside Satdesk's log.
+  await expect.poll(() => page.locator('.demo-receiver tbody tr').count()).toBe(2);
   await shot(page, 'notifications');
 
   await row.getByRole('button', { name: 'Resend' }).click();
@@ -57,5 +59,9 @@ test('the agents panel in settings', async () => {
   await agent.waitFor();
   await agent.getByRole('button', { name: 'Rotate token' }).click();
   await agent.getByText('shown once').waitFor();
+  await agent.getByRole('button', { name: 'Edit' }).click();
+  await agent.getByLabel('Thresholds').fill('0, 2, 6');
+  await agent.getByRole('button', { name: 'Save agent' }).click();
+  await agent.getByText('thresholds 0, 2, 6').waitFor();
   await shot(page, 'settings-agents');
 });

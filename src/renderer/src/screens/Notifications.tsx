@@ -1,6 +1,7 @@
 /** Notifications: the delivery log (SPEC 3.5) with each attempt, the request body, resend and test callbacks. */
 import { useCallback, useEffect, useState } from 'react';
 import { useConsole } from '../store.ts';
+import { demoCall } from '../api.ts';
 import { errorText, fmtTime, short } from '../format.ts';
 import {
   agentsAvailable,
@@ -79,6 +80,60 @@ export function DeliveryRow({ d, agentName, onChanged }: { d: Delivery; agentNam
   );
 }
 
+interface Received {
+  at: string;
+  delivery: string | null;
+  test: boolean;
+  answered: number;
+  body: unknown;
+}
+
+/** Demo mode: what the demo shop's receiver actually got, beside what Satdesk says it sent. */
+function DemoReceiverLog({ seq }: { seq: number }) {
+  const demo = useConsole((s) => s.demo);
+  const [rows, setRows] = useState<Received[]>([]);
+  useEffect(() => {
+    if (demo) demoCall<{ callbacks: Received[] }>('receiver').then((r) => setRows(r.callbacks), () => {});
+  }, [demo, seq]);
+  if (!demo) return null;
+  return (
+    <section className="panel demo-receiver">
+      <h2>
+        Demo shop receiver <span className="demo-tag">Sandbox</span>
+      </h2>
+      {rows.length === 0 ? (
+        <p className="muted">Nothing received yet: simulate a payment on the Sell screen.</p>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Received</th>
+              <th>Delivery</th>
+              <th>Answered</th>
+              <th>Body</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.slice(0, 20).map((r, i) => (
+              <tr key={i}>
+                <td>{fmtTime(r.at)}</td>
+                <td className="mono">
+                  {r.delivery ? short(r.delivery, 6) : '—'}
+                  {r.test && ' (test)'}
+                </td>
+                <td className={r.answered === 200 ? '' : 'error'}>{r.answered}</td>
+                <td>
+                  <code className="excerpt">{JSON.stringify(r.body).slice(0, 160)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 export function NotificationsScreen() {
   const deliverySeq = useConsole((s) => s.deliverySeq);
   const showToast = useConsole((s) => s.showToast);
@@ -88,6 +143,7 @@ export function NotificationsScreen() {
   const [rows, setRows] = useState<Delivery[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [loads, setLoads] = useState(0);
 
   useEffect(() => {
     if (agentsAvailable()) listAgents().then((a) => setAgents(a ?? []), () => {});
@@ -100,6 +156,7 @@ export function NotificationsScreen() {
           if (!r) return;
           setRows((prev) => (after && prev ? [...prev, ...r.deliveries] : r.deliveries));
           setCursor(r.next_cursor);
+          setLoads((n) => n + 1);
           setError(null);
           void useConsole.getState().refreshSysinfo().catch(() => {});
         },
@@ -189,6 +246,7 @@ export function NotificationsScreen() {
           Load more
         </button>
       )}
+      <DemoReceiverLog seq={loads} />
     </section>
   );
 }

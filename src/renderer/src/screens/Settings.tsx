@@ -148,12 +148,14 @@ function Electrum({ s }: { s: Settings }) {
   );
 }
 
-function AgentForm({ onDone }: { onDone: (a: Agent) => void }) {
-  const [name, setName] = useState('shop');
-  const [url, setUrl] = useState('http://127.0.0.1:8000/callback');
-  const [format, setFormat] = useState<Agent['format']>('bitcoinmonitor');
-  const [thresholds, setThresholds] = useState('0, 1');
-  const [delays, setDelays] = useState('30, 30, 30, 30, 30');
+function AgentForm({ agent, onDone }: { agent?: Agent; onDone: (a: Agent) => void }) {
+  const [name, setName] = useState(agent?.name ?? 'shop');
+  const [url, setUrl] = useState(agent?.url ?? 'http://127.0.0.1:8000/callback');
+  const [format, setFormat] = useState<Agent['format']>(agent?.format ?? 'bitcoinmonitor');
+  const [jid, setJid] = useState(agent?.jid ?? '');
+  const [thresholds, setThresholds] = useState(agent ? agent.thresholds.join(', ') : '0, 1');
+  const [delays, setDelays] = useState(agent ? agent.retry.delays_s.join(', ') : '30, 30, 30, 30, 30');
+  const [timeout, setTimeoutS] = useState(String(agent?.timeout_s ?? 10));
   const [error, setError] = useState<string | null>(null);
   const ints = (t: string): number[] =>
     t
@@ -166,19 +168,28 @@ function AgentForm({ onDone }: { onDone: (a: Agent) => void }) {
       onSubmit={(e) => {
         e.preventDefault();
         setError(null);
-        const body: Record<string, unknown> = { name, url, format, retry: { delays_s: ints(delays) } };
+        const body: Record<string, unknown> = { name, format, retry: { delays_s: ints(delays) }, timeout_s: Number(timeout) };
+        if (format === 'xmpp') body.jid = jid;
+        else body.url = url;
         if (format !== 'events') body.thresholds = ints(thresholds);
-        createAgent(body).then((a) => a && onDone(a), (e: unknown) => setError(errorText(e)));
+        (agent ? patchAgent(agent.id, body) : createAgent(body)).then((a) => a && onDone(a), (e: unknown) => setError(errorText(e)));
       }}
     >
       <label>
         Name
         <input value={name} onChange={(e) => setName(e.target.value)} aria-label="Agent name" />
       </label>
-      <label>
-        URL
-        <input value={url} onChange={(e) => setUrl(e.target.value)} aria-label="Agent URL" />
-      </label>
+      {format === 'xmpp' ? (
+        <label>
+          Jabber ID
+          <input value={jid} onChange={(e) => setJid(e.target.value)} aria-label="Agent JID" placeholder="shop@example.org" />
+        </label>
+      ) : (
+        <label>
+          URL
+          <input value={url} onChange={(e) => setUrl(e.target.value)} aria-label="Agent URL" />
+        </label>
+      )}
       <label>
         Format
         <select value={format} onChange={(e) => setFormat(e.target.value as Agent['format'])} aria-label="Agent format">
@@ -192,11 +203,15 @@ function AgentForm({ onDone }: { onDone: (a: Agent) => void }) {
         <input value={thresholds} onChange={(e) => setThresholds(e.target.value)} aria-label="Thresholds" disabled={format === 'events'} />
       </label>
       <label>
-        Retry delays (seconds)
+        Retry delays (seconds, one per retry)
         <input value={delays} onChange={(e) => setDelays(e.target.value)} aria-label="Retry delays" />
       </label>
+      <label>
+        Timeout (seconds)
+        <input type="number" min={1} max={300} value={timeout} onChange={(e) => setTimeoutS(e.target.value)} aria-label="Timeout" />
+      </label>
       <button type="submit" className="primary">
-        Add agent
+        {agent ? 'Save agent' : 'Add agent'}
       </button>
       {error && <p role="alert" className="error">{error}</p>}
     </form>
@@ -208,6 +223,7 @@ function Agents() {
   const [agents, setAgents] = useState<Agent[] | null>(null);
   const [revealed, setRevealed] = useState<Record<string, string>>({});
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
   const reload = (): void => void listAgents().then(setAgents, () => setAgents([]));
   useEffect(reload, []);
   if (!agentsAvailable())
@@ -233,7 +249,19 @@ function Agents() {
               </div>
             )}
           </div>
+          {editing === a.id && (
+            <AgentForm
+              agent={a}
+              onDone={() => {
+                setEditing(null);
+                reload();
+              }}
+            />
+          )}
           <div className="actions">
+            <button type="button" onClick={() => setEditing(editing === a.id ? null : a.id)}>
+              {editing === a.id ? 'Close' : 'Edit'}
+            </button>
             <button type="button" onClick={() => void testAgent(a.id).then(() => showToast('Test callback sent'), (e: unknown) => showToast(errorText(e)))}>
               Test
             </button>
