@@ -3,7 +3,7 @@
  * chain (real watcher); the receivers are loopback HTTP servers in the test process.
  */
 import crypto from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import { BIP32Factory } from 'bip32';
@@ -11,6 +11,7 @@ import { networks } from 'bitcoinjs-lib';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { ApiClient, tempDir } from '../helpers/api.ts';
 import { startReceiver, until, type TestReceiver } from '../helpers/callbacks.ts';
+import { spawnServe } from '../helpers/serve.ts';
 
 const bip32 = BIP32Factory(ecc);
 const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/84'/1'/0'").neutered().toBase58();
@@ -30,27 +31,9 @@ afterAll(async () => {
 });
 
 async function serve(dataDir: string): Promise<{ api: ApiClient; proc: ChildProcess }> {
-  const proc = spawn(
-    process.execPath,
-    ['bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dataDir, '--port', '0', '--api-token', TOKEN, '--electrum', sandbox.sb.electrumTcpUrl],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const base = await until(
-    () => {
-      if (proc.exitCode !== null) throw new Error(`serve exited ${proc.exitCode}: ${err}`);
-      return /API: (http:\/\/\S+)\/api\/v1/.exec(out)?.[1];
-    },
-    'serve to listen',
-    20_000,
-  );
-  const api = new ApiClient(base, TOKEN);
-  await until(async () => (await api.get('/sysinfo')).body.chain?.synced, 'serve synced', 20_000);
-  return { api, proc };
+  const child = await spawnServe(dataDir, { token: TOKEN, electrum: sandbox.sb.electrumTcpUrl, waitSynced: true });
+  children.push(child.proc);
+  return child;
 }
 
 const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
