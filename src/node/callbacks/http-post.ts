@@ -43,7 +43,11 @@ export function postOnce(
       headers: { ...headers, 'Content-Length': String(payload.length) },
       agent: agents ? (isHttps ? agents.https : agents.http) : undefined,
     });
+    // Set once the status line arrived: a receiver that answered but trickles its body past the deadline has
+    // still answered (SPEC 3.5 judges the status), so the attempt ends with that status, not as a timeout.
+    let answered: (() => void) | null = null;
     const timer = setTimeout(() => {
+      if (answered) answered();
       req.destroy(new Error(`timeout after ${timeoutMs / 1000} s`));
     }, timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) => {
@@ -62,6 +66,7 @@ export function postOnce(
         if (read > MAX_READ_BYTES) res.destroy();
       });
       const finish = (): void => done({ status: res.statusCode ?? null, error: null, excerpt: Buffer.concat(chunks).toString('utf8') });
+      answered = finish;
       res.on('end', finish);
       res.on('close', finish);
       res.on('error', finish);
