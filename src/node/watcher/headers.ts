@@ -12,6 +12,7 @@
  * - testnet (testnet3): as mainnet, plus the 20-minute rule: a header more than 20 minutes after its predecessor may
  *   carry the pow-limit bits, and other headers carry the bits of the last header that was not such an exception.
  */
+import type { Statement } from 'better-sqlite3';
 import {
   bitsToTarget,
   checkProofOfWork,
@@ -145,7 +146,17 @@ export function expectedBits(
 
 /** The `headers` table. */
 export class HeaderStore {
+  private readonly statements = new Map<string, Statement<unknown[]>>();
   constructor(private readonly db: DB) {}
+
+  private sql(text: string): Statement<unknown[]> {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare<unknown[]>(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
 
   private row(r: { height: number; header: string } | undefined): StoredHeader | undefined {
     return r ? { ...parseHeader(r.header), height: r.height, hex: r.header } : undefined;
@@ -153,20 +164,20 @@ export class HeaderStore {
 
   tip(): StoredHeader | undefined {
     return this.row(
-      this.db.prepare('SELECT height, header FROM headers ORDER BY height DESC LIMIT 1').get() as
+      this.sql('SELECT height, header FROM headers ORDER BY height DESC LIMIT 1').get() as
         | { height: number; header: string }
         | undefined,
     );
   }
 
   lowest(): number | null {
-    const r = this.db.prepare('SELECT MIN(height) AS h FROM headers').get() as { h: number | null };
+    const r = this.sql('SELECT MIN(height) AS h FROM headers').get() as { h: number | null };
     return r.h;
   }
 
   get(height: number): StoredHeader | undefined {
     return this.row(
-      this.db.prepare('SELECT height, header FROM headers WHERE height = ?').get(height) as
+      this.sql('SELECT height, header FROM headers WHERE height = ?').get(height) as
         | { height: number; header: string }
         | undefined,
     );
@@ -174,11 +185,11 @@ export class HeaderStore {
 
   /** Inside the caller's transaction. */
   insert(h: StoredHeader): void {
-    this.db.prepare('INSERT OR REPLACE INTO headers (height, hash, header) VALUES (?, ?, ?)').run(h.height, h.hash, h.hex);
+    this.sql('INSERT OR REPLACE INTO headers (height, hash, header) VALUES (?, ?, ?)').run(h.height, h.hash, h.hex);
   }
 
   /** Inside the caller's transaction. */
   deleteAbove(height: number): void {
-    this.db.prepare('DELETE FROM headers WHERE height > ?').run(height);
+    this.sql('DELETE FROM headers WHERE height > ?').run(height);
   }
 }

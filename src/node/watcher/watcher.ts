@@ -10,6 +10,7 @@
  * always checked against the header chain the write commits with. Each notification's facts, invoice statuses,
  * events and chain state commit in one `service.write` transaction.
  */
+import type { Statement } from 'better-sqlite3';
 import { Transaction } from 'bitcoinjs-lib';
 import {
   checkProofOfWork,
@@ -83,6 +84,8 @@ export interface WatcherStats {
   unsubscriptions: number;
   reorgs: number;
   connects: number;
+  /** histories that did not match the announced status at first and were fetched again */
+  statusRetries: number;
 }
 
 interface AddressRow {
@@ -121,6 +124,7 @@ export class ChainWatcher {
     unsubscriptions: 0,
     reorgs: 0,
     connects: 0,
+    statusRetries: 0,
   };
   /** get_history calls per scripthash (tests assert that unchanged addresses are not re-fetched). */
   readonly historyFetchesBy = new Map<string, number>();
@@ -157,6 +161,9 @@ export class ChainWatcher {
   private idleWaiters: (() => void)[] = [];
   private lagProbeAt = 0;
   private syncedLogged = false;
+  private wakePump: (() => void) | null = null;
+  private readonly statements = new Map<string, Statement<unknown[]>>();
+  private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private lag: number | null = null;
 
   constructor(opts: WatcherOptions) {
@@ -179,12 +186,22 @@ export class ChainWatcher {
     });
   }
 
+  /** Prepared statements, cached (preparing costs more than running these small queries). */
+  private sql(text: string): Statement<unknown[]> {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare<unknown[]>(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   // ---- lifecycle ---------------------------------------------------------------------------------------------
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.maxAddressId = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
+    this.maxAddressId = (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
     this.offs.push(this.conn.onConnected((client) => this.onConnect(client)));
     this.offs.push(this.conn.onDisconnected((reason) => this.onDisconnect(reason)));
     // New invoices take new (derived) addresses and new pool addresses are added by writes: after each commit, a
@@ -204,6 +221,7 @@ export class ChainWatcher {
     this.running = false;
     this.gen++;
     for (const off of this.offs.splice(0)) off();
+    this.log(`watcher: stopped; ${JSON.stringify(this.stats)}`);
     await this.conn.stop();
     this.client = null;
     this.wakeIdle();
@@ -343,7 +361,7 @@ export class ChainWatcher {
 
   private checkNewAddresses(): void {
     if (!this.running) return;
-    const m = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
+    const m = (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
     if (m <= this.maxAddressId) return;
     const after = this.maxAddressId;
     this.maxAddressId = m;
@@ -365,7 +383,7 @@ export class ChainWatcher {
     try {
       this.maxAddressId = Math.max(
         this.maxAddressId,
-        (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m,
+        (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m,
       );
       const rows = this.watchedRows();
       await this.subscribeRows(client, gen, rows.filter((r) => !this.subscribed.has(r.scripthash)));
@@ -438,33 +456,65 @@ export class ChainWatcher {
   // ---- the work loop -----------------------------------------------------------------------------------------
 
   private kick(): void {
-    if (!this.pumping && this.running) void this.pump(this.gen);
+    if (!this.running) return;
+    if (this.pumping) this.wakePump?.();
+    else void this.pump(this.gen);
   }
 
-  /** Runs queued work (header first, then histories) until none is left; one pump at a time. */
+  /**
+   * Runs queued work until none is left; one pump at a time. Histories are processed by up to 32 concurrent
+   * workers (each scripthash by one at a time); a new tip waits for the workers in flight, then runs alone, so
+   * proofs are always checked against the header chain they commit with.
+   */
   private async pump(gen: number): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    const inflight = new Set<Promise<void>>();
+    const processing = new Set<string>();
+    let failed: { e: unknown } | null = null;
     try {
-      while (gen === this.gen && this.running) {
+      while (gen === this.gen && this.running && failed === null) {
         const client = this.client;
         if (!client) break;
         if (this.pendingHeader) {
+          if (inflight.size) {
+            await Promise.race(inflight);
+            continue;
+          }
           const h = this.pendingHeader;
           this.pendingHeader = null;
           this.busy = true;
           await this.onTip(client, gen, h);
           continue;
         }
-        if (this.dirty.size === 0) break;
-        const batch = [...this.dirty].slice(0, 32);
-        for (const sh of batch) this.dirty.delete(sh);
-        this.busy = true;
-        await Promise.all(batch.map((sh) => this.processScripthash(client, gen, sh)));
+        let next: string | undefined;
+        if (inflight.size < 32) for (const sh of this.dirty) if (!processing.has(sh)) { next = sh; break; }
+        if (next !== undefined) {
+          const sh = next;
+          this.dirty.delete(sh);
+          processing.add(sh);
+          this.busy = true;
+          const p: Promise<void> = this.processScripthash(client, gen, sh)
+            .catch((e: unknown) => {
+              failed ??= { e };
+            })
+            .finally(() => {
+              inflight.delete(p);
+              processing.delete(sh);
+            });
+          inflight.add(p);
+          continue;
+        }
+        if (inflight.size === 0) break;
+        await Promise.race([...inflight, new Promise<void>((r) => (this.wakePump = r))]);
+        this.wakePump = null;
       }
+      await Promise.all(inflight);
+      if (failed) throw (failed as { e: unknown }).e;
     } catch (e) {
       this.fail(gen, e);
     } finally {
+      this.wakePump = null;
       this.busy = false;
       this.pumping = false;
       this.wakeIdle();
@@ -539,14 +589,12 @@ export class ChainWatcher {
       const shs: string[] = [];
       if (reorg) {
         this.headers.deleteAbove(fork);
-        const orphaned = this.db
-          .prepare(
+        const orphaned = this.sql(
             `SELECT p.id, p.invoice_id, a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
              WHERE p.height > ? AND p.state = 'active'`,
           )
           .all(fork) as { id: number; invoice_id: string | null; scripthash: string }[];
-        this.db
-          .prepare('UPDATE payments SET height = 0, verified = 0, block_hash = NULL, block_time = NULL WHERE height > ?')
+        this.sql('UPDATE payments SET height = 0, verified = 0, block_hash = NULL, block_time = NULL WHERE height > ?')
           .run(fork);
         for (const o of orphaned) {
           if (o.invoice_id) touched.add(o.invoice_id);
@@ -586,7 +634,7 @@ export class ChainWatcher {
     }
     this.service.write(() => {
       this.headers.insert(h);
-      this.db.prepare("INSERT OR REPLACE INTO chain_state (key, value) VALUES ('header_anchor', ?)").run(String(height));
+      this.sql("INSERT OR REPLACE INTO chain_state (key, value) VALUES ('header_anchor', ?)").run(String(height));
     });
     return h;
   }
@@ -630,7 +678,7 @@ export class ChainWatcher {
   }
 
   private ensureTipState(tip: StoredHeader): void {
-    const cur = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_hash'").get() as { value: string } | undefined;
+    const cur = this.sql("SELECT value FROM chain_state WHERE key = 'tip_hash'").get() as { value: string } | undefined;
     if (cur?.value === tip.hash) return;
     this.service.write(() => {
       this.setTipState(tip);
@@ -640,7 +688,7 @@ export class ChainWatcher {
   }
 
   private setTipState(tip: StoredHeader): void {
-    const up = this.db.prepare('INSERT OR REPLACE INTO chain_state (key, value) VALUES (?, ?)');
+    const up = this.sql('INSERT OR REPLACE INTO chain_state (key, value) VALUES (?, ?)');
     up.run('tip_height', String(tip.height));
     up.run('tip_hash', tip.hash);
   }
@@ -652,8 +700,7 @@ export class ChainWatcher {
   private refreshInvoices(ids: Set<string>, now: number, tip: boolean): void {
     const all = new Set(ids);
     if (tip) {
-      const rows = this.db
-        .prepare(
+      const rows = this.sql(
           `SELECT DISTINCT p.invoice_id AS id FROM payments p JOIN invoices i ON i.id = p.invoice_id
            WHERE p.state = 'active' AND i.status IN ('unpaid', 'partial', 'paid', 'expired', 'invalid')`,
         )
@@ -671,8 +718,7 @@ export class ChainWatcher {
   // ---- histories ---------------------------------------------------------------------------------------------
 
   private async processScripthash(client: ElectrumClient, gen: number, sh: string): Promise<void> {
-    const addr = this.db
-      .prepare(
+    const addr = this.sql(
         'SELECT id, address, scripthash, script_hex, origin, state, invoice_id, electrum_status FROM addresses WHERE scripthash = ?',
       )
       .get(sh) as AddressRow | undefined;
@@ -683,6 +729,7 @@ export class ChainWatcher {
     if (gen !== this.gen) return;
     let status = electrumStatus(history);
     if (status !== this.announced.get(sh)) {
+      this.stats.statusRetries++;
       // A newer notification may be on its way (real servers answer and notify from different tasks): once more.
       await delay(250);
       if (gen !== this.gen) return;
@@ -700,15 +747,49 @@ export class ChainWatcher {
       if (gen !== this.gen) return;
     }
     const existing = new Map<string, PaymentRow>();
-    for (const p of this.db.prepare('SELECT * FROM payments WHERE address_id = ?').all(addr.id) as PaymentRow[]) existing.set(p.txid, p);
+    for (const p of this.sql('SELECT * FROM payments WHERE address_id = ?').all(addr.id) as PaymentRow[]) existing.set(p.txid, p);
     const facts: EntryFacts[] = [];
     for (const e of history) {
       const f = await this.entryFacts(client, addr, e, existing.get(e.tx_hash));
       if (gen !== this.gen) return;
       if (f) facts.push(f);
     }
-    this.service.write(() => this.recordHistory(addr, status, facts, existing));
+    await this.groupWrite(() => this.recordHistory(addr, status, facts, existing));
     this.forced.delete(sh);
+  }
+
+  /**
+   * Group commit: histories answered in the same event-loop turn commit in one transaction (one fsync under
+   * synchronous=FULL instead of one each), every one in its own savepoint, so one notification's facts and events
+   * still commit or roll back together.
+   */
+  private groupWrite(fn: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.writeQueue.push({ fn, resolve, reject });
+      if (this.writeQueue.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    const queue = this.writeQueue;
+    this.writeQueue = [];
+    const outcomes: (Error | null)[] = [];
+    try {
+      this.service.write(() => {
+        for (const w of queue) {
+          try {
+            this.db.transaction(w.fn)();
+            outcomes.push(null);
+          } catch (e) {
+            outcomes.push(e instanceof Error ? e : new Error(String(e)));
+          }
+        }
+      });
+    } catch (e) {
+      for (const w of queue) w.reject(e);
+      return;
+    }
+    queue.forEach((w, i) => (outcomes[i] ? w.reject(outcomes[i]) : w.resolve()));
   }
 
   private async fetchHistory(client: ElectrumClient, sh: string): Promise<HistoryEntry[]> {
@@ -778,7 +859,7 @@ export class ChainWatcher {
     if (addr.invoice_id) inv = getInvoiceRow(this.db, addr.invoice_id);
     else if (addr.origin === 'derived') {
       // A derived address belongs to one invoice for ever, even after it released the address.
-      inv = this.db.prepare('SELECT * FROM invoices WHERE address_id = ? ORDER BY seq DESC LIMIT 1').get(addr.id) as InvoiceRow | undefined;
+      inv = this.sql('SELECT * FROM invoices WHERE address_id = ? ORDER BY seq DESC LIMIT 1').get(addr.id) as InvoiceRow | undefined;
     }
     if (!inv) return null;
     if (inv.created_at > firstSeen) return null;
@@ -792,10 +873,10 @@ export class ChainWatcher {
     const now = this.service.clock.now();
     const touched = new Set<string>();
     const seen = new Set<string>();
-    const update = this.db.prepare(
+    const update = this.sql(
       `UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, state = 'active' WHERE id = ?`,
     );
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, rbf, verified, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
@@ -845,7 +926,7 @@ export class ChainWatcher {
     }
     for (const p of existing.values()) {
       if (p.state !== 'active' || seen.has(p.txid)) continue;
-      this.db.prepare("UPDATE payments SET state = 'gone', verified = 0 WHERE id = ?").run(p.id);
+      this.sql("UPDATE payments SET state = 'gone', verified = 0 WHERE id = ?").run(p.id);
       insertEvent(
         this.db,
         'payment.reversed',
@@ -856,7 +937,7 @@ export class ChainWatcher {
       );
       if (p.invoice_id) touched.add(p.invoice_id);
     }
-    this.db.prepare('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
+    this.sql('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
     this.refreshInvoices(touched, now, false);
   }
 
