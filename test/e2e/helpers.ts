@@ -6,9 +6,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM = process.env.SATDESK_CHROMIUM ?? '/usr/bin/chromium';
 export const SHOTS = path.resolve(import.meta.dirname, '../../test-results');
 
-/** Chromium must be installed (.ci/install-chromium.sh); a missing browser fails loudly, never skips silently. */
+/** Chromium must be installed (.ci/install-system-packages.sh); a missing browser fails loudly, never skips silently. */
 export function assertChromium(): void {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-chromium.sh (apt-get install -y chromium)`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-system-packages.sh (apt-get install -y chromium)`);
 }
 
 export async function launch(): Promise<Browser> {

@@ -18,11 +18,11 @@ export function electrumPath(): string | null {
 
 /**
  * The interop tests need the real Electrum 4.3.4: missing, they fail loudly, unless SATDESK_SKIP_ELECTRUM=1 asks
- * to print and skip (CI installs it with .ci/install-electrum.sh).
+ * to print and skip (CI installs it with .ci/install-system-packages.sh).
  */
 export function electrumOrSkip(): { skip: boolean; reason: string } {
   if (electrumPath()) return { skip: false, reason: '' };
-  const reason = 'the `electrum` command (Debian package electrum, 4.3.4) is not installed: run .ci/install-electrum.sh';
+  const reason = 'the `electrum` command (Debian package electrum, 4.3.4) is not installed: run .ci/install-system-packages.sh';
   if (process.env.SATDESK_SKIP_ELECTRUM === '1') {
     console.warn(`SKIPPING Electrum interop: ${reason} (SATDESK_SKIP_ELECTRUM=1)`);
     return { skip: true, reason };

@@ -44,7 +44,7 @@ const inbox: { from: string; body: string }[] = [];
 describe.skipIf(skip)('xmpp agents (real prosody)', () => {
   beforeAll(async () => {
     if (missing) {
-      throw new Error('prosody is not installed: run .ci/install-prosody.sh (apt-get install prosody), or set SATDESK_SKIP_XMPP=1 to skip');
+      throw new Error('prosody is not installed: run .ci/install-system-packages.sh (apt-get install prosody), or set SATDESK_SKIP_XMPP=1 to skip');
     }
     port = await freePort();
     dir = tempDir('satdesk-prosody-');

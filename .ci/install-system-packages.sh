@@ -1,0 +1,19 @@
+#!/bin/sh
+# Debian packages the tests drive for real, installed once with one `apt-get update`; quiet and idempotent.
+#   electrum  — the real Electrum 4.3.4 wallet, checking the sandbox chain (test/integration/electrum-interop)
+#   chromium  — the console's Playwright tests (playwright-core with executablePath; no browser download)
+#   prosody   — a real XMPP server for XMPP callback agents (test/integration/callbacks-xmpp)
+set -eu
+missing=""
+command -v electrum >/dev/null 2>&1 || missing="$missing electrum"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+{ command -v prosody >/dev/null 2>&1 && command -v prosodyctl >/dev/null 2>&1; } || missing="$missing prosody"
+[ -z "$missing" ] && exit 0
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+echo "installing:$missing"
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+command -v electrum >/dev/null && [ -x /usr/bin/chromium ] && command -v prosody >/dev/null
