@@ -161,6 +161,7 @@ export class ChainWatcher {
   private idleWaiters: (() => void)[] = [];
   private lagProbeAt = 0;
   private syncedLogged = false;
+  private lastStatusConnected: boolean | null = null;
   private wakePump: (() => void) | null = null;
   private readonly statements = new Map<string, Statement<unknown[]>>();
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -944,6 +945,11 @@ export class ChainWatcher {
   // ---- events and lag ----------------------------------------------------------------------------------------
 
   private chainEvent(type: string, data: Record<string, unknown>): void {
+    // chain.status only when connectedness changes: a server that keeps failing does not flood the event log.
+    if (type === 'chain.status') {
+      if (this.lastStatusConnected === data.connected) return;
+      this.lastStatusConnected = data.connected as boolean;
+    }
     try {
       this.service.write(() => {
         insertEvent(this.db, type, null, null, { ...data, tip_height: this.service.tipHeight() || null }, this.service.clock.now());
