@@ -4,12 +4,11 @@
  * while the list is scrolled programmatically through tens of thousands of rows, paging through the API as it goes
  * (p99 ≤ 50 ms, ≤ 1 % of frames over 50 ms).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { openDatabase } from '../../src/node/store/sqlite.ts';
+import { populateInvoices } from '../populate.ts';
 import { startApp } from '../../src/node/app.ts';
 import { rendererIsStale } from '../../test/e2e/build-renderer.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
@@ -21,31 +20,6 @@ const RUNS = 3;
 const SCROLL_FRAMES = 900;
 const PX_PER_FRAME = 240; // 6 rows of 40 px per frame: ~360 rows/s, a fast fling held for 15 s
 
-function populate(dir: string): void {
-  const marker = path.join(dir, `populated-${N}`);
-  if (fs.existsSync(marker)) return;
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
-  db.pragma('synchronous = OFF'); // bulk load only
-  db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
-  db.exec(`
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-    INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at)
-    SELECT i, 'bcrt1qbench' || i, printf('%064x', i), '0014' || printf('%040x', i), 'static', 'used', 1700000000000 FROM n;`);
-  db.exec(`
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
-      confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
-    SELECT i, printf('bench%011d', i),
-      CASE WHEN i % 100 < 70 THEN 'confirmed' WHEN i % 100 < 80 THEN 'expired' WHEN i % 100 < 90 THEN 'unpaid'
-           WHEN i % 100 < 95 THEN 'paid' WHEN i % 100 < 98 THEN 'partial' ELSE 'cancelled' END,
-      1000 + i % 100000, 'item ' || (i % 977), 'order-' || i, i, 'bcrt1qbench' || i,
-      1700000000000 + i * 1000, 1700000900000 + i * 1000, 1, 0, 86400000, 0, 0, 1700000000000 + i * 1000 FROM n;`);
-  db.exec('ANALYZE');
-  db.close();
-  fs.writeFileSync(marker, '');
-}
 
 function ensureRenderer(): void {
   if (!rendererIsStale()) return;
@@ -57,7 +31,7 @@ export const scenario = {
   name: 'console',
   async run(): Promise<ScenarioResult[]> {
     ensureRenderer();
-    populate(WORK);
+    populateInvoices(WORK, N);
     const app = await startApp({ dataDir: WORK, network: 'regtest', port: 0, apiToken: TOKEN, log: () => {} });
     const browser = await chromium.launch({
       executablePath: process.env.SATDESK_CHROMIUM ?? '/usr/bin/chromium',

@@ -2,44 +2,15 @@
  * store: 1,000,000 invoices. Figures: a list page by status over HTTP (p50, target ≤ 5 ms) and cold start of
  * `satdesk serve` on that data dir until the first list page is served (target ≤ 2 s).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { openDatabase } from '../../src/node/store/sqlite.ts';
-import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
+import { populateInvoices } from '../populate.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
 
 const N = Number(process.env.BENCH_STORE_INVOICES ?? 1_000_000);
 const WORK = path.resolve('bench/.work/store');
 const TOKEN = 'bench-token-bench-token';
 
-function populate(dir: string): void {
-  const marker = path.join(dir, `populated-${N}-schema-${MIGRATIONS.length}`);
-  if (fs.existsSync(marker)) return;
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
-  db.pragma('synchronous = OFF'); // bulk load only; serve reopens with FULL
-  const t0 = process.hrtime.bigint();
-  db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
-  db.exec(`
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-    INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at)
-    SELECT i, 'bcrt1qbench' || i, printf('%064x', i), '0014' || printf('%040x', i), 'static', 'used', 1700000000000 FROM n;`);
-  db.exec(`
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
-      confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
-    SELECT i, printf('bench%011d', i),
-      CASE WHEN i % 100 < 70 THEN 'confirmed' WHEN i % 100 < 80 THEN 'expired' WHEN i % 100 < 90 THEN 'unpaid'
-           WHEN i % 100 < 95 THEN 'paid' WHEN i % 100 < 98 THEN 'partial' ELSE 'cancelled' END,
-      1000 + i % 100000, 'item ' || (i % 977), 'order-' || i, i, 'bcrt1qbench' || i,
-      1700000000000 + i * 1000, 1700000900000 + i * 1000, 1, 0, 86400000, 0, 0, 1700000000000 + i * 1000 FROM n;`);
-  db.exec('ANALYZE');
-  db.close();
-  fs.writeFileSync(marker, '');
-  console.error(`bench: store: populated ${N} invoices in ${(msSince(t0) / 1000).toFixed(1)} s`);
-}
 
 async function startServe(dir: string): Promise<{ base: string; stop: () => Promise<void>; startMs: number }> {
   const t0 = process.hrtime.bigint();
@@ -76,7 +47,7 @@ async function startServe(dir: string): Promise<{ base: string; stop: () => Prom
 export const scenario = {
   name: 'store',
   async run(): Promise<ScenarioResult[]> {
-    populate(WORK);
+    populateInvoices(WORK, N);
     const starts: number[] = [];
     const p50s: number[] = [];
     const p99s: number[] = [];

@@ -1,6 +1,7 @@
 import { Transaction, address as baddress, crypto, networks, opcodes, payments, script as bscript } from 'bitcoinjs-lib';
 import { ecc } from '../core/ecc.ts';
 import { bytesToHex } from '../core/chain/bytes.ts';
+import { concatBytes } from '../core/wallet/encoding.ts';
 
 export const NETWORK = networks.regtest;
 export const COINBASE_MATURITY = 100;
@@ -95,22 +96,12 @@ export function buildCoinbase(height: number, payTo: Uint8Array, value: number, 
   tx.addInput(ZERO32, 0xffffffff, 0xffffffff, sig);
   tx.addOutput(payTo, BigInt(value));
   if (witnessRoot) {
-    const commitment = crypto.hash256(concat(witnessRoot, ZERO32));
-    const data = concat(Uint8Array.from([0xaa, 0x21, 0xa9, 0xed]), commitment);
+    const commitment = crypto.hash256(concatBytes(witnessRoot, ZERO32));
+    const data = concatBytes(Uint8Array.from([0xaa, 0x21, 0xa9, 0xed]), commitment);
     tx.addOutput(bscript.compile([opcodes.OP_RETURN!, data]), 0n);
     tx.setWitness(0, [new Uint8Array(32)]);
   }
   return tx;
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function eq(a: Uint8Array, b: Uint8Array): boolean {
