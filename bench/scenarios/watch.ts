@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { openDatabase } from '../../src/node/store/sqlite.ts';
+import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { msSince, result, type ScenarioResult } from '../lib.ts';
@@ -19,12 +20,14 @@ const RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 3);
 const WORK = path.resolve('bench/.work/watch');
 const TOKEN = 'bench-token-bench-token';
 const BATCH = 250;
+/** BENCH_PROF=dir: CPU-profile the serve children into dir. */
+const PROF = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
 const CONCURRENCY = 4;
 
 const sh = (i: number): string => i.toString(16).padStart(8, '0').padEnd(64, 'a');
 
 function populateTemplate(): string {
-  const file = path.join(WORK, `template-${N}.sqlite`);
+  const file = path.join(WORK, `template-${N}-schema${MIGRATIONS.length}.sqlite`);
   if (fs.existsSync(file)) return file;
   fs.mkdirSync(WORK, { recursive: true });
   const tmp = `${file}.tmp`;
@@ -65,14 +68,20 @@ async function serveUntilSynced(dir: string, electrum: string): Promise<{ ms: nu
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    ['bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', TOKEN, '--electrum', electrum],
+    [...PROF, 'bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', TOKEN, '--electrum', electrum],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`serve exited ${code}`))));
+  const timers: NodeJS.Timeout[] = [];
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => {
+      for (const t of timers) clearInterval(t);
+      reject(new Error(`serve exited ${code}: ${err.slice(-300)}`));
+    }),
+  );
   try {
     const base = await Promise.race([
       exited,
@@ -84,6 +93,7 @@ async function serveUntilSynced(dir: string, electrum: string): Promise<{ ms: nu
             resolve(m[1]!);
           }
         }, 5);
+        timers.push(timer);
       }),
     ]);
     const apiMs = msSince(t0);
@@ -102,6 +112,7 @@ async function serveUntilSynced(dir: string, electrum: string): Promise<{ ms: nu
             reject(new Error(`not synced after 120 s: ${err.slice(-500)}`));
           }
         }, 2);
+        timers.push(timer);
       }),
     ]);
     const res = await fetch(`${base}/api/v1/sysinfo`, { headers: { Authorization: `Bearer ${TOKEN}` } });

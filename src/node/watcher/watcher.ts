@@ -202,7 +202,7 @@ export class ChainWatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.maxAddressId = (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
+    this.maxAddressId = this.maxId();
     this.offs.push(this.conn.onConnected((client) => this.onConnect(client)));
     this.offs.push(this.conn.onDisconnected((reason) => this.onDisconnect(reason)));
     // New invoices take new (derived) addresses and new pool addresses are added by writes: after each commit, a
@@ -312,9 +312,10 @@ export class ChainWatcher {
       const tip = await client.headersSubscribe();
       if (gen !== this.gen) return;
       this.pendingHeader = tip;
-      await this.pump(gen);
-      if (gen !== this.gen) return;
+      // Header sync and subscribing run side by side; histories wait in the pump until the headers are in.
+      const headersDone = this.pump(gen);
       await this.subscribeWatched(client, gen, true);
+      await headersDone;
       if (gen !== this.gen) return;
       this.initialDone = true;
       this.kick();
@@ -362,15 +363,21 @@ export class ChainWatcher {
 
   private checkNewAddresses(): void {
     if (!this.running) return;
-    const m = (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
+    const m = this.maxId();
     if (m <= this.maxAddressId) return;
+    const client = this.client;
+    // While a full subscription runs it re-checks MAX(id) before it ends; without a client, the next connect
+    // subscribes everything.
+    if (!client || this.subscribing) return;
     const after = this.maxAddressId;
     this.maxAddressId = m;
-    const client = this.client;
-    if (!client || !this.initialDone) return; // the running or next full subscription picks them up
     const gen = this.gen;
     const rows = this.watchedRows(after);
     if (rows.length) void this.subscribeRows(client, gen, rows).catch((e: unknown) => this.fail(gen, e));
+  }
+
+  private maxId(): number {
+    return (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m;
   }
 
   private watchedRows(afterId = 0): WatchedRow[] {
@@ -382,14 +389,20 @@ export class ChainWatcher {
   private async subscribeWatched(client: ElectrumClient, gen: number, prune: boolean): Promise<void> {
     this.subscribing = true;
     try {
-      this.maxAddressId = Math.max(
-        this.maxAddressId,
-        (this.sql('SELECT COALESCE(MAX(id), 0) AS m FROM addresses').get() as { m: number }).m,
-      );
-      const rows = this.watchedRows();
-      await this.subscribeRows(client, gen, rows.filter((r) => !this.subscribed.has(r.scripthash)));
-      if (prune && client.supportsUnsubscribe && gen === this.gen) {
-        const keep = new Set(rows.map((r) => r.scripthash));
+      const keep = new Set<string>();
+      let after = 0;
+      for (;;) {
+        const max = this.maxId();
+        const rows = this.watchedRows(after);
+        for (const r of rows) keep.add(r.scripthash);
+        await this.subscribeRows(client, gen, rows.filter((r) => !this.subscribed.has(r.scripthash)));
+        if (gen !== this.gen) return;
+        this.maxAddressId = Math.max(this.maxAddressId, max);
+        // Addresses added while we subscribed (a new invoice, pool additions): once more for those.
+        if (this.maxId() === max) break;
+        after = max;
+      }
+      if (prune && client.supportsUnsubscribe) {
         const drop = [...this.subscribed.keys()].filter((sh) => !keep.has(sh) && !this.dirty.has(sh));
         await this.unsubscribe(client, gen, drop);
       }
