@@ -22,7 +22,7 @@ import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
 
 const N = Number(process.env.BENCH_DETECT_PAYMENTS ?? 1000);
 const RATE = Number(process.env.BENCH_DETECT_RATE ?? 100);
-const RUNS = Number(process.env.BENCH_DETECT_RUNS ?? 1);
+const RUNS = Number(process.env.BENCH_DETECT_RUNS ?? 2);
 const WORK = path.resolve('bench/.work/detect');
 const TOKEN = 'bench-token-bench-token';
 /** BENCH_PROF=dir: CPU-profile the sandbox and serve children into dir. */
