@@ -77,10 +77,10 @@ async function serve(argv: string[]): Promise<number> {
     ipFamily,
     electrum: v.electrum,
   });
-  const info = app.service.sysinfo();
   console.log(`Satdesk ${VERSION} serving ${network} from ${dataDir}`);
   console.log(`API: ${app.api!.url}/api/v1`);
-  if (!info.chain.connected) console.log('Chain: not connected (no --electrum given); invoices can still be created.');
+  if (!app.watcher) console.log('Chain: not connected (no --electrum given); invoices can still be created.');
+  else console.log(`Chain: watching through ${(v.electrum?.length ? v.electrum : app.service.settings.electrum.servers).join(', ')}`);
   // The token goes to the terminal only, never to a log file (SPEC 4.1).
   console.log(`Console: ${app.consoleUrl}`);
   const signal = await waitForSignal();

@@ -82,7 +82,11 @@ export interface AcceptOptions {
   replace: 'none' | 'bip125' | 'force';
 }
 
-export type ChainEvent = { tipChanged: boolean };
+/**
+ * What changed. A mempool-only change names the script hashes it touched, so the server re-hashes only those
+ * statuses (a busy mempool with thousands of subscriptions would otherwise recompute every status per payment).
+ */
+export type ChainEvent = { tipChanged: boolean; touched?: ReadonlySet<string> };
 
 const STRICT: AcceptOptions = { checkScripts: true, policy: true, replace: 'bip125' };
 const READD: AcceptOptions = { checkScripts: false, policy: false, replace: 'none' };
@@ -138,7 +142,12 @@ export class SandboxChain {
     };
   }
 
+  /** Script hashes whose mempool entries changed since the last event. */
+  private touchedSinceEmit = new Set<string>();
+
   private emit(e: ChainEvent): void {
+    if (!e.tipChanged) e = { ...e, touched: this.touchedSinceEmit };
+    this.touchedSinceEmit = new Set();
     for (const l of this.listeners) {
       try {
         l(e);
@@ -220,6 +229,7 @@ export class SandboxChain {
       let s = this.mempoolSh.get(sh);
       if (!s) this.mempoolSh.set(sh, (s = new Set()));
       s.add(e.t.txid);
+      this.touchedSinceEmit.add(sh);
     }
   }
 
@@ -230,6 +240,7 @@ export class SandboxChain {
       const s = this.mempoolSh.get(sh);
       s?.delete(txid);
       if (s && s.size === 0) this.mempoolSh.delete(sh);
+      this.touchedSinceEmit.add(sh);
     }
     for (const i of e.t.tx.ins) {
       const k = key(hashToHex(i.hash), i.index);

@@ -128,7 +128,7 @@ export class ElectrumServer {
     this.tcp = net.createServer((s) => this.accept(s));
     this.tlsServer = tls.createServer({ key: opts.tlsKey, cert: opts.tlsCert }, (s) => this.accept(s));
     this.tlsServer.on('tlsClientError', () => {});
-    this.unsubscribe = chain.onChange(() => this.notifyAll());
+    this.unsubscribe = chain.onChange((e) => (e.touched ? this.notifyTouched(e.touched) : this.notifyAll()));
     this.methods = this.buildMethods();
   }
 
@@ -319,6 +319,22 @@ export class ElectrumServer {
 
   private notifyAll(): void {
     for (const s of this.sessions) this.notify(s);
+  }
+
+  /** A mempool-only change: re-check just the script hashes it touched, for the sessions subscribed to them. */
+  private notifyTouched(touched: ReadonlySet<string>): void {
+    if (this.fault === 'stall') return;
+    for (const s of this.sessions) {
+      if (s.closed) continue;
+      for (const sh of touched) {
+        if (!s.subs.has(sh)) continue;
+        const st = this.status(sh);
+        if (st !== s.subs.get(sh)) {
+          s.subs.set(sh, st);
+          this.send(s, { jsonrpc: '2.0', method: 'blockchain.scripthash.subscribe', params: [sh, st] });
+        }
+      }
+    }
   }
 
   private notify(s: Session): void {
