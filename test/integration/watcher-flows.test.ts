@@ -11,20 +11,10 @@ import { networks } from 'bitcoinjs-lib';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { startTestApp, type ApiClient } from '../helpers/api.ts';
 import type { App } from '../../src/node/app.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const bip32 = BIP32Factory(ecc);
 const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/44'/1'/0'").neutered().toBase58();
-
-async function waitFor<T>(get: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await get();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 40));
-    last = await get();
-  }
-  return last;
-}
 
 let sandbox: TestSandbox;
 let app: App;

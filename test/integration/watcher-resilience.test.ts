@@ -9,22 +9,12 @@ import { networks, payments } from 'bitcoinjs-lib';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { startTestApp, tempDir, type ApiClient } from '../helpers/api.ts';
 import type { App, AppOptions } from '../../src/node/app.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const bip32 = BIP32Factory(ecc);
 const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/44'/1'/0'").neutered().toBase58();
 const freshAddress = (): string =>
   payments.p2wpkh({ pubkey: bip32.fromSeed(crypto.randomBytes(32), networks.regtest).publicKey, network: networks.regtest }).address!;
-
-async function waitFor<T>(get: () => Promise<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await get();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 40));
-    last = await get();
-  }
-  return last;
-}
 
 let sandbox: TestSandbox;
 const apps: App[] = [];
