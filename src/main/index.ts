@@ -11,6 +11,7 @@ import { app, BrowserWindow, ipcMain, Notification, shell, session } from 'elect
 import path from 'node:path';
 import { startApp, type App } from '../node/app.ts';
 import { createIpcHandlers, makeSenderCheck } from '../node/ipc.ts';
+import { alertFor } from '../node/alerts.ts';
 import { IPC_EVENT_CHANNEL } from '../shared/ipc.ts';
 import { isNetworkName } from '../core/network.ts';
 
@@ -84,9 +85,8 @@ async function boot(): Promise<void> {
   }
   core.service.bus.subscribe((e) => {
     for (const w of windows) w.webContents.send(IPC_EVENT_CHANNEL, { id: e.id, type: e.type, ...e.data });
-    if (e.type === 'invoice.paid' || e.type === 'invoice.confirmed') {
-      new Notification({ title: e.type === 'invoice.paid' ? 'Payment received' : 'Payment confirmed', body: 'Satdesk' }).show();
-    }
+    const alert = alertFor(e);
+    if (alert && Notification.isSupported()) new Notification(alert).show();
   });
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });

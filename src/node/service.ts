@@ -305,6 +305,12 @@ export class Satdesk {
       }
       const created = this.mustInvoice(id);
       refreshInvoice(this.db, created, this.refreshContext(now), ['invoice.created']);
+      if (this.pool.hasWallet()) {
+        // SPEC 3.5: the gap reaching 20 alerts the merchant (and again every 10 more), with how to fix it.
+        const gap = this.pool.gap();
+        const message = this.pool.gapWarning(gap);
+        if (message && gap % 10 === 0) insertEvent(this.db, 'wallet.gap_warning', null, null, { gap, message }, now);
+      }
       return this.mustInvoice(id);
     });
     return this.view(row);

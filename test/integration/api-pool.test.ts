@@ -147,13 +147,18 @@ describe('xpub source', () => {
   });
 
   it('warns from a gap of 20', async () => {
-    const { api } = await start({ network: 'mainnet' });
+    const { api, app } = await start({ network: 'mainnet' });
     await api.call('PUT', '/wallet', { xpub: BIP84_ZPUB });
     for (let i = 0; i < 20; i++) await api.post('/invoices', { amount_sats: 1000 });
     const w = (await api.get('/wallet')).body;
     expect(w.gap).toBe(20);
     expect(w.gap_warning).toMatch(/gap limit/);
     expect((await api.get('/sysinfo')).body.addresses.gap).toBe(20);
+    // The merchant is alerted once when the gap reaches 20 (an event; a native notification in the app).
+    const alerts = app.db.prepare("SELECT data FROM events WHERE type = 'wallet.gap_warning'").all() as { data: string }[];
+    expect(alerts.map((a) => JSON.parse(a.data).gap)).toEqual([20]);
+    await api.post('/invoices', { amount_sats: 1000 });
+    expect(app.db.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'wallet.gap_warning'").get()).toEqual({ n: 1 });
   });
 
   it('refuses private keys and wrong-network keys with specific codes, storing nothing', async () => {
