@@ -16,7 +16,7 @@ import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { msSince, result, type ScenarioResult } from '../lib.ts';
 
 const N = Number(process.env.BENCH_WATCH_ADDRESSES ?? 100_000);
-const RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 5); // the ratio pairs two processes' timings: more runs steady the median
 const WORK = path.resolve('bench/.work/watch');
 const TOKEN = 'bench-token-bench-token';
 const BATCH = 250;

@@ -4,7 +4,11 @@
  * delivered when the server accepted it on an authenticated stream; any error or the agent's timeout is a failed
  * attempt, retried on the same schedule as HTTP callbacks.
  */
-import { client, xml, type XmppClient } from '@xmpp/client';
+import type { XmppClient } from '@xmpp/client';
+
+// Loaded on the first XMPP message: most shops never use XMPP, and the library costs ~100 ms at every start.
+let lib: Promise<typeof import('@xmpp/client')> | null = null;
+const loadXmpp = (): Promise<typeof import('@xmpp/client')> => (lib ??= import('@xmpp/client'));
 
 export interface XmppAccount {
   jid: string | null;
@@ -29,9 +33,10 @@ export class XmppLink {
 
   constructor(private readonly account: () => XmppAccount) {}
 
-  private connect(timeoutMs: number): Promise<void> {
+  private async connect(timeoutMs: number): Promise<void> {
+    const { client } = await loadXmpp();
     const acc = this.account();
-    if (!acc.jid || !acc.password) return Promise.reject(new Error('no XMPP account set (settings xmpp.jid and xmpp.password)'));
+    if (!acc.jid || !acc.password) throw new Error('no XMPP account set (settings xmpp.jid and xmpp.password)');
     const key = `${acc.jid}\n${acc.password}\n${acc.service ?? ''}`;
     if (this.conn && this.key === key && this.online) return this.online;
     void this.close();
@@ -65,6 +70,7 @@ export class XmppLink {
 
   async send(to: string, text: string, timeoutMs: number): Promise<void> {
     await this.connect(timeoutMs);
+    const { xml } = await loadXmpp();
     const c = this.conn;
     if (!c) throw new Error('XMPP connection lost');
     try {
