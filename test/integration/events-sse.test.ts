@@ -68,8 +68,8 @@ describe('the event stream', () => {
     expect(await a.status).toBe(200);
     const first = (await api.post('/invoices', { amount_sats: 1111, userdata: 'sse-1' })).body;
     const got = await waitFor(() => a.events.find((e) => e.event === 'invoice.created'), Boolean, 'invoice.created on the stream');
-    expect(got.data.invoice.id).toBe(first.id);
-    expect(got.data.type).toBe('invoice.created');
+    expect(got!.data.invoice.id).toBe(first.id);
+    expect(got!.data.type).toBe('invoice.created');
     a.close();
     const lastSeen = Math.max(...a.events.map((e) => e.id));
 
