@@ -75,7 +75,6 @@ async function boot(): Promise<void> {
   core = await startApp({
     dataDir: process.env.SATDESK_DATA_DIR ?? app.getPath('userData'),
     network: isNetworkName(network) ? network : 'mainnet',
-    http: process.env.SATDESK_API !== 'off',
   });
   const rendererRoot = path.resolve(import.meta.dirname, '../renderer');
   const devOrigin = process.env.ELECTRON_RENDERER_URL ? new URL(process.env.ELECTRON_RENDERER_URL).origin : undefined;

@@ -23,7 +23,7 @@ export interface AppOptions {
   electrum?: string[];
   /** Tuning for the chain watcher (tests, bench): backoff, batch sizes. */
   watcher?: Partial<Pick<WatcherOptions, 'connection' | 'batchSize' | 'batchConcurrency' | 'maxReorgDepth'>>;
-  /** false: no HTTP listener (the desktop app with the local API switched off). */
+  /** Whether to run the HTTP listener; default: the `api.enabled` setting (the desktop app's local API switch). */
   http?: boolean;
   clock?: Clock;
   log?: (line: string) => void;
@@ -91,10 +91,19 @@ export async function startApp(opts: AppOptions): Promise<App> {
         })
       : null;
     let api: ApiServer | null = null;
-    if (opts.http !== false) {
+    if (opts.http ?? service.settings.api.enabled) {
       const family = opts.ipFamily === 'ipv6' ? 6 : opts.ipFamily === 'ipv4' ? 4 : 0;
       const host = opts.host ?? (family === 6 ? '::1' : '127.0.0.1');
-      api = await startApiServer(service, { host, port: opts.port ?? 8787, token: () => token, family, consoleDir: CONSOLE_DIR, log });
+      const port = opts.port ?? service.settings.api.port;
+      try {
+        api = await startApiServer(service, { host, port, token: () => token, family, consoleDir: CONSOLE_DIR, log });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'EADDRINUSE' ? `port ${port} on ${host} is in use` : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : (e as Error).message;
+        // serve exists to listen, so it stops; the desktop app keeps working without its local API and says why.
+        if (opts.http) throw new Error(`Cannot listen for the API: ${why}. Pick another with --port (or --host).`);
+        log(`local API not started: ${why}; change api.port in Settings`);
+      }
     }
     watcher?.start(); // after the API is up, so a failed listen leaves nothing running
     let closed = false;

@@ -72,7 +72,9 @@ async function serve(argv: string[]): Promise<number> {
     dataDir,
     network: network as NetworkName,
     host: v.host,
-    port: portOf(v.port, 8787, '--port'),
+    // --port, else the api.port setting (8787 by default); serve always listens, whatever api.enabled says.
+    port: v.port === undefined ? undefined : portOf(v.port, 8787, '--port'),
+    http: true,
     apiToken: v['api-token'],
     ipFamily,
     electrum: v.electrum,

@@ -348,6 +348,27 @@ describe('the API surface', () => {
     expect(v4.app.api!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('the desktop mode follows the api setting: a taken port leaves the app running without its local API', async () => {
+    const net = await import('node:net');
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as import('node:net').AddressInfo).port;
+    const dataDir = tempDir();
+    const first = await start({ dataDir });
+    await first.api.call('PATCH', '/settings', { api: { port } });
+    await first.app.close();
+    apps.pop();
+    const lines: string[] = [];
+    const { startApp } = await import('../../src/node/app.ts');
+    const app = await startApp({ dataDir, network: 'regtest', log: (l) => lines.push(l) });
+    apps.push(app);
+    busy.close();
+    expect(app.api).toBeNull();
+    expect(lines.join('\n')).toContain(`local API not started: port ${port} on 127.0.0.1 is in use`);
+    expect(app.service.sysinfo().network).toBe('regtest');
+    await first.app.close();
+  });
+
   it('refuses to open a data dir with another network', async () => {
     const dataDir = tempDir();
     const a = await start({ dataDir });

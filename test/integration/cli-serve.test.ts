@@ -51,6 +51,18 @@ describe('satdesk serve (the real bin)', () => {
     for (const f of files) expect(fs.readFileSync(path.join(dataDir, f), 'utf8')).not.toContain(token);
   });
 
+  it('says clearly when the port is taken, and exits 1', async () => {
+    const net = await import('node:net');
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as import('node:net').AddressInfo).port;
+    const p = run(['serve', '--network', 'regtest', '--data-dir', tempDir(), '--port', String(port)]);
+    const [code] = await once(p.child, 'exit');
+    busy.close();
+    expect(code).toBe(1);
+    expect(p.err()).toContain(`Cannot listen for the API: port ${port} on 127.0.0.1 is in use. Pick another with --port (or --host).`);
+  });
+
   it('answers bad flags with usage and exit code 2', async () => {
     const p = run(['serve', '--network', 'moonnet']);
     const [code] = await once(p.child, 'exit');
