@@ -64,6 +64,7 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     const addrId = (db.prepare("SELECT id FROM addresses WHERE address = 'bcrt1qbenchdeliver'").get() as { id: number }).id;
     await new Promise((r) => setTimeout(r, 5));
     const pending = db.prepare("SELECT 1 FROM deliveries WHERE agent_id = ? AND state IN ('PENDING', 'RETRY') LIMIT 1");
+    const txids = Array.from({ length: N }, () => crypto.randomBytes(32).toString('hex')); // made before the clock starts
     const t0 = process.hrtime.bigint();
     // The facts and their 10,000 (or 20,000) planned notifications commit in one transaction, as the watcher's would.
     svc.write(() => {
@@ -71,7 +72,7 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
         "INSERT INTO payments (txid, address_id, address, sats, first_seen, state) VALUES (?, ?, 'bcrt1qbenchdeliver', ?, ?, 'active')",
       );
       const now = svc.clock.now();
-      for (let i = 0; i < N; i++) ins.run(crypto.randomBytes(32).toString('hex'), addrId, 1000 + i, now);
+      for (let i = 0; i < N; i++) ins.run(txids[i], addrId, 1000 + i, now);
     });
     const t1 = process.hrtime.bigint();
     for (;;) {
