@@ -70,3 +70,16 @@ export function sqliteVersion(db: DB): string {
   return (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
 }
 
+
+/** A prepared-statement cache keyed by SQL text: preparing costs more than running the small hot queries. */
+export function statementCache(db: DB): (sql: string) => Database.Statement<unknown[]> {
+  const cache = new Map<string, Database.Statement<unknown[]>>();
+  return (sql) => {
+    let st = cache.get(sql);
+    if (!st) {
+      st = db.prepare<unknown[]>(sql);
+      cache.set(sql, st);
+    }
+    return st;
+  };
+}

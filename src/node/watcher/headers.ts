@@ -21,7 +21,7 @@ import {
   type BlockHeader,
 } from '../../core/chain/index.ts';
 import type { NetworkName } from '../../core/network.ts';
-import type { DB } from '../store/sqlite.ts';
+import { statementCache, type DB } from '../store/sqlite.ts';
 
 export interface ChainParams {
   powLimitBits: number;
@@ -146,16 +146,9 @@ export function expectedBits(
 
 /** The `headers` table. */
 export class HeaderStore {
-  private readonly statements = new Map<string, Statement<unknown[]>>();
-  constructor(private readonly db: DB) {}
-
-  private sql(text: string): Statement<unknown[]> {
-    let st = this.statements.get(text);
-    if (!st) {
-      st = this.db.prepare<unknown[]>(text);
-      this.statements.set(text, st);
-    }
-    return st;
+  private readonly sql: (text: string) => Statement<unknown[]>;
+  constructor(private readonly db: DB) {
+    this.sql = statementCache(db);
   }
 
   private row(r: { height: number; header: string } | undefined): StoredHeader | undefined {

@@ -37,6 +37,7 @@ import {
   type ProxyConfig,
 } from '../electrum/index.ts';
 import { insertEvent } from '../events.ts';
+import { statementCache } from '../store/sqlite.ts';
 import { getInvoiceRow, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
 import type { ChainStatus, Satdesk } from '../service.ts';
 import {
@@ -157,13 +158,14 @@ export class ChainWatcher {
   private running = false;
   private readonly txCache = new Map<string, Transaction>();
   private readonly irrelevant = new Set<string>();
+  /** Prepared statements, cached (preparing costs more than running these small queries). */
+  private readonly sql: (text: string) => Statement<unknown[]>;
   private readonly offs: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private lagProbeAt = 0;
   private syncedLogged = false;
   private lastStatusConnected: boolean | null = null;
   private wakePump: (() => void) | null = null;
-  private readonly statements = new Map<string, Statement<unknown[]>>();
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private lag: number | null = null;
 
@@ -171,6 +173,7 @@ export class ChainWatcher {
     this.opts = opts;
     this.service = opts.service;
     this.db = opts.service.db;
+    this.sql = statementCache(this.db);
     this.network = opts.network;
     this.headers = new HeaderStore(this.db);
     this.log = opts.log ?? (() => {});
@@ -185,16 +188,6 @@ export class ChainWatcher {
       onListenerError: (e) => this.log(`electrum listener error: ${(e as Error)?.message ?? String(e)}`),
       ...opts.connection,
     });
-  }
-
-  /** Prepared statements, cached (preparing costs more than running these small queries). */
-  private sql(text: string): Statement<unknown[]> {
-    let st = this.statements.get(text);
-    if (!st) {
-      st = this.db.prepare<unknown[]>(text);
-      this.statements.set(text, st);
-    }
-    return st;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { onInvoiceEvent, sellReadiness, useConsole } from '../store.ts';
 import { VirtualList } from '../VirtualList.tsx';
 import { navigate } from '../router.ts';
 import { errorText, fmtTime, formatBtc, STATUS_LABEL } from '../format.ts';
+import { FilterChips } from '../FilterChips.tsx';
 
 const STATUSES = ['', 'unpaid', 'partial', 'paid', 'confirmed', 'expired', 'invalid', 'cancelled'] as const;
 type StatusFilter = (typeof STATUSES)[number];
@@ -147,13 +148,7 @@ export function InvoicesScreen() {
           </button>
         </div>
       </header>
-      <div className="filters" role="radiogroup" aria-label="Status filter">
-        {STATUSES.map((x) => (
-          <button key={x || 'all'} type="button" role="radio" aria-checked={status === x} className={status === x ? 'on' : ''} onClick={() => setStatus(x)}>
-            {x ? STATUS_LABEL[x] : 'All'}
-          </button>
-        ))}
-      </div>
+      <FilterChips label="Status filter" options={STATUSES} value={status} onChange={setStatus} text={(x) => (x ? STATUS_LABEL[x] : 'All')} />
       {error && (
         <p role="alert" className="error">
           {error}

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useConsole } from '../store.ts';
 import { demoCall } from '../api.ts';
 import { errorText, fmtTime, short } from '../format.ts';
+import { FilterChips } from '../FilterChips.tsx';
 import {
   agentsAvailable,
   callbacksAvailable,
@@ -213,13 +214,7 @@ export function NotificationsScreen() {
           ))}
         </div>
       </header>
-      <div className="filters" role="radiogroup" aria-label="State filter">
-        {STATES.map((x) => (
-          <button key={x || 'all'} type="button" role="radio" aria-checked={state === x} className={state === x ? 'on' : ''} onClick={() => setState(x)}>
-            {x || 'All'}
-          </button>
-        ))}
-      </div>
+      <FilterChips label="State filter" options={STATES} value={state} onChange={setState} />
       {error && (
         <p role="alert" className="error">
           {error}
