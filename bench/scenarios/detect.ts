@@ -19,14 +19,13 @@ import { address as baddress, networks, payments, script as bscript, Transaction
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { hexToHash } from '../../src/core/chain/index.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
+import { PROF, spawnServe } from '../serve.ts';
 
 const N = Number(process.env.BENCH_DETECT_PAYMENTS ?? 1000);
 const RATE = Number(process.env.BENCH_DETECT_RATE ?? 100);
 const RUNS = Number(process.env.BENCH_DETECT_RUNS ?? 2);
 const WORK = path.resolve('bench/.work/detect');
 const TOKEN = 'bench-token-bench-token';
-/** BENCH_PROF=dir: CPU-profile the sandbox and serve children into dir. */
-const PROF = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
 
 interface SandboxChild {
   electrum: string;
@@ -78,40 +77,13 @@ interface Serve {
 }
 
 async function startServe(dir: string, electrum: string): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [...PROF, 'bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', TOKEN, '--electrum', electrum],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /API: (http:\/\/[^\s]+)\/api\/v1/.exec(out);
-      if (m && /chain: synced/.test(err)) {
-        clearInterval(timer);
-        resolve(m[1]!);
-      }
-    }, 5);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`serve exited ${code}: ${err.slice(-500)}`));
-    });
-  });
+  const serve = await spawnServe(dir, { token: TOKEN, electrum, ready: (_out, err) => /chain: synced/.test(err), pollMs: 5 });
   return {
-    base,
-    stop: () =>
-      new Promise((resolve) => {
-        const done = (): void => {
-          fs.writeFileSync(path.join(dir, 'serve.log'), err);
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      }),
+    base: serve.base,
+    stop: async () => {
+      await serve.stop();
+      fs.writeFileSync(path.join(dir, 'serve.log'), serve.err());
+    },
   };
 }
 

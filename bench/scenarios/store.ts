@@ -3,9 +3,9 @@
  * `satdesk serve` on that data dir until the first list page is served (target ≤ 2 s).
  */
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { populateInvoices } from '../populate.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
+import { spawnServe } from '../serve.ts';
 
 const N = Number(process.env.BENCH_STORE_INVOICES ?? 1_000_000);
 const WORK = path.resolve('bench/.work/store');
@@ -14,34 +14,11 @@ const TOKEN = 'bench-token-bench-token';
 
 async function startServe(dir: string): Promise<{ base: string; stop: () => Promise<void>; startMs: number }> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', TOKEN], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /API: (http:\/\/[^\s]+)\/api\/v1/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        resolve(m[1]!);
-      }
-    }, 2);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  const res = await fetch(`${base}/api/v1/invoices?status=unpaid&limit=50`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const serve = await spawnServe(dir, { token: TOKEN });
+  const res = await fetch(`${serve.base}/api/v1/invoices?status=unpaid&limit=50`, { headers: { Authorization: `Bearer ${TOKEN}` } });
   if (res.status !== 200) throw new Error(`list answered ${res.status}`);
   await res.arrayBuffer();
-  const startMs = msSince(t0);
-  return {
-    base,
-    startMs,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return { base: serve.base, startMs: msSince(t0), stop: serve.stop };
 }
 
 export const scenario = {

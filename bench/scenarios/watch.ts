@@ -14,14 +14,13 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { msSince, result, type ScenarioResult } from '../lib.ts';
+import { spawnServe } from '../serve.ts';
 
 const N = Number(process.env.BENCH_WATCH_ADDRESSES ?? 100_000);
 const RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 5); // the ratio pairs two processes' timings: more runs steady the median
 const WORK = path.resolve('bench/.work/watch');
 const TOKEN = 'bench-token-bench-token';
 const BATCH = 250;
-/** BENCH_PROF=dir: CPU-profile the serve children into dir. */
-const PROF = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
 const CONCURRENCY = 4;
 
 const sh = (i: number): string => i.toString(16).padStart(8, '0').padEnd(64, 'a');
@@ -66,70 +65,29 @@ function peakRssMb(pid: number): number {
 
 async function serveUntilSynced(dir: string, electrum: string): Promise<{ ms: number; rssMb: number; watchMs: number }> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(
-    process.execPath,
-    [...PROF, 'bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', TOKEN, '--electrum', electrum],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const timers: NodeJS.Timeout[] = [];
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => {
-      for (const t of timers) clearInterval(t);
-      reject(new Error(`serve exited ${code}: ${err.slice(-300)}`));
-    }),
-  );
+  let apiMs = 0;
+  let rss = 0;
+  // The watcher logs one line when the first sync is done; polling /sysinfo would load the process it measures.
+  const serve = await spawnServe(dir, {
+    token: TOKEN,
+    electrum,
+    ready: (_out, err) => /chain: synced/.test(err),
+    onPoll: (child, out) => {
+      if (!apiMs && /API: /.test(out)) apiMs = msSince(t0);
+      if (child.pid) rss = Math.max(rss, peakRssMb(child.pid));
+    },
+  });
   try {
-    const base = await Promise.race([
-      exited,
-      new Promise<string>((resolve) => {
-        const timer = setInterval(() => {
-          const m = /API: (http:\/\/[^\s]+)\/api\/v1/.exec(out);
-          if (m) {
-            clearInterval(timer);
-            resolve(m[1]!);
-          }
-        }, 5);
-        timers.push(timer);
-      }),
-    ]);
-    const apiMs = msSince(t0);
-    // The watcher logs one line when the first sync is done; polling /sysinfo would load the process it measures.
-    let rss = 0;
-    await Promise.race([
-      exited,
-      new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => {
-          rss = Math.max(rss, peakRssMb(child.pid!));
-          if (/chain: synced/.test(err)) {
-            clearInterval(timer);
-            resolve();
-          } else if (msSince(t0) > 120_000) {
-            clearInterval(timer);
-            reject(new Error(`not synced after 120 s: ${err.slice(-500)}`));
-          }
-        }, 2);
-        timers.push(timer);
-      }),
-    ]);
-    const res = await fetch(`${base}/api/v1/sysinfo`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${serve.base}/api/v1/sysinfo`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     const info = (await res.json()) as { chain: { synced: boolean } };
     if (!info.chain.synced) throw new Error('serve logged synced but /sysinfo disagrees');
     const ms = msSince(t0);
     // Let it settle a moment, then read the peak.
     await new Promise((r) => setTimeout(r, 500));
-    rss = Math.max(rss, peakRssMb(child.pid!));
+    rss = Math.max(rss, peakRssMb(serve.child.pid!));
     return { ms, rssMb: rss, watchMs: ms - apiMs };
   } finally {
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-    exited.catch(() => {});
+    await serve.stop();
   }
 }
 
