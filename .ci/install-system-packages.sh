@@ -14,6 +14,9 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 echo "installing:$missing"
 $SUDO apt-get update -qq >/dev/null
+# electrum with its recommends (the Qt bindings it was verified with here); the others without (fonts, helpers).
+lean=$(echo "$missing" | sed 's/ electrum//')
+case "$missing" in *electrum*) $SUDO apt-get install -y -qq electrum >/dev/null ;; esac
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ -n "$(echo $lean)" ] && $SUDO apt-get install -y -qq --no-install-recommends $lean >/dev/null
 command -v electrum >/dev/null && [ -x /usr/bin/chromium ] && command -v prosody >/dev/null
