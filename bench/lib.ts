@@ -13,18 +13,8 @@ export interface ScenarioResult {
   note?: string;
 }
 
-export interface Row {
-  scenario: string;
-  figure: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  target: number;
-  verdict: 'met' | 'miss';
-  samples: number;
-  note?: string;
-}
+/** A row of bench/results.json (SPEC §5 shape): the result with its verdict instead of the comparison. */
+export type Row = Omit<ScenarioResult, 'better'> & { verdict: 'met' | 'miss' };
 
 export function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return NaN;
