@@ -13,8 +13,10 @@ import type { MethodInput, MethodName, MethodOutput, Sysinfo } from '../shared/c
 import { applySettingsPatch, loadSettings, publicSettings, saveSetting, type StoredSettings } from './settings.ts';
 import { AddressPool } from './pool.ts';
 import {
+  confirmationsOf,
   getInvoiceRow,
   invoiceView,
+  paymentTime,
   refreshInvoice,
   systemClock,
   type Clock,
@@ -518,8 +520,8 @@ export class Satdesk {
           address: p.address,
           sats: p.sats,
           height: p.height,
-          confirmations: p.height > 0 && p.verified ? Math.max(0, tip - p.height + 1) : 0,
-          time: new Date(Math.min(p.first_seen, p.block_time ?? p.first_seen)).toISOString(),
+          confirmations: p.verified ? confirmationsOf(p.height, tip) : 0,
+          time: new Date(paymentTime(p)).toISOString(),
           rbf: p.rbf === 1,
           counted: false,
         })),
