@@ -50,13 +50,17 @@ function InvoiceDefaults({ s }: { s: Settings }) {
         <label>Confirmations required{num('confirmations')}</label>
         <label>Underpayment tolerance (%){num('tolerance_pct')}</label>
         <label>Monitoring after expiry (seconds){num('monitoring_s')}</label>
-        <label>
-          0-conf limit (sats, 0 = off){num('zero_conf_limit_sats')}
+        <label title="With 0 confirmations required, an invoice above this amount still waits for 1 confirmation. 0 = no cap. RBF payments always wait for 1.">
+          0-conf cap (sats, 0 = no cap){num('zero_conf_limit_sats')}
         </label>
         <button type="submit" className="primary">
           Save
         </button>
       </form>
+      <p className="hint">
+        Set confirmations to 0 to accept unconfirmed payments (in-person sales); the 0-conf cap keeps larger amounts
+        waiting for one block, and a payment that signals RBF always waits for one.
+      </p>
       {error && <p role="alert" className="error">{error}</p>}
     </Section>
   );
