@@ -77,19 +77,38 @@ export async function startApp(opts: AppOptions): Promise<App> {
       if (timer) clearTimeout(timer);
       schedule();
     });
-    const servers = opts.electrum?.length ? opts.electrum : service.settings.electrum.servers;
-    const ipf = opts.ipFamily ?? service.settings.electrum.ip_family;
-    const watcher = servers.length
-      ? new ChainWatcher({
-          service,
-          servers,
-          network: opts.network,
-          family: ipf === 'ipv6' ? 6 : ipf === 'ipv4' ? 4 : 0,
-          proxy: service.settings.electrum.proxy,
-          log,
-          ...opts.watcher,
-        })
-      : null;
+    // --electrum on the command line wins for the run; otherwise the servers come from settings and a change to
+    // them (Settings screen, PATCH /settings) restarts the watcher with the new list.
+    const makeWatcher = (): ChainWatcher | null => {
+      const servers = opts.electrum?.length ? opts.electrum : service.settings.electrum.servers;
+      const ipf = opts.ipFamily ?? service.settings.electrum.ip_family;
+      return servers.length
+        ? new ChainWatcher({
+            service,
+            servers,
+            network: opts.network,
+            family: ipf === 'ipv6' ? 6 : ipf === 'ipv4' ? 4 : 0,
+            proxy: service.settings.electrum.proxy,
+            log,
+            ...opts.watcher,
+          })
+        : null;
+    };
+    let watcher = makeWatcher();
+    let swap = Promise.resolve();
+    const onSettings = (changed: Set<string>): void => {
+      if (!changed.has('electrum') || opts.electrum?.length) return;
+      swap = swap.then(async () => {
+        const old = watcher;
+        watcher = null;
+        if (old) await old.stop();
+        service.chainStatus = service.disconnectedStatus;
+        watcher = makeWatcher();
+        watcher?.start();
+        log(`electrum: servers changed; ${watcher ? 'watching through the new list' : 'no server configured'}`);
+      });
+    };
+    service.settingsListeners.push(onSettings);
     let api: ApiServer | null = null;
     if (opts.http ?? service.settings.api.enabled) {
       const family = opts.ipFamily === 'ipv6' ? 6 : opts.ipFamily === 'ipv4' ? 4 : 0;
@@ -112,7 +131,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       service,
       db: openDb,
       api,
-      watcher,
+      get watcher() {
+        return watcher;
+      },
       token,
       consoleUrl: api ? `${api.url}/?token=${encodeURIComponent(token)}` : null,
       close: async () => {
@@ -122,6 +143,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
         if (timer) clearTimeout(timer);
         if (api) await api.close();
         await sender.stop();
+        service.settingsListeners.splice(service.settingsListeners.indexOf(onSettings), 1);
+        await swap;
         if (watcher) await watcher.stop();
         openDb.close();
         lock.release();

@@ -78,7 +78,8 @@ export class Satdesk {
   readonly pool: AddressPool;
   readonly bus: EventBus;
   settings: StoredSettings;
-  chainStatus: () => ChainStatus = () => ({
+  /** What sysinfo says of the chain when no watcher runs (no Electrum server configured). */
+  readonly disconnectedStatus = (): ChainStatus => ({
     connected: false,
     server: null,
     tipHeight: this.tipHeight() || null,
@@ -86,6 +87,9 @@ export class Satdesk {
     lagBlocks: null,
     error: null,
   });
+  chainStatus: () => ChainStatus = this.disconnectedStatus;
+  /** Called after a settings change commits, with the top-level keys that changed (the app restarts its watcher). */
+  readonly settingsListeners: ((changed: Set<string>) => void)[] = [];
   outboxCounts: () => { pending: number; retry: number; failure: number } = () => {
     const rows = this.db
       .prepare("SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('PENDING','RETRY','FAILURE') GROUP BY state")
@@ -470,7 +474,12 @@ export class Satdesk {
     sysinfo: () => this.sysinfo(),
     getSettings: () => publicSettings(this.settings),
     patchSettings: ({ body }) => {
-      this.settings = applySettingsPatch(this.db, this.settings, body);
+      const before = this.settings;
+      this.settings = applySettingsPatch(this.db, before, body);
+      const changed = new Set(
+        (Object.keys(this.settings) as (keyof StoredSettings)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(this.settings[k])),
+      );
+      if (changed.size) for (const l of this.settingsListeners) l(changed);
       return publicSettings(this.settings);
     },
     getWallet: () => this.walletView(),

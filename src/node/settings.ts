@@ -3,6 +3,8 @@ import type { DB } from './store/sqlite.ts';
 import { PatchSettingsSchema, type Settings } from '../shared/contract.ts';
 import type { NetworkName } from '../core/network.ts';
 import { SatdeskError } from '../core/errors.ts';
+import { parseServerUrl } from './electrum/url.ts';
+import { parseProxyUrl } from './electrum/socks.ts';
 
 export type PatchSettings = z.output<typeof PatchSettingsSchema>;
 
@@ -62,7 +64,24 @@ export function applySettingsPatch(db: DB, current: StoredSettings, patch: Patch
     }
   }
   if (patch.refund_policy !== undefined) next.refund_policy = patch.refund_policy;
-  if (patch.electrum) next.electrum = { ...next.electrum, ...patch.electrum };
+  if (patch.electrum) {
+    next.electrum = { ...next.electrum, ...patch.electrum };
+    // Checked here so a typo answers 400 with the reason instead of a watcher that never connects.
+    for (const url of next.electrum.servers) {
+      try {
+        parseServerUrl(url);
+      } catch (e) {
+        throw new SatdeskError('invalid_request', `electrum.servers: ${(e as Error).message}`);
+      }
+    }
+    if (next.electrum.proxy) {
+      try {
+        parseProxyUrl(next.electrum.proxy);
+      } catch (e) {
+        throw new SatdeskError('invalid_request', `electrum.proxy: ${(e as Error).message}`);
+      }
+    }
+  }
   if (patch.xmpp) next.xmpp = { ...next.xmpp, ...patch.xmpp };
   if (patch.delivery_log_days !== undefined) next.delivery_log_days = patch.delivery_log_days;
   if (patch.api) next.api = { ...next.api, ...patch.api };

@@ -107,6 +107,27 @@ describe('Electrum faults', () => {
     expect((await api.get('/sysinfo')).body.chain.tip_height).toBe(tip + 3);
   });
 
+  it('servers set in Settings take effect at once; a malformed one is refused with the reason', async () => {
+    const sb = await sandbox();
+    const r = await startTestApp({ watcher: tuning });
+    apps.push(r.app);
+    const { api } = r;
+    expect((await api.get('/sysinfo')).body.chain.connected).toBe(false);
+    const bad = await api.call('PATCH', '/settings', { electrum: { servers: ['electrum.example.org:50002'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^electrum\.servers: Invalid Electrum server URL/);
+    expect((await api.get('/settings')).body.electrum.servers).toEqual([]);
+    expect((await api.call('PATCH', '/settings', { electrum: { servers: [sb.sb.electrumTcpUrl] } })).status).toBe(200);
+    await waitFor(async () => (await api.get('/sysinfo')).body.chain, (c: any) => c.connected && c.synced, 'connected through the new server');
+    expect((await api.call('PUT', '/wallet', { xpub: freshTpub() })).status).toBe(200);
+    const inv = (await api.post('/invoices', { amount_sats: 25_000 })).body;
+    await sb.control('POST', '/pay', { address: inv.address, sats: 25_000 });
+    await waitFor(() => statusOf(api, inv.id), (s) => s === 'paid', 'paid through the server set in Settings');
+    await api.call('PATCH', '/settings', { electrum: { servers: [] } });
+    await waitFor(async () => (await api.get('/sysinfo')).body.chain.connected, (c) => c === false, 'disconnected when the list is emptied');
+    expect(r.app.watcher).toBeNull();
+  });
+
   it('fails over to a second server when the first goes away, and loses nothing', async () => {
     // Two servers on one chain: B starts from a copy of A's chain.
     const dirA = tempDir('satdesk-failover-a-');
