@@ -4,16 +4,12 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ecc from '@bitcoinerlab/secp256k1';
-import { BIP32Factory } from 'bip32';
-import { networks } from 'bitcoinjs-lib';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
-import { startTestApp, type ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
 import { startDocReceiver, startReceiver, until, type TestReceiver } from '../helpers/callbacks.ts';
 import type { App } from '../../src/node/app.ts';
+import { startWatchedApp } from '../helpers/watched.ts';
 
-const bip32 = BIP32Factory(ecc);
-const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/84'/1'/0'").neutered().toBase58();
 const md5 = (s: string): string => crypto.createHash('md5').update(s, 'utf8').digest('hex');
 
 let sandbox: TestSandbox;
@@ -26,12 +22,7 @@ const TOKEN = 'doc-receiver-token';
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  ({ app, api } = await startTestApp({
-    electrum: [sandbox.sb.electrumTcpUrl],
-    watcher: { connection: { backoff: { baseMs: 100, capMs: 1000 }, badServerCooldownMs: 1000 } },
-  }));
-  expect((await api.call('PUT', '/wallet', { xpub: freshTpub() })).status).toBe(200);
-  await app.watcher!.waitSynced(15_000);
+  ({ app, api } = await startWatchedApp(sandbox));
   rx = await startReceiver();
   nodeRx = await startDocReceiver(process.execPath, ['docs/receivers/node-receiver.mjs'], TOKEN);
   pyRx = await startDocReceiver('python3', ['docs/receivers/python_receiver.py'], TOKEN);

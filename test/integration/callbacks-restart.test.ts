@@ -2,19 +2,14 @@
  * Issue 5: callbacks survive `kill -9` and downtime. `satdesk serve` runs as a child process against the sandbox
  * chain (real watcher); the receivers are loopback HTTP servers in the test process.
  */
-import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ecc from '@bitcoinerlab/secp256k1';
-import { BIP32Factory } from 'bip32';
-import { networks } from 'bitcoinjs-lib';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { ApiClient, tempDir } from '../helpers/api.ts';
 import { startReceiver, until, type TestReceiver } from '../helpers/callbacks.ts';
 import { spawnServe } from '../helpers/serve.ts';
+import { freshTpub } from '../helpers/keys.ts';
 
-const bip32 = BIP32Factory(ecc);
-const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/84'/1'/0'").neutered().toBase58();
 const TOKEN = 'restart-test-api-token';
 
 let sandbox: TestSandbox;

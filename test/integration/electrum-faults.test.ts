@@ -4,18 +4,15 @@
  * and never counts a confirmation the server has not shown and proven. (Lying and plain disconnects are in
  * watcher-resilience.test.ts.)
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { networks } from 'bitcoinjs-lib';
-import { bip32 } from '../../src/core/ecc.ts';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { startTestApp, tempDir, type ApiClient } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 import type { App, AppOptions } from '../../src/node/app.ts';
+import { freshTpub } from '../helpers/keys.ts';
 
-const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/84'/1'/0'").neutered().toBase58();
 
 // Short timeouts so a silent server is noticed in about a second (production: 30 s requests, 60 s pings).
 const tuning: AppOptions['watcher'] = {

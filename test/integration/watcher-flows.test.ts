@@ -3,18 +3,13 @@
  * Electrum server announces: paid on 0-conf, confirmed after the blocks, partial/overpaid/late, double-spends and
  * reorgs sending them back.
  */
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ecc from '@bitcoinerlab/secp256k1';
-import { BIP32Factory } from 'bip32';
-import { networks } from 'bitcoinjs-lib';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
-import { startTestApp, type ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
 import type { App } from '../../src/node/app.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { startWatchedApp } from '../helpers/watched.ts';
 
-const bip32 = BIP32Factory(ecc);
-const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/44'/1'/0'").neutered().toBase58();
 
 let sandbox: TestSandbox;
 let app: App;
@@ -33,12 +28,7 @@ const mine = async (blocks = 1) => (await sandbox.control<{ height: number }>('P
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  ({ app, api } = await startTestApp({
-    electrum: [sandbox.sb.electrumTcpUrl],
-    watcher: { connection: { backoff: { baseMs: 100, capMs: 1000 }, badServerCooldownMs: 1000 } },
-  }));
-  expect((await api.call('PUT', '/wallet', { xpub: freshTpub() })).status).toBe(200);
-  await app.watcher!.waitSynced(15_000);
+  ({ app, api } = await startWatchedApp(sandbox));
 });
 afterAll(async () => {
   await app?.close();

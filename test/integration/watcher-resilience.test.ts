@@ -10,9 +10,9 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { startTestApp, tempDir, type ApiClient } from '../helpers/api.ts';
 import type { App, AppOptions } from '../../src/node/app.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { freshTpub } from '../helpers/keys.ts';
 
 const bip32 = BIP32Factory(ecc);
-const freshTpub = (): string => bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/44'/1'/0'").neutered().toBase58();
 const freshAddress = (): string =>
   payments.p2wpkh({ pubkey: bip32.fromSeed(crypto.randomBytes(32), networks.regtest).publicKey, network: networks.regtest }).address!;
 

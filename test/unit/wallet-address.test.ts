@@ -7,6 +7,7 @@ import type { NetworkName } from '../../src/core/network.ts';
 import { scripthash, validateAddress } from '../../src/core/wallet/address.ts';
 import { base58CheckEncode } from '../../src/core/wallet/encoding.ts';
 import { BITCOIN_NETWORKS } from '../../src/core/wallet/networks.ts';
+import { errorOf } from '../helpers/keys.ts';
 
 type Input = string | { repeat: string; count: number };
 interface Fixture {
@@ -17,16 +18,6 @@ interface Fixture {
 const fx = JSON.parse(readFileSync(new URL('../fixtures/wallet-address.json', import.meta.url), 'utf8')) as Fixture;
 const input = (i: Input): string => (typeof i === 'string' ? i : i.repeat.repeat(i.count));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-function errorOf(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    if (isSatdeskError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('validateAddress: valid', () => {
   it.each(fx.valid.map((v) => [`${v.address.trim()} on ${v.network}`, v] as const))('%s', (_n, v) => {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bip32 } from '../../src/core/ecc.ts';
-import { isSatdeskError } from '../../src/core/errors.ts';
 import type { NetworkName } from '../../src/core/network.ts';
 import { validateAddress } from '../../src/core/wallet/address.ts';
 import { descriptorChecksum } from '../../src/core/wallet/descriptor.ts';
 import { firstAddresses, parseWalletSource } from '../../src/core/wallet/source.ts';
+import { errorOf } from '../helpers/keys.ts';
 
 type Input = string | { repeat: string; count: number };
 interface Valid {
@@ -23,16 +23,6 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/wallet-source.json', imp
 const input = (i: Input): string => (typeof i === 'string' ? i : i.repeat.repeat(i.count));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sha256hex = (h: string): string => createHash('sha256').update(Buffer.from(h, 'hex')).digest('hex');
-
-function errorOf(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    if (isSatdeskError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('parseWalletSource: valid', () => {
   it.each(fx.valid.map((v) => [v.name, v] as const))('%s', (_n, v) => {
