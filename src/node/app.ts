@@ -22,7 +22,7 @@ export interface AppOptions {
   ipFamily?: 'auto' | 'ipv4' | 'ipv6';
   electrum?: string[];
   /** Tuning for the chain watcher (tests, bench): backoff, batch sizes. */
-  watcher?: Partial<Pick<WatcherOptions, 'connection' | 'batchSize' | 'batchConcurrency' | 'maxReorgDepth'>>;
+  watcher?: Partial<Pick<WatcherOptions, 'connection' | 'batchSize' | 'batchConcurrency' | 'maxReorgDepth' | 'proxy'>>;
   /** Whether to run the HTTP listener; default: the `api.enabled` setting (the desktop app's local API switch). */
   http?: boolean;
   clock?: Clock;

@@ -12,6 +12,7 @@ import { startTestApp, tempDir, type ApiClient } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 import type { App, AppOptions } from '../../src/node/app.ts';
 import { freshTpub } from '../helpers/keys.ts';
+import { startSocks5Proxy } from '../unit/electrum-peer.ts';
 
 
 // Short timeouts so a silent server is noticed in about a second (production: 30 s requests, 60 s pings).
@@ -144,5 +145,26 @@ describe('Electrum faults', () => {
     const done = await waitFor(async () => (await api.get(`/invoices/${inv.id}`)).body, (i: any) => i.status === 'confirmed', 'confirmed through B');
     expect(done.payments).toHaveLength(1);
     expect(app.watcher!.stats.reorgs).toBe(0);
+  });
+
+  it('through a SOCKS5 proxy, the lag probe takes the proxy too, and each server gets its own credentials', async () => {
+    const dirA = tempDir('satdesk-proxy-a-');
+    const a = await sandbox(dirA);
+    const dirB = tempDir('satdesk-proxy-b-');
+    for (const f of fs.readdirSync(dirA)) fs.copyFileSync(path.join(dirA, f), path.join(dirB, f));
+    const b = await sandbox(dirB);
+    const proxy = await startSocks5Proxy();
+    try {
+      const r = await startTestApp({ electrum: [a.sb.electrumTcpUrl, b.sb.electrumTcpUrl], watcher: { ...tuning, proxy: `socks5://127.0.0.1:${proxy.port}` } });
+      apps.push(r.app);
+      await r.app.watcher!.waitSynced();
+      // A new tip makes the watcher compare tips with the other server (the lag probe).
+      await a.control('POST', '/mine', { blocks: 1 });
+      await waitFor(() => proxy.targets.length, (n) => n >= 2, 'the probe through the proxy');
+      expect(proxy.targets.slice(0, 2)).toEqual([`127.0.0.1:${a.sb.tcpPort}`, `127.0.0.1:${b.sb.tcpPort}`]);
+      expect(proxy.credentials[0]!.user).not.toBe(proxy.credentials[1]!.user);
+    } finally {
+      await proxy.close();
+    }
   });
 });

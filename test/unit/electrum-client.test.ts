@@ -65,11 +65,11 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('ElectrumClient handshake', () => {
-  it('sends server.version first with the 1.4–1.4.2 range, then server.features; 1.4.2 enables unsubscribe', async () => {
+  it('sends server.version first with the 1.4–1.6 range, then server.features; 1.4.2 enables unsubscribe', async () => {
     const { p, c } = await connected({
       onMessage: on('blockchain.scripthash.unsubscribe', (m, conn) => conn.reply(m.id, true)),
     });
-    expect(p.messages[0]).toMatchObject({ jsonrpc: '2.0', method: 'server.version', params: ['satdesk/0.1.0', ['1.4', '1.4.2']] });
+    expect(p.messages[0]).toMatchObject({ jsonrpc: '2.0', method: 'server.version', params: ['satdesk/0.1.0', ['1.4', '1.6']] });
     expect(p.messages[1]).toMatchObject({ method: 'server.features', params: [] });
     expect(c.protocolVersion).toBe('1.4.2');
     expect(c.serverSoftware).toBe('ScriptedPeer 1.0');
@@ -88,11 +88,11 @@ describe('ElectrumClient handshake', () => {
   });
 
   it('refuses a version outside the offered range', async () => {
-    const p = await peer({ version: '1.6' });
+    const p = await peer({ version: '1.7' });
     const c = client(p.url);
     const err = await rejection(c.connect());
     expect(err).toBeInstanceOf(ElectrumProtocolError);
-    expect(err.message).toBe('server negotiated protocol 1.6, outside 1.4–1.4.2');
+    expect(err.message).toBe('server negotiated protocol 1.7, outside 1.4–1.6');
     expect(c.state).toBe('closed');
   });
 
@@ -319,7 +319,7 @@ describe('ElectrumClient requests', () => {
           'blockchain.scripthash.get_history': [{ tx_hash: txid, height: 3 }, { tx_hash: TXID, height: 0, fee: 200 }],
           'blockchain.transaction.get_merkle': { block_height: 3, merkle: [TXID], pos: 1 },
           'blockchain.block.header': HEADER_HEX,
-          'blockchain.block.headers': { count: 2, hex: HEADER_HEX + HEADER_HEX, max: 2016 },
+          'blockchain.block.headers': m.params[0] === 7 ? { count: 2, headers: [HEADER_HEX, HEADER_HEX], max: 2016 } : { count: 2, hex: HEADER_HEX + HEADER_HEX, max: 2016 },
           'blockchain.transaction.broadcast': txid,
         };
         if (m.method === 'blockchain.transaction.get') {
@@ -336,6 +336,8 @@ describe('ElectrumClient requests', () => {
     await expect(c.getMerkle(txid, 3)).resolves.toEqual({ block_height: 3, merkle: [TXID], pos: 1 });
     await expect(c.blockHeader(0)).resolves.toBe(HEADER_HEX);
     await expect(c.blockHeaders(0, 5)).resolves.toEqual({ count: 2, hex: HEADER_HEX + HEADER_HEX, max: 2016 });
+    // Protocol 1.6 answers an array of headers: the same result.
+    await expect(c.blockHeaders(7, 5)).resolves.toEqual({ count: 2, hex: HEADER_HEX + HEADER_HEX, max: 2016 });
     await expect(c.broadcast(tx.toHex())).resolves.toBe(txid);
     await expect(c.getTransaction(txid)).resolves.toBe(tx.toHex());
     const err = await rejection(c.getTransaction(TXID));
@@ -506,6 +508,14 @@ describe('ElectrumClient through a SOCKS5 proxy', () => {
     await t.connect();
     expect(t.isReady).toBe(true);
     expect(proxy.targets).toEqual([`localhost:${plain.port}`, `localhost:${secure.port}`]);
+    // Stream isolation: each server gets its own SOCKS credentials (Tor puts them on different circuits); a second
+    // connection to the same server reuses its pair.
+    const again = client(`tcp://localhost:${plain.port}`, { proxy: { host: '127.0.0.1', port: proxy.port } });
+    await again.connect();
+    expect(proxy.credentials).toHaveLength(3);
+    expect(proxy.credentials[0]!.user).toMatch(/^satdesk-[0-9a-f]{16}$/);
+    expect(proxy.credentials[1]!.user).not.toBe(proxy.credentials[0]!.user);
+    expect(proxy.credentials[2]).toEqual(proxy.credentials[0]);
   });
 
   it('reports a proxy that cannot reach the server', async () => {

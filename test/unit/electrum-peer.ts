@@ -165,25 +165,43 @@ export interface Socks5Proxy {
   port: number;
   /** Every CONNECT target as "host:port" (host as sent: domain name or IP). */
   targets: string[];
+  /** The username/password of each connection that authenticated (RFC 1929), in order. */
+  credentials: { user: string; password: string }[];
   close(): Promise<void>;
 }
 
-/** A minimal SOCKS5 proxy (RFC 1928, no auth, CONNECT) that pipes to the requested target. */
+/**
+ * A minimal SOCKS5 proxy (RFC 1928, CONNECT) that pipes to the requested target. It takes username/password
+ * authentication (RFC 1929) when the client offers it, as Tor does, and records the credentials.
+ */
 export async function startSocks5Proxy(): Promise<Socks5Proxy> {
   const targets: string[] = [];
+  const credentials: { user: string; password: string }[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
     let buf = Buffer.alloc(0);
-    let stage: 'greet' | 'req' | 'piped' = 'greet';
+    let stage: 'greet' | 'auth' | 'req' | 'piped' = 'greet';
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (stage === 'greet') {
         if (buf.length < 2 || buf.length < 2 + (buf[1] ?? 0)) return;
+        const methods = [...buf.subarray(2, 2 + (buf[1] ?? 0))];
         buf = buf.subarray(2 + (buf[1] ?? 0));
-        client.write(Buffer.from([5, 0]));
+        const auth = methods.includes(2);
+        client.write(Buffer.from([5, auth ? 2 : 0]));
+        stage = auth ? 'auth' : 'req';
+      }
+      if (stage === 'auth') {
+        const ulen = buf[1] ?? 0;
+        if (buf.length < 2 + ulen + 1) return;
+        const plen = buf[2 + ulen] ?? 0;
+        if (buf.length < 3 + ulen + plen) return;
+        credentials.push({ user: buf.subarray(2, 2 + ulen).toString(), password: buf.subarray(3 + ulen, 3 + ulen + plen).toString() });
+        buf = buf.subarray(3 + ulen + plen);
+        client.write(Buffer.from([1, 0]));
         stage = 'req';
       }
       if (stage === 'req') {
@@ -232,6 +250,7 @@ export async function startSocks5Proxy(): Promise<Socks5Proxy> {
   return {
     port: (server.address() as net.AddressInfo).port,
     targets,
+    credentials,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SatdeskError } from '../../src/core/errors.ts';
-import { parseProxyUrl, socks5ConnectRequest } from '../../src/node/electrum/socks.ts';
+import { isolationCredentials, parseProxyUrl } from '../../src/node/electrum/socks.ts';
 import { formatServerUrl, parseServerUrl } from '../../src/node/electrum/url.ts';
 
 const FP = 'ab'.repeat(32);
@@ -80,11 +80,11 @@ describe('parseProxyUrl', () => {
   });
 });
 
-describe('socks5ConnectRequest', () => {
-  it('sends names as domain names and IP literals as addresses', () => {
-    expect(socks5ConnectRequest('ab.onion', 50001).toString('hex')).toBe(`0501000308${Buffer.from('ab.onion').toString('hex')}c351`);
-    expect(socks5ConnectRequest('127.0.0.1', 80).toString('hex')).toBe('050100017f0000010050');
-    expect(socks5ConnectRequest('::1', 1).toString('hex')).toBe(`05010004${'00'.repeat(15)}010001`);
-    expect(socks5ConnectRequest('2001:db8::ffff:1.2.3.4', 1).toString('hex')).toBe('0501000420010db8000000000000ffff010203040001');
+describe('isolationCredentials', () => {
+  it('gives each server its own stable SOCKS username and password', () => {
+    const a = isolationCredentials('tcp://a.example:50001');
+    expect(a).toEqual(isolationCredentials('tcp://a.example:50001'));
+    expect(a.userId).toMatch(/^satdesk-[0-9a-f]{16}$/);
+    expect(isolationCredentials('tcp://b.example:50001').userId).not.toBe(a.userId);
   });
 });

@@ -102,11 +102,19 @@ export function parseBlockHeader(v: unknown): string {
 export function parseBlockHeaders(v: unknown, requested: number): BlockHeadersResult {
   if (!isObj(v)) fail('block headers', 'not an object');
   if (!isInt(v.count, 0) || v.count > requested) fail('block headers', 'count is not an integer within the requested range');
-  if (typeof v.hex !== 'string' || !HEX.test(v.hex) || v.hex.length !== v.count * 160) {
-    fail('block headers', 'hex is not count × 80 bytes');
+  let hex: string;
+  if (Array.isArray(v.headers)) {
+    // Protocol 1.6 (ElectrumX 1.20 `block_headers_array`, Fulcrum 2.x): one hex string per header.
+    if (v.headers.length !== v.count || !v.headers.every((h) => typeof h === 'string' && h.length === 160 && HEX.test(h))) {
+      fail('block headers', 'headers is not count 80-byte hex headers');
+    }
+    hex = (v.headers as string[]).join('');
+  } else {
+    if (typeof v.hex !== 'string' || !HEX.test(v.hex) || v.hex.length !== v.count * 160) fail('block headers', 'hex is not count × 80 bytes');
+    hex = v.hex;
   }
   const max = isInt(v.max, 0) ? v.max : v.count;
-  return { count: v.count, hex: v.hex.toLowerCase(), max };
+  return { count: v.count, hex: hex.toLowerCase(), max };
 }
 
 export function parseTxid(v: unknown, what = 'txid'): string {

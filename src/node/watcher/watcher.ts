@@ -168,6 +168,7 @@ export class ChainWatcher {
   private wakePump: (() => void) | null = null;
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private lag: number | null = null;
+  private readonly proxy: ProxyConfig | undefined;
 
   constructor(opts: WatcherOptions) {
     this.opts = opts;
@@ -178,6 +179,7 @@ export class ChainWatcher {
     this.headers = new HeaderStore(this.db);
     this.log = opts.log ?? (() => {});
     const proxy = typeof opts.proxy === 'string' ? parseProxyUrl(opts.proxy) : (opts.proxy ?? undefined);
+    this.proxy = proxy;
     this.conn = new ElectrumConnection({
       servers: opts.servers,
       network: opts.network,
@@ -977,7 +979,17 @@ export class ChainWatcher {
     this.lagProbeAt = now;
     const current = this.conn.status().server;
     const other = servers.find((s) => !current || !s.startsWith(current.split('#')[0]!)) ?? servers[1]!;
-    const probe = new ElectrumClient({ server: other, network: this.network, pingIntervalMs: 0, connectTimeoutMs: 10_000, onListenerError: () => {} });
+    // The same transport settings as the watcher's own connection: a probe must not bypass the proxy (Tor) or the
+    // IP family the merchant chose.
+    const probe = new ElectrumClient({
+      server: other,
+      network: this.network,
+      family: this.opts.family ?? 0,
+      ...(this.proxy ? { proxy: this.proxy } : {}),
+      pingIntervalMs: 0,
+      connectTimeoutMs: 10_000,
+      onListenerError: () => {},
+    });
     try {
       await probe.connect();
       const t = await probe.headersSubscribe();
