@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'pool_exhausted'
   | 'storage_full'
   | 'storage_unavailable'
+  | 'host_not_allowed'
+  | 'origin_not_allowed'
+  | 'too_many_streams'
   | 'internal';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -33,6 +36,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   pool_exhausted: 503,
   storage_full: 507,
   storage_unavailable: 503,
+  host_not_allowed: 421,
+  origin_not_allowed: 403,
+  too_many_streams: 503,
   internal: 500,
 };
 

@@ -20,6 +20,10 @@ export interface AppOptions {
   port?: number;
   apiToken?: string;
   ipFamily?: 'auto' | 'ipv4' | 'ipv6';
+  /** Host names the API answers to besides loopback and the bound host (`--allow-host`). */
+  allowHosts?: string[];
+  /** Concurrent event streams the API serves (default 64). */
+  maxStreams?: number;
   electrum?: string[];
   /** Tuning for the chain watcher (tests, bench): backoff, batch sizes. */
   watcher?: Partial<Pick<WatcherOptions, 'connection' | 'batchSize' | 'batchConcurrency' | 'maxReorgDepth' | 'proxy'>>;
@@ -36,11 +40,21 @@ export interface App {
   /** The chain watcher when Electrum servers are configured (issue 4). */
   watcher: ChainWatcher | null;
   token: string;
-  consoleUrl: string | null;
+  /** A fresh one-time console link at each read (`/?login=<code>`), null without the API. */
+  readonly consoleUrl: string | null;
   close(): Promise<void>;
 }
 
 export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+
+/**
+ * The address to listen on: loopback by default, in the family asked for; `localhost` is pinned to the family's
+ * loopback address (`--ip-family ipv6 --host localhost` binds ::1, not whatever the resolver lists first).
+ */
+export function listenHost(host: string | undefined, family: 0 | 4 | 6): string {
+  if (host === undefined || host === 'localhost') return family === 6 ? '::1' : family === 4 || host === undefined ? '127.0.0.1' : 'localhost';
+  return host;
+}
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -112,10 +126,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     let api: ApiServer | null = null;
     if (opts.http ?? service.settings.api.enabled) {
       const family = opts.ipFamily === 'ipv6' ? 6 : opts.ipFamily === 'ipv4' ? 4 : 0;
-      const host = opts.host ?? (family === 6 ? '::1' : '127.0.0.1');
+      const host = listenHost(opts.host, family);
       const port = opts.port ?? service.settings.api.port;
       try {
-        api = await startApiServer(service, { host, port, token: () => token, family, consoleDir: CONSOLE_DIR, log });
+        api = await startApiServer(service, { host, port, token: () => token, family, consoleDir: CONSOLE_DIR, allowHosts: opts.allowHosts, maxStreams: opts.maxStreams, log });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === 'EADDRINUSE' ? `port ${port} on ${host} is in use` : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : (e as Error).message;
@@ -135,7 +149,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
         return watcher;
       },
       token,
-      consoleUrl: api ? `${api.url}/?token=${encodeURIComponent(token)}` : null,
+      get consoleUrl() {
+        return api ? api.loginUrl() : null;
+      },
       close: async () => {
         if (closed) return;
         closed = true;

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isNetworkName, NETWORKS, type NetworkName } from '../core/network.ts';
 import { defaultDataDir } from './datadir.ts';
+import { hostOfHeader, isLoopbackHost } from './http/auth.ts';
 import { startApp } from './app.ts';
 import { VERSION } from './version.ts';
 
@@ -12,8 +13,9 @@ const HELP = `Satdesk ${VERSION} — a watch-only Bitcoin merchant console
 
 Usage:
   satdesk serve   [--data-dir D] [--host 127.0.0.1] [--port 8787] [--network N] [--electrum URL]...
-                  [--api-token T] [--ip-family auto|ipv4|ipv6]
+                  [--api-token T] [--ip-family auto|ipv4|ipv6] [--allow-host NAME]... [--allow-remote]
                   The core without a window: the HTTP API and the console in a browser.
+                  Loopback only unless --allow-remote is given with a non-loopback --host.
   satdesk sandbox [--port 51001] [--tls-port 51002] [--control-port 51080] [--data-dir D]
                   A regtest chain with an Electrum server and a control API, for testing without real money.
   satdesk demo    [--data-dir D] [--port P]
@@ -61,12 +63,27 @@ async function serve(argv: string[]): Promise<number> {
     electrum: { type: 'string', multiple: true },
     'api-token': { type: 'string' },
     'ip-family': { type: 'string' },
+    'allow-host': { type: 'string', multiple: true },
+    'allow-remote': { type: 'boolean' },
   });
   const network = v.network ?? 'mainnet';
   if (!isNetworkName(network)) throw new UsageError(`--network must be one of ${NETWORKS.join(', ')}`);
   const ipFamily = v['ip-family'] ?? 'auto';
   if (ipFamily !== 'auto' && ipFamily !== 'ipv4' && ipFamily !== 'ipv6') throw new UsageError('--ip-family must be auto, ipv4 or ipv6');
   if (v['api-token'] !== undefined && v['api-token'].length < 16) throw new UsageError('--api-token must be at least 16 characters');
+  for (const h of v['allow-host'] ?? []) {
+    if (hostOfHeader(h) === null) throw new UsageError(`--allow-host takes a host name or address, not "${h}"`);
+  }
+  // The API is protected by its token alone and speaks plain HTTP: listening beyond this machine is a choice.
+  const remote = v.host !== undefined && !isLoopbackHost(v.host);
+  if (remote && !v['allow-remote']) {
+    throw new UsageError(
+      `--host ${v.host} would expose the API beyond this machine (plain HTTP, token only); add --allow-remote if you mean it, or use a tunnel (docs/security.md)`,
+    );
+  }
+  if (remote) {
+    console.error(`WARNING: listening on ${v.host}: anyone who can reach this address can try the API. It speaks plain HTTP; keep it on a network you trust.`);
+  }
   const dataDir = v['data-dir'] ?? defaultDataDir();
   const app = await startApp({
     dataDir,
@@ -77,14 +94,15 @@ async function serve(argv: string[]): Promise<number> {
     http: true,
     apiToken: v['api-token'],
     ipFamily,
+    allowHosts: v['allow-host'],
     electrum: v.electrum,
   });
   console.log(`Satdesk ${VERSION} serving ${network} from ${dataDir}`);
   console.log(`API: ${app.api!.url}/api/v1`);
   if (!app.watcher) console.log('Chain: not connected (no --electrum given); invoices can still be created.');
   else console.log(`Chain: watching through ${(v.electrum?.length ? v.electrum : app.service.settings.electrum.servers).join(', ')}`);
-  // The token goes to the terminal only, never to a log file (SPEC 4.1).
-  console.log(`Console: ${app.consoleUrl}`);
+  // A one-time login link: the long-lived token never goes in a URL, so never into a browser's history.
+  console.log(`Console: ${app.consoleUrl} (one-time link; later, paste the token from ${dataDir}/api-token)`);
   const signal = await waitForSignal();
   console.error(`${signal}: shutting down`);
   await app.close();

@@ -99,7 +99,8 @@ export interface Demo {
   sandbox: Sandbox;
   receiver: DemoReceiver;
   dataDir: string;
-  consoleUrl: string;
+  /** A fresh one-time console link at each read. */
+  readonly consoleUrl: string;
   agentId: string | null;
   close(): Promise<void>;
 }
@@ -133,14 +134,6 @@ function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   });
 }
 
-function tokenOk(req: http.IncomingMessage, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  if (!m) return false;
-  const a = crypto.createHash('sha256').update(m[1]!.trim()).digest();
-  const b = crypto.createHash('sha256').update(token).digest();
-  return crypto.timingSafeEqual(a, b);
-}
-
 async function callMethod(app: App, name: string, raw: { params?: unknown; query?: unknown; body?: unknown }): Promise<unknown> {
   if (!isMethodName(name)) return null;
   return dispatch(app.service, name, raw);
@@ -148,19 +141,8 @@ async function callMethod(app: App, name: string, raw: { params?: unknown; query
 
 /** Installs /api/v1/demo/* in front of the API server's own handler. */
 function installDemoRoutes(app: App, sandbox: Sandbox, receiver: DemoReceiver): void {
-  const server = app.api!.server;
-  const original = server.listeners('request') as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!url.pathname.startsWith('/api/v1/demo/')) {
-      for (const l of original) l.call(server, req, res);
-      return;
-    }
-    if (!tokenOk(req, app.token)) {
-      sendJson(res, 401, { error: { code: 'unauthorized', message: 'A valid API token is required: Authorization: Bearer <token>.' } });
-      return;
-    }
+  // Behind the API server's Host/Origin guard and token check, like every other route.
+  app.api!.addRoutes('/api/v1/demo/', (req, res, url) => {
     void handleDemo(req, res, url.pathname.slice('/api/v1/demo/'.length)).catch((e: unknown) => {
       const status = typeof (e as { status?: unknown }).status === 'number' ? (e as { status: number }).status : 400;
       const code = (e as { code?: string }).code ?? 'invalid_request';
@@ -271,7 +253,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       sandbox,
       receiver: r,
       dataDir,
-      consoleUrl: a.consoleUrl!,
+      get consoleUrl() {
+        return a.consoleUrl!;
+      },
       agentId,
       close: async () => {
         await a.close();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { contract, type MethodDef, type MethodName } from '../shared/contract.ts';
 import { SatdeskError } from '../core/errors.ts';
+import { guardInput } from '../core/input-guard.ts';
 import type { Satdesk } from './service.ts';
 
 export interface RawCall {
@@ -51,6 +52,8 @@ export function isMethodName(name: unknown): name is MethodName {
 
 export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall): Promise<unknown> {
   const def: MethodDef = contract[name];
+  // POST /addresses answers each refused entry itself (redacted), so a pasted key there is a per-item "invalid".
+  guardInput(raw, { skipPrivateScan: name === 'addAddresses' });
   const headers: Record<string, string | undefined> = {};
   for (const h of def.headers ?? []) {
     const v = raw.headers?.[h];

@@ -40,6 +40,15 @@ export function eventsAfter(db: DB, afterId: number, limit = 1000): StoredEvent[
 }
 
 /**
+ * Events with an id up to this one were pruned (0: none). A stream resuming from before it cannot be replayed and
+ * is told to reload. The newest event is never pruned, so ids never restart.
+ */
+export function prunedThrough(db: DB): number {
+  const r = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_pruned_through'").get() as { value: number } | undefined;
+  return r?.value ?? 0;
+}
+
+/**
  * Publishes committed events to in-process listeners (the SSE stream, the desktop window) in id order.
  * `flush()` is called after every write transaction; it reads what was committed since the last flush, so
  * nothing is published for a transaction that rolled back.

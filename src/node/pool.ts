@@ -7,11 +7,11 @@ import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
 import { validateAddress, scripthash } from '../core/wallet/address.ts';
 import { parseWalletSource, type WalletSource } from '../core/wallet/source.ts';
-import { looksPrivate, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
+import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
 const REDACTED = '[private key removed]';
-const isSecret = (s: string): boolean => looksPrivate(s.trim()) || /^([a-z]+ ){11,23}[a-z]+$/.test(s.trim());
+const isSecret = (s: string): boolean => containsPrivateMaterial(s) || /^([a-z]+ ){11,23}[a-z]+$/.test(s.trim());
 
 export const GAP_WARNING_AT = 20;
 

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, expect, test } from 'vitest';
+import { request } from '../helpers/raw-http.ts';
 import { startTestApp } from '../helpers/api.ts';
 
 const children: ChildProcess[] = [];
@@ -37,13 +38,17 @@ test('satdesk demo --port 0 prints its ports and the console link, and serves th
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const m = await waitForLine(child, /Console: (http:\/\/127\.0\.0\.1:(\d+))\/\?token=(\S+)/);
+  const m = await waitForLine(child, /Console: (http:\/\/127\.0\.0\.1:(\d+))\/\?login=([a-z0-9]+)/);
   expect(out).toMatch(/Sandbox Electrum: tcp:\/\/127\.0\.0\.1:\d+ and ssl:\/\/127\.0\.0\.1:\d+#[0-9a-f]{64}/);
   expect(out).toMatch(/Sandbox control API: http:\/\/127\.0\.0\.1:\d+/);
   expect(out).toMatch(/Demo receiver \(agent demo-shop\): http:\/\/127\.0\.0\.1:\d+\/callback/);
-  const [, base, , token] = m;
-  const auth = { Authorization: `Bearer ${decodeURIComponent(token!)}` };
+  const [, base, , code] = m;
+  const login = await fetch(`${base}/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }) });
+  const { token } = (await login.json()) as { token: string };
+  const auth = { Authorization: `Bearer ${token}` };
   expect((await fetch(`${base}/api/v1/demo/status`)).status).toBe(401);
+  // The sandbox controls sit behind the same Host guard as the API.
+  expect((await request(base!, 'GET', '/api/v1/demo/status', { ...auth, Host: 'rebound.example' })).status).toBe(421);
   const status = (await (await fetch(`${base}/api/v1/demo/status`, { headers: auth })).json()) as { demo: boolean; sandbox: { height: number } };
   expect(status.demo).toBe(true);
   expect(status.sandbox.height).toBeGreaterThanOrEqual(101);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { tempDir } from '../helpers/api.ts';
+import { request } from '../helpers/raw-http.ts';
 
 const BIN = path.resolve('bin/satdesk.js');
 
@@ -27,11 +28,21 @@ async function waitFor(get: () => string, re: RegExp, ms = 20_000): Promise<RegE
 }
 
 describe('satdesk serve (the real bin)', () => {
-  it('serves the API, prints the console URL with the token, and shuts down cleanly on SIGTERM', async () => {
+  it('serves the API, prints a one-time console link (never the token), and shuts down cleanly on SIGTERM', async () => {
     const dataDir = tempDir();
     const p = run(['serve', '--network', 'regtest', '--data-dir', dataDir, '--port', '0']);
-    const m = await waitFor(p.out, /Console: (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([\w-]+)/);
-    const [, base, , token] = m;
+    const m = await waitFor(p.out, /Console: (http:\/\/127\.0\.0\.1:(\d+))\/\?login=([a-z0-9]+)/);
+    const [, base, , loginCode] = m;
+    const token = fs.readFileSync(path.join(dataDir, 'api-token'), 'utf8').trim();
+    expect(p.out()).not.toContain(token);
+    // The code is traded for the token once; the same link a second time (a browser history replay) gets nothing.
+    const login = (c: string) => fetch(`${base}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: c }) });
+    const first = await login(loginCode!);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ token });
+    const again = await login(loginCode!);
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expect(p.out()).toMatch(/Chain: not connected/);
     expect(((await (await fetch(`${base}/api/v1/health`)).json()) as { ok: boolean }).ok).toBe(true);
     const info = await fetch(`${base}/api/v1/sysinfo`, { headers: { Authorization: `Bearer ${token}` } });
@@ -41,7 +52,7 @@ describe('satdesk serve (the real bin)', () => {
     const second = run(['serve', '--network', 'regtest', '--data-dir', dataDir, '--port', '0']);
     const [code2] = await once(second.child, 'exit');
     expect(code2).toBe(1);
-    expect(second.err()).toMatch(/Another Satdesk \(pid \d+\) is using the data dir/);
+    expect(second.err()).toMatch(/Another Satdesk .*is using the data dir/);
     p.child.kill('SIGTERM');
     const [code] = await once(p.child, 'exit');
     expect(code).toBe(0);
@@ -61,6 +72,26 @@ describe('satdesk serve (the real bin)', () => {
     busy.close();
     expect(code).toBe(1);
     expect(p.err()).toContain(`Cannot listen for the API: port ${port} on 127.0.0.1 is in use. Pick another with --port (or --host).`);
+  });
+
+  it('refuses a non-loopback --host without --allow-remote, warns with it, and binds ::1 for --ip-family ipv6 --host localhost', async () => {
+    const refused = run(['serve', '--network', 'regtest', '--data-dir', tempDir(), '--port', '0', '--host', '0.0.0.0']);
+    expect((await once(refused.child, 'exit'))[0]).toBe(2);
+    expect(refused.err()).toContain('--host 0.0.0.0 would expose the API beyond this machine');
+    const open = run(['serve', '--network', 'regtest', '--data-dir', tempDir(), '--port', '0', '--host', '0.0.0.0', '--allow-remote']);
+    const [, port] = await waitFor(open.out, /API: http:\/\/0\.0\.0\.0:(\d+)\/api\/v1/);
+    expect(open.err()).toMatch(/WARNING: listening on 0\.0\.0\.0/);
+    // Reachable by loopback name, still guarded by Host: a rebinding name is refused.
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status).toBe(200);
+    const evil = await request(`http://127.0.0.1:${port}`, 'GET', '/api/v1/health', { Host: `evil.example:${port}` });
+    expect(evil.status).toBe(421);
+    open.child.kill('SIGTERM');
+    await once(open.child, 'exit');
+    const v6 = run(['serve', '--network', 'regtest', '--data-dir', tempDir(), '--port', '0', '--ip-family', 'ipv6', '--host', 'localhost']);
+    const [, port6] = await waitFor(v6.out, /API: http:\/\/\[::1\]:(\d+)\/api\/v1/);
+    expect((await fetch(`http://[::1]:${port6}/api/v1/health`)).status).toBe(200);
+    v6.child.kill('SIGTERM');
+    await once(v6.child, 'exit');
   });
 
   it('answers bad flags with usage and exit code 2', async () => {

@@ -1,7 +1,7 @@
 import type { BIP32Interface } from 'bip32';
 import { SatdeskError } from '../errors.ts';
 import type { NetworkName } from '../network.ts';
-import { looksPrivate, parseExtendedKey, privateKeyRefused } from './keys.ts';
+import { containsPrivateMaterial, parseExtendedKey, privateKeyRefused } from './keys.ts';
 
 // ---- BIP380 descriptor checksum ----
 
@@ -84,9 +84,7 @@ function bad(message: string): SatdeskError {
 /** Parses and validates a descriptor for `network`. Throws invalid_request / wrong_network / private_key_refused. */
 export function parseDescriptor(input: string, network: NetworkName): ParsedDescriptor {
   // Private key material first, anywhere in the text, so it is refused whatever else is wrong.
-  for (const token of input.split(/[^1-9A-HJ-NP-Za-km-z]+/)) {
-    if (token.length >= 50 && looksPrivate(token)) throw privateKeyRefused();
-  }
+  if (containsPrivateMaterial(input)) throw privateKeyRefused();
   for (const c of input) {
     if (!INPUT_CHARSET.includes(c)) throw bad('descriptor contains a character outside the descriptor character set');
   }

@@ -42,6 +42,15 @@ export function looksPrivate(token: string): boolean {
   return false;
 }
 
+/** True when any base58 run inside the text (a descriptor, a sentence, a pasted line) is private key material. */
+export function containsPrivateMaterial(text: string): boolean {
+  if (text.length < 50) return false;
+  for (const token of text.split(/[^1-9A-HJ-NP-Za-km-z]+/)) {
+    if (token.length >= 50 && looksPrivate(token)) return true;
+  }
+  return false;
+}
+
 function readU32(b: Uint8Array, o: number): number {
   return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
 }

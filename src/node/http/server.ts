@@ -1,20 +1,28 @@
 /**
- * The local HTTP API (SPEC 4.2), generated from the shared contract: one route per contract method, validated
- * with the method's schemas, answered by the service's handler. Plus the SSE event stream and the static console.
+ * The local HTTP API (docs/security.md, src/shared/contract.ts), generated from the shared contract: one route per
+ * contract method, validated with the method's schemas, answered by the service's handler. Plus the login-code
+ * exchange, the SSE event stream (sse.ts) and the static console (static.ts).
+ *
+ * Every request passes the Host/Origin guard first (auth.ts). Bad input of any kind — a malformed %-escape, a
+ * request the HTTP parser rejects, deep JSON, an oversized chunked body — gets a 4xx with the error shape.
  */
 import http from 'node:http';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { API_PREFIX, contract, type MethodDef, type MethodName } from '../../shared/contract.ts';
-import { HTTP_STATUS, SatdeskError, type ErrorCode } from '../../core/errors.ts';
+import { SatdeskError } from '../../core/errors.ts';
 import type { Satdesk } from '../service.ts';
-import { eventsAfter, type StoredEvent } from '../events.ts';
 import { describeZodError, dispatch } from '../dispatch.ts';
+import { allowedHostsFor, bearer, checkHostAndOrigin, LoginCodes, tokenMatches } from './auth.ts';
+import { parseJsonBody, readBody } from './body.ts';
+import { rawErrorResponse, safeDecode, sendError, sendJson } from './respond.ts';
+import { serveStatic } from './static.ts';
+import { EventStreams } from './sse.ts';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from './body.ts';
+export { sendError } from './respond.ts';
 
 interface Route {
   name: MethodName;
@@ -37,57 +45,6 @@ function compileRoutes(): Route[] {
 
 const ROUTES = compileRoutes();
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(text);
-}
-
-export function sendError(res: http.ServerResponse, code: ErrorCode, message: string): void {
-  sendJson(res, HTTP_STATUS[code], { error: { code, message } });
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      reject(new SatdeskError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SatdeskError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function tokenMatches(given: string | undefined, token: string): boolean {
-  if (!given) return false;
-  const a = crypto.createHash('sha256').update(given).digest();
-  const b = crypto.createHash('sha256').update(token).digest();
-  return crypto.timingSafeEqual(a, b);
-}
-
-function bearer(req: http.IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
-  const m = h ? /^Bearer\s+(.+)$/i.exec(h) : null;
-  return m?.[1]?.trim();
-}
-
 function parseQuery(url: URL): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of url.searchParams) {
@@ -97,6 +54,9 @@ function parseQuery(url: URL): Record<string, string> {
   return out;
 }
 
+/** A login link printed by `serve` stays valid this long, or until used once. */
+export const LOGIN_CODE_TTL_MS = 24 * 3600 * 1000;
+
 export interface ApiServerOptions {
   host: string;
   port: number;
@@ -105,90 +65,35 @@ export interface ApiServerOptions {
   family?: 0 | 4 | 6;
   /** Folder with the built console (index.html); a short notice is served when absent. */
   consoleDir?: string;
+  /** Host names answered besides the loopback names and the bound host (`--allow-host`). */
+  allowHosts?: string[];
+  /** Concurrent event streams (default 64). */
+  maxStreams?: number;
   log?: (line: string) => void;
 }
+
+/** Extra routes under the API prefix (the demo's sandbox controls), behind the same guard and token. */
+export type ExtraHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void;
 
 export interface ApiServer {
   server: http.Server;
   port: number;
   host: string;
   url: string;
+  streams: EventStreams;
+  /** A fresh one-time console link (`/?login=<code>`); the token itself never goes in a URL. */
+  loginUrl(): string;
+  addRoutes(prefix: string, handler: ExtraHandler): void;
   close(): Promise<void>;
-}
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-};
-
-const CONSOLE_CSP =
-  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
-function serveStatic(res: http.ServerResponse, urlPath: string, dir: string | undefined): void {
-  const headers = { 'Content-Security-Policy': CONSOLE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
-  if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
-    res.end(
-      '<!doctype html><meta charset="utf-8"><title>Satdesk</title><h1>Satdesk</h1><p>The API is running under ' +
-        `<code>${API_PREFIX}</code>. The browser console is not built in this checkout: run <code>npm run build</code>.</p>`,
-    );
-    return;
-  }
-  const rel = decodeURIComponent(urlPath).replace(/^\/+/, '') || 'index.html';
-  const file = path.resolve(dir, rel);
-  const inside = file.startsWith(path.resolve(dir) + path.sep);
-  const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(dir, 'index.html');
-  const type = MIME[path.extname(target)] ?? 'application/octet-stream';
-  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': target.endsWith('index.html') ? 'no-store' : 'max-age=3600', ...headers });
-  fs.createReadStream(target).pipe(res);
-}
-
-/** Server-Sent Events: `id:` increasing, `event:` type, `data:` JSON; resumes after Last-Event-ID. */
-function serveEvents(service: Satdesk, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
-  const lastHeader = req.headers['last-event-id'] ?? url.searchParams.get('last_event_id') ?? undefined;
-  let last = lastHeader !== undefined ? Number(lastHeader) : service.bus.lastId;
-  if (!Number.isSafeInteger(last) || last < 0) {
-    sendError(res, 'invalid_request', 'Last-Event-ID must be an event id');
-    return;
-  }
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write('retry: 2000\n\n');
-  const send = (e: StoredEvent): void => {
-    if (e.id <= last) return;
-    last = e.id;
-    res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, id: e.id, type: e.type, created_at: new Date(e.created_at).toISOString() })}\n\n`);
-  };
-  // Replay what the client missed, then follow the bus (which only carries committed events).
-  for (;;) {
-    const batch = eventsAfter(service.db, last, 1000);
-    if (!batch.length) break;
-    batch.forEach(send);
-  }
-  const unsubscribe = service.bus.subscribe(send);
-  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-  const stop = (): void => {
-    clearInterval(ping);
-    unsubscribe();
-  };
-  req.on('close', stop);
-  res.on('error', stop);
 }
 
 export async function startApiServer(service: Satdesk, opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? (() => {});
+  const loginCodes = new LoginCodes();
+  const streams = new EventStreams(service, opts.maxStreams);
+  const extra: { prefix: string; handler: ExtraHandler }[] = [];
+  let allowed = allowedHostsFor(opts.host, opts.allowHosts);
+
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
@@ -198,9 +103,43 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  // A request the HTTP parser refuses still gets the error shape, not Node's bare 400 or a reset.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'The request took too long to arrive.']
+          : [400, 'Bad Request', 'The request is not valid HTTP/1.1.'];
+    socket.end(rawErrorResponse(status, reason, 'invalid_request', message));
+  });
+
+  // `Expect:` anything but 100-continue: Node would answer a bare 417.
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    sendJson(res, 417, { error: { code: 'invalid_request', message: 'Only "Expect: 100-continue" is understood.' } }, { Connection: 'close' });
+  });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const verdict = checkHostAndOrigin(req.headers, allowed);
+    if (!verdict.ok) {
+      sendError(res, verdict.code, verdict.message, { Connection: 'close' });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendError(res, 'invalid_request', 'The request target is not a path.');
+      return;
+    }
+    if (!(req.url ?? '/').startsWith('/')) {
+      sendError(res, 'invalid_request', 'The request target must be a path (origin-form).');
+      return;
+    }
     const method = req.method ?? 'GET';
     if (!url.pathname.startsWith(API_PREFIX + '/') && url.pathname !== API_PREFIX) {
       if (method !== 'GET' && method !== 'HEAD') {
@@ -210,21 +149,35 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
       serveStatic(res, url.pathname, opts.consoleDir);
       return;
     }
+    if (url.pathname === `${API_PREFIX}/login`) {
+      await login(req, res, method);
+      return;
+    }
     if (url.pathname === `${API_PREFIX}/events` && method === 'GET') {
-      if (!tokenMatches(bearer(req) ?? url.searchParams.get('token') ?? undefined, opts.token())) {
+      // The one route that also takes ?token=: EventSource cannot send headers.
+      if (!tokenMatches(bearer(req) ?? url.searchParams.get('token'), opts.token())) {
         sendError(res, 'unauthorized', 'A valid API token is required (Authorization: Bearer <token> or ?token=).');
         return;
       }
-      serveEvents(service, req, res, url);
+      streams.serve(req, res, url);
+      return;
+    }
+    const ext = extra.find((x) => url.pathname.startsWith(x.prefix));
+    if (ext) {
+      if (!tokenMatches(bearer(req), opts.token())) {
+        sendError(res, 'unauthorized', 'A valid API token is required: Authorization: Bearer <token>.');
+        return;
+      }
+      ext.handler(req, res, url);
       return;
     }
     const candidates = ROUTES.filter((r) => r.regex.test(url.pathname));
     const route = candidates.find((r) => r.method === method);
     if (!route) {
       if (candidates.length) {
-        res.setHeader('Allow', candidates.map((r) => r.method).join(', '));
-        sendJson(res, 405, { error: { code: 'invalid_request', message: `${method} is not allowed here; use ${candidates.map((r) => r.method).join(' or ')}.` } });
-      } else sendError(res, 'not_found', `No API route ${method} ${url.pathname}.`);
+        const allow = candidates.map((r) => r.method);
+        sendJson(res, 405, { error: { code: 'invalid_request', message: `${method} is not allowed here; use ${allow.join(' or ')}.` } }, { Allow: allow.join(', ') });
+      } else sendError(res, 'not_found', 'No such API route.');
       return;
     }
     if (route.def.http.auth !== false && !tokenMatches(bearer(req), opts.token())) {
@@ -235,17 +188,11 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
       const match = route.regex.exec(url.pathname)!;
       const rawParams: Record<string, string> = {};
       route.keys.forEach((k, i) => {
-        rawParams[k] = decodeURIComponent(match[i + 1]!);
+        const v = safeDecode(match[i + 1]!);
+        if (v === null) throw new SatdeskError('invalid_request', `path: ${k} holds a malformed %-escape`);
+        rawParams[k] = v;
       });
-      const raw = method === 'GET' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
-      let body: unknown = undefined;
-      if (raw.length) {
-        try {
-          body = JSON.parse(raw.toString('utf8'));
-        } catch {
-          throw new SatdeskError('invalid_request', 'The body is not valid JSON.');
-        }
-      }
+      const body = method === 'GET' || method === 'DELETE' ? undefined : parseJsonBody(await readBody(req));
       const headers: Record<string, string | undefined> = {};
       for (const h of route.def.headers ?? []) {
         const v = req.headers[h];
@@ -253,19 +200,20 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
       }
       const out = await dispatch(service, route.name, { params: rawParams, query: parseQuery(url), body, headers });
       if (route.def.contentType === 'text/csv') {
-        const text = String(out);
         res.writeHead(200, {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': `attachment; filename="${path.basename(route.def.http.path)}"`,
           'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
         });
-        res.end(text);
+        res.end(String(out));
         return;
       }
       sendJson(res, route.def.http.status ?? 200, out);
     } catch (e) {
       if (e instanceof SatdeskError) {
-        sendError(res, e.code, e.message);
+        // A body refused half-way (413) closes the connection once the answer is out.
+        sendError(res, e.code, e.message, e.code === 'payload_too_large' ? { Connection: 'close' } : {});
         return;
       }
       if (e instanceof z.ZodError) {
@@ -276,6 +224,30 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
     }
   }
 
+  /** POST /api/v1/login {"code"} → {"token"}: trades a one-time code for the token, once. */
+  async function login(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
+    if (method !== 'POST') {
+      sendJson(res, 405, { error: { code: 'invalid_request', message: `${method} is not allowed here; use POST.` } }, { Allow: 'POST' });
+      return;
+    }
+    let code: unknown;
+    try {
+      const body = parseJsonBody(await readBody(req, 4096));
+      code = body && typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
+    } catch (e) {
+      if (e instanceof SatdeskError) {
+        sendError(res, e.code, e.message);
+        return;
+      }
+      throw e;
+    }
+    if (!loginCodes.redeem(code, Date.now())) {
+      sendError(res, 'unauthorized', 'This login link was used already or has expired. Restart serve for a new one, or paste the API token.');
+      return;
+    }
+    sendJson(res, 200, { token: opts.token() });
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: opts.host, port: opts.port, ipv6Only: opts.family === 6 }, () => {
@@ -284,8 +256,10 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
     });
   });
   const addr = server.address() as AddressInfo;
+  allowed = allowedHostsFor(opts.host, [...(opts.allowHosts ?? []), addr.address]);
   const host = addr.family === 'IPv6' || addr.family === (6 as unknown as string) ? `[${addr.address}]` : addr.address;
-  const sockets = new Set<import('node:net').Socket>();
+  const base = `http://${host}:${addr.port}`;
+  const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -294,7 +268,10 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
     server,
     port: addr.port,
     host: addr.address,
-    url: `http://${host}:${addr.port}`,
+    url: base,
+    streams,
+    loginUrl: () => `${base}/?login=${loginCodes.issue(Date.now(), LOGIN_CODE_TTL_MS)}`,
+    addRoutes: (prefix, handler) => extra.push({ prefix, handler }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -46,6 +46,28 @@ export function takeTokenFromUrl(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/**
+ * The console link `serve` prints carries a one-time `?login=` code, never the token (docs/security.md): the code is
+ * taken off the address bar at once and traded for the token, kept in sessionStorage. Null without a code.
+ */
+let redeeming: Promise<string | null> | null = null;
+export function redeemLoginCode(): Promise<string | null> {
+  return (redeeming ??= redeemOnce());
+}
+
+async function redeemOnce(): Promise<string | null> {
+  const url = new URL(window.location.href);
+  const code = url.searchParams.get('login');
+  if (!code) return null;
+  url.searchParams.delete('login');
+  window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  const res = await fetch(`${API_PREFIX}/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }) });
+  const json = (await res.json()) as { token?: string; error?: { code: string; message: string } };
+  if (!res.ok || !json.token) throw new ApiError(json.error?.code ?? 'unauthorized', json.error?.message ?? res.statusText, res.status);
+  sessionStorage.setItem(TOKEN_KEY, json.token);
+  return json.token;
+}
+
 export function setToken(t: string): void {
   sessionStorage.setItem(TOKEN_KEY, t);
 }
@@ -97,7 +119,8 @@ export function subscribe(
   const types = ['invoice.created', 'invoice.partially_paid', 'invoice.paid', 'invoice.confirmed', 'invoice.expired', 'invoice.invalid',
     'invoice.paid_late', 'invoice.overpaid', 'invoice.cancelled', 'invoice.marked', 'invoice.reverted', 'payment.reversed',
     'payment.unattributed', 'chain.tip', 'chain.status', 'chain.connected', 'chain.disconnected', 'delivery.updated',
-    'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'wallet.gap_warning'];
+    'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'wallet.gap_warning',
+    'reload'];
   for (const t of types) es.addEventListener(t, handler as EventListener);
   return () => es.close();
 }

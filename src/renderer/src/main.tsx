@@ -1,6 +1,6 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { call, inElectron, setToken, takeTokenFromUrl, ApiError } from './api.ts';
+import { call, inElectron, redeemLoginCode, setToken, takeTokenFromUrl, ApiError } from './api.ts';
 import { startLive, useConsole } from './store.ts';
 import { useRoute, navigate } from './router.ts';
 import { SellScreen } from './screens/Sell.tsx';
@@ -19,8 +19,8 @@ function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: st
     <main className="token-screen">
       <h1>Satdesk</h1>
       <p>
-        Paste your API token to open the console. <code>satdesk serve</code> prints it in the terminal as the{' '}
-        <code>Console:</code> link (<code>…/?token=…</code>); it is also in the data dir&apos;s <code>api-token</code> file.
+        Paste your API token to open the console. It is in the data dir&apos;s <code>api-token</code> file;{' '}
+        <code>satdesk serve</code> also prints a one-time <code>Console:</code> link at every start.
       </p>
       <form
         onSubmit={(e) => {
@@ -104,6 +104,21 @@ function Shell() {
 function App() {
   const [token, setTok] = useState<string | null>(() => (inElectron() ? 'ipc' : takeTokenFromUrl()));
   const [error, setError] = useState<string | null>(null);
+  const [loggingIn, setLoggingIn] = useState(() => !inElectron() && new URLSearchParams(location.search).has('login'));
+
+  useEffect(() => {
+    if (!loggingIn) return;
+    redeemLoginCode().then(
+      (t) => {
+        if (t) setTok(t);
+        setLoggingIn(false);
+      },
+      (e: unknown) => {
+        setError(e instanceof Error ? e.message : String(e));
+        setLoggingIn(false);
+      },
+    );
+  }, [loggingIn]);
 
   useEffect(() => {
     if (!token) return;
@@ -125,6 +140,7 @@ function App() {
     };
   }, [token]);
 
+  if (loggingIn) return null;
   if (!token)
     return (
       <TokenScreen

@@ -104,7 +104,9 @@ export function startLive(): () => void {
         patch.invoices = { ...useConsole.getState().invoices, [inv.id]: inv };
         for (const fn of invoiceListeners) fn(inv, ev.type);
       }
-      if (ev.type.startsWith('delivery.')) patch.deliverySeq = useConsole.getState().deliverySeq + 1;
+      if (ev.type.startsWith('delivery.') || ev.type === 'reload') patch.deliverySeq = useConsole.getState().deliverySeq + 1;
+      // `reload`: the stream could not replay what this tab missed (pruned); every screen re-reads its data.
+      if (ev.type === 'reload') void useConsole.getState().refreshSettings().catch(() => {});
       useConsole.setState(patch);
       refreshSoon();
     },
