@@ -3,6 +3,8 @@
  */
 export type ErrorCode =
   | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
   | 'invalid_request'
   | 'invalid_amount'
   | 'invalid_address'
@@ -23,6 +25,8 @@ export type ErrorCode =
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   invalid_request: 400,
   invalid_amount: 400,
   invalid_address: 400,

@@ -66,6 +66,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     db = openDatabase(path.join(opts.dataDir, 'satdesk.sqlite'), maxPages > 0 ? { maxPageCount: maxPages } : {});
     const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
+    if (opts.electrum?.length) service.overrides.push({ setting: 'electrum.servers', flag: '--electrum', value: opts.electrum.join(', ') });
     service.tick();
     // Plan whatever facts were written while no planner ran, then send every due callback (SPEC 3.5).
     service.write(() => {});

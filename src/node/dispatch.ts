@@ -7,6 +7,8 @@ import { contract, type MethodDef, type MethodName } from '../shared/contract.ts
 import { SatdeskError } from '../core/errors.ts';
 import { guardInput } from '../core/input-guard.ts';
 import type { Satdesk } from './service.ts';
+import { OWNER, type Principal } from '../shared/contract-counter.ts';
+import { assertRole } from './counter/roles.ts';
 
 export interface RawCall {
   params?: unknown;
@@ -50,10 +52,12 @@ export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
 }
 
-export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall): Promise<unknown> {
+/** `auth` is who calls: the HTTP server passes the token's principal; the desktop app and in-process callers are the owner. */
+export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall, auth: Principal = OWNER): Promise<unknown> {
   const def: MethodDef = contract[name];
   // POST /addresses answers each refused entry itself (redacted), so a pasted key there is a per-item "invalid".
   guardInput(raw, { skipPrivateScan: name === 'addAddresses' });
+  assertRole(def, auth);
   const headers: Record<string, string | undefined> = {};
   for (const h of def.headers ?? []) {
     const v = raw.headers?.[h];
@@ -65,6 +69,7 @@ export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall)
     query: parsePart(def.query, raw.query, 'query'),
     body: parsePart(def.body, raw.body, 'body'),
     headers,
+    auth,
   };
   const handler = service.handlers[name] as (i: unknown) => unknown;
   try {

@@ -16,6 +16,7 @@ import {
 import { bip21, formatBtc } from '../core/money.ts';
 import type { Invoice } from '../shared/contract.ts';
 import { insertEvent } from './events.ts';
+import { saleFields } from './counter/sales.ts';
 
 export interface InvoiceRow {
   seq: number;
@@ -295,5 +296,6 @@ export function invoiceView(
       rbf: p.rbf === 1,
       counted: p.state === 'active',
     })),
+    ...saleFields(db, row.id),
   };
 }

@@ -6,7 +6,7 @@ import type { DB } from './store/sqlite.ts';
 import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
 import { validateAddress, scripthash } from '../core/wallet/address.ts';
-import { parseWalletSource, type WalletSource } from '../core/wallet/source.ts';
+import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type WalletSource } from '../core/wallet/source.ts';
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
@@ -49,8 +49,8 @@ export class AddressPool {
   }
 
   /** PUT /wallet. Same source again is a no-op; a different one is refused once it has handed out addresses. */
-  setWallet(input: string, now: number): WalletSource {
-    const source = parseWalletSource(input, this.network);
+  setWallet(input: string, now: number, script?: ChosenScript): WalletSource {
+    const source = parseWalletSource(input, this.network, script);
     const staticCount = this.count("origin = 'static' AND state <> 'removed'");
     if (staticCount > 0) {
       throw new SatdeskError(
@@ -74,6 +74,12 @@ export class AddressPool {
       .run(source.kind, source.network, source.script, source.canonical, now);
     this.cached = null;
     return source;
+  }
+
+  /** POST /wallet/preview: what PUT /wallet would derive, without saving, so the owner can compare first. */
+  preview(input: string, script?: ChosenScript): { kind: 'xpub' | 'descriptor'; script: string; first_addresses: string[]; script_choice: boolean } {
+    const source = parseWalletSource(input, this.network, script);
+    return { kind: source.kind, script: source.script, first_addresses: firstAddresses(source, 10), script_choice: !scriptHint(input).fixed };
   }
 
   firstAddresses(n = 10): string[] {

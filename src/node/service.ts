@@ -30,8 +30,14 @@ import { VERSION } from './version.ts';
 import { agentView, createAgent, deleteAgent, listAgentRows, mustAgent, patchAgent, rotateToken } from './callbacks/agents.ts';
 import { createTestDelivery, deliveryView, listDeliveries, mustDelivery, redeliver } from './callbacks/deliveries.ts';
 import { createPlanner } from './callbacks/planner.ts';
+import { Counter } from './counter/index.ts';
+import { insertSale, saleTerms } from './counter/sales.ts';
+import { assertAboveDust } from '../core/counter.ts';
+import { validateAddress } from '../core/wallet/address.ts';
+import { counterMethods, OWNER } from '../shared/contract-counter.ts';
 
 export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
+export type CounterMethod = keyof typeof counterMethods;
 
 /** What the chain watcher reports (issue 4); a disconnected default until one is attached. */
 export interface ChainStatus {
@@ -117,7 +123,14 @@ export class Satdesk {
     this.bus = new EventBus(this.db);
     // Callbacks are planned in the same transaction as the facts that cause them (SPEC 3.5, issue 5).
     this.planners.push(createPlanner(this.db));
+    this.counter = new Counter(this);
+    Object.assign(this.handlers, this.counter.handlers({ ...this.handlers }));
   }
+
+  /** Tills, displays, role tokens, receipts (docs/counter.md). */
+  readonly counter: Counter;
+  /** Settings the command line overrides for this run, for sysinfo (the app fills it). */
+  overrides: { setting: string; flag: string; value: string }[] = [];
 
   tipHeight(): number {
     const r = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
@@ -208,6 +221,7 @@ export class Satdesk {
       },
       accepting_orders: this.pool.acceptingOrders(),
       outbox: this.outboxCounts(),
+      overrides: this.overrides,
     };
   }
 
@@ -268,6 +282,9 @@ export class Satdesk {
     if (body.currency !== undefined && body.amount_fiat === undefined) {
       throw new SatdeskError('invalid_request', 'currency goes with amount_fiat only.');
     }
+    // A till sale: the tip on top of the amount, quick-item lines, the till (docs/counter.md).
+    const sale = saleTerms(this.db, body, { sats, fiat }, input.auth ?? OWNER);
+    ({ sats, fiat } = sale);
     const d = this.settings.invoice;
     const expiresIn = body.expires_in_s ?? d.expires_in_s;
     const tolerance = body.tolerance_pct ?? d.tolerance_pct;
@@ -278,6 +295,7 @@ export class Satdesk {
     const id = randomId();
     const row = this.write(() => {
       const addr = this.pool.take(id, now);
+      assertAboveDust(sats, validateAddress(addr.address, this.network).type);
       this.db
         .prepare(
           `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
@@ -309,6 +327,7 @@ export class Satdesk {
           .prepare('INSERT OR REPLACE INTO idempotency_keys (key, request_hash, invoice_id, created_at) VALUES (?, ?, ?, ?)')
           .run(key, requestHash, id, now);
       }
+      insertSale(this.db, id, sale, now);
       const created = this.mustInvoice(id);
       refreshInvoice(this.db, created, this.refreshContext(now), ['invoice.created']);
       if (this.pool.hasWallet()) {
@@ -383,6 +402,9 @@ export class Satdesk {
     return this.view(
       this.write(() => {
         const row = this.mustInvoice(id);
+        if (status === 'confirmed' && row.paid_sats === 0 && !note.trim()) {
+          throw new SatdeskError('invalid_request', 'This invoice received nothing: marking it confirmed needs a note saying why (e.g. paid in cash).');
+        }
         if (status === 'released') {
           // Frees a held pool address (expired-partial, invalid, cancelled after payment) without changing status.
           this.db
@@ -420,19 +442,19 @@ export class Satdesk {
   exportInvoicesCsv(): string {
     const header = csvLine([
       'id', 'created_at', 'expires_at', 'status', 'flags', 'amount_sats', 'amount_btc', 'fiat_amount', 'fiat_currency',
-      'fiat_rate', 'label', 'userdata', 'address', 'paid_sats', 'confirmed_sats', 'refunded_sats', 'note',
+      'fiat_rate', 'label', 'userdata', 'address', 'paid_sats', 'confirmed_sats', 'refunded_sats', 'note', 'tip_sats', 'tip_fiat',
     ]);
     const lines = [header];
     const stmt = this.db.prepare(
-      `SELECT i.*, (SELECT COALESCE(SUM(sats), 0) FROM refunds r WHERE r.invoice_id = i.id) AS refunded
-       FROM invoices i ORDER BY seq`,
+      `SELECT i.*, (SELECT COALESCE(SUM(sats), 0) FROM refunds r WHERE r.invoice_id = i.id) AS refunded, s.tip_sats, s.tip_fiat
+       FROM invoices i LEFT JOIN sales s ON s.invoice_id = i.id ORDER BY seq`,
     );
-    for (const r of stmt.iterate() as Iterable<InvoiceRow & { refunded: number }>) {
+    for (const r of stmt.iterate() as Iterable<InvoiceRow & { refunded: number; tip_sats: number | null; tip_fiat: string | null }>) {
       lines.push(
         csvLine([
           r.id, new Date(r.created_at).toISOString(), new Date(r.expires_at).toISOString(), r.status, r.flags.replace(/,/g, ' '),
           r.amount_sats, (r.amount_sats / 1e8).toFixed(8), r.fiat_amount ?? '', r.fiat_currency ?? '', r.fiat_rate ?? '',
-          r.label, r.userdata, r.address, r.paid_sats, r.confirmed_sats, r.refunded, r.note,
+          r.label, r.userdata, r.address, r.paid_sats, r.confirmed_sats, r.refunded, r.note, r.tip_sats ?? 0, r.tip_fiat ?? '',
         ]),
       );
     }
@@ -469,7 +491,8 @@ export class Satdesk {
   }
 
   /** Every contract method, bound to this service. */
-  readonly handlers: Handlers = {
+  // The counter's methods join in the constructor (Counter.handlers), once `this.counter` exists.
+  readonly handlers: Handlers = ({
     health: () => ({ ok: true as const, version: VERSION }),
     sysinfo: () => this.sysinfo(),
     getSettings: () => publicSettings(this.settings),
@@ -484,9 +507,10 @@ export class Satdesk {
     },
     getWallet: () => this.walletView(),
     putWallet: ({ body }) => {
-      this.write(() => this.pool.setWallet(body.xpub, this.clock.now()));
+      this.write(() => this.pool.setWallet(body.xpub, this.clock.now(), body.script));
       return this.walletView();
     },
+    previewWallet: ({ body }) => this.pool.preview(body.xpub, body.script),
     listAddresses: ({ query }) => {
       const before = decodeCursor(query.cursor);
       const rows = this.db
@@ -556,5 +580,5 @@ export class Satdesk {
     },
     getDelivery: ({ params }) => deliveryView(this.db, mustDelivery(this.db, params.id)),
     redeliver: ({ params }) => deliveryView(this.db, this.write(() => redeliver(this.db, params.id, this.clock.now()))),
-  };
+  } satisfies Omit<Handlers, CounterMethod>) as Omit<Handlers, CounterMethod> as Handlers;
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DB } from './store/sqlite.ts';
 import { PatchSettingsSchema, type Settings } from '../shared/contract.ts';
+import { DEFAULT_COUNTER_SETTINGS } from '../shared/contract-counter.ts';
 import type { NetworkName } from '../core/network.ts';
 import { SatdeskError } from '../core/errors.ts';
 import { parseServerUrl } from './electrum/url.ts';
@@ -24,6 +25,7 @@ export function defaultSettings(network: NetworkName): StoredSettings {
     xmpp: { jid: null, password: null, service: null },
     delivery_log_days: 90,
     api: { enabled: true, port: 8787 },
+    counter: structuredClone(DEFAULT_COUNTER_SETTINGS),
   };
 }
 
@@ -85,6 +87,7 @@ export function applySettingsPatch(db: DB, current: StoredSettings, patch: Patch
   if (patch.xmpp) next.xmpp = { ...next.xmpp, ...patch.xmpp };
   if (patch.delivery_log_days !== undefined) next.delivery_log_days = patch.delivery_log_days;
   if (patch.api) next.api = { ...next.api, ...patch.api };
+  if (patch.counter) next.counter = { ...next.counter, ...patch.counter, tips: { ...next.counter.tips, ...patch.counter.tips } };
   db.transaction(() => {
     for (const key of Object.keys(next) as Key[]) {
       if (key === 'network') continue;

@@ -8,6 +8,7 @@
  * (`invalid_amount`, `wrong_network`, ...), which a shape check cannot know.
  */
 import { z } from 'zod';
+import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, type Principal, type Role } from './contract-counter.ts';
 
 const ISO = z.string();
 const Cursor = z.string().max(200).nullable();
@@ -59,6 +60,11 @@ export const InvoiceSchema = z.object({
   refund_policy: z.string(),
   refunds: z.array(RefundSchema),
   payments: z.array(PaymentSchema),
+  /** A till sale's extras (docs/counter.md): the tip's share of amount_sats, quick-item lines, till, cash-desk note. */
+  tip: TipSchema.nullable(),
+  items: z.array(SaleLineSchema).nullable(),
+  till_id: z.string().nullable(),
+  desk_note: z.string(),
 });
 export type Invoice = z.infer<typeof InvoiceSchema>;
 
@@ -74,6 +80,12 @@ export const CreateInvoiceSchema = z.strictObject({
   expires_in_s: z.number().int().min(1).max(2_592_000).optional(),
   confirmations: z.number().int().min(0).max(100).optional(),
   tolerance_pct: z.number().min(0).max(100).optional(),
+  /** Added on top of the amount and kept apart: tip_fiat with amount_fiat, tip_sats with amount_sats/amount_btc. */
+  tip_fiat: z.string().max(20).optional(),
+  tip_sats: z.number().int().min(0).optional(),
+  items: z.array(SaleLineSchema).min(1).max(100).optional(),
+  /** The till selling it: its customer display shows this invoice. */
+  till_id: z.string().min(1).max(100).optional(),
 });
 export type CreateInvoiceRequest = z.infer<typeof CreateInvoiceSchema>;
 
@@ -104,6 +116,7 @@ export const SettingsSchema = z.object({
   }),
   delivery_log_days: z.number().int().min(1).max(3650),
   api: z.object({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }),
+  counter: CounterSettingsSchema,
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -133,6 +146,7 @@ export const PatchSettingsSchema = z.strictObject({
   }).partial().optional(),
   delivery_log_days: z.number().int().min(1).max(3650).optional(),
   api: z.strictObject({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }).partial().optional(),
+  counter: PatchCounterSettingsSchema.optional(),
 });
 
 export const WalletSchema = z.object({
@@ -144,6 +158,12 @@ export const WalletSchema = z.object({
   next_index: z.number().int().nullable(),
   gap: z.number().int(),
   gap_warning: z.string().nullable(),
+});
+
+/** `script` chooses the address type of a plain xpub/tpub (which says nothing about it); other keys must agree. */
+const WalletInputSchema = z.strictObject({
+  xpub: z.string().min(1).max(4000),
+  script: z.enum(['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'p2tr']).optional(),
 });
 
 export const AddressRowSchema = z.object({
@@ -168,6 +188,8 @@ export const SysinfoSchema = z.object({
   addresses: z.object({ total: z.number().int(), in_use: z.number().int(), free: z.number().int(), gap: z.number().int() }),
   accepting_orders: z.boolean(),
   outbox: z.object({ pending: z.number().int(), retry: z.number().int(), failure: z.number().int() }),
+  /** Settings the command line overrides for this run (e.g. electrum.servers from --electrum). */
+  overrides: z.array(z.object({ setting: z.string(), flag: z.string(), value: z.string() })),
 });
 export type Sysinfo = z.infer<typeof SysinfoSchema>;
 
@@ -273,18 +295,25 @@ export interface MethodDef {
   contentType?: 'application/json' | 'text/csv';
   /** Headers the method reads (lower-case). */
   headers?: string[];
+  /** Roles that may call it (docs/counter.md); absent = the owner only. */
+  roles?: readonly Role[];
 }
 
 export const contract = {
   health: { http: { method: 'GET', path: '/health', auth: false }, response: z.object({ ok: z.literal(true), version: z.string() }) },
-  sysinfo: { http: { method: 'GET', path: '/sysinfo' }, response: SysinfoSchema },
+  sysinfo: { http: { method: 'GET', path: '/sysinfo' }, roles: ['owner', 'cashier'], response: SysinfoSchema },
   getSettings: { http: { method: 'GET', path: '/settings' }, response: SettingsSchema },
   patchSettings: { http: { method: 'PATCH', path: '/settings' }, body: PatchSettingsSchema, response: SettingsSchema },
   getWallet: { http: { method: 'GET', path: '/wallet' }, response: WalletSchema },
   putWallet: {
     http: { method: 'PUT', path: '/wallet' },
-    body: z.strictObject({ xpub: z.string().min(1).max(4000) }),
+    body: WalletInputSchema,
     response: WalletSchema,
+  },
+  previewWallet: {
+    http: { method: 'POST', path: '/wallet/preview' },
+    body: WalletInputSchema,
+    response: z.object({ kind: z.enum(['xpub', 'descriptor']), script: z.string(), first_addresses: z.array(z.string()), script_choice: z.boolean() }),
   },
   listAddresses: {
     http: { method: 'GET', path: '/addresses' },
@@ -305,12 +334,14 @@ export const contract = {
   },
   createInvoice: {
     http: { method: 'POST', path: '/invoices', status: 201 },
+    roles: ['owner', 'cashier'],
     body: CreateInvoiceSchema,
     headers: ['idempotency-key'],
     response: InvoiceSchema,
   },
   listInvoices: {
     http: { method: 'GET', path: '/invoices' },
+    roles: ['owner', 'cashier'],
     query: z.strictObject({
       status: InvoiceStatusSchema.optional(),
       q: z.string().max(200).optional(),
@@ -319,8 +350,14 @@ export const contract = {
     }),
     response: z.object({ invoices: z.array(InvoiceSchema), next_cursor: Cursor }),
   },
-  getInvoice: { http: { method: 'GET', path: '/invoices/:id' }, params: IdParam, response: InvoiceSchema },
-  cancelInvoice: { http: { method: 'POST', path: '/invoices/:id/cancel' }, params: IdParam, body: Empty.optional(), response: InvoiceSchema },
+  getInvoice: { http: { method: 'GET', path: '/invoices/:id' }, roles: ['owner', 'cashier'], params: IdParam, response: InvoiceSchema },
+  cancelInvoice: {
+    http: { method: 'POST', path: '/invoices/:id/cancel' },
+    roles: ['owner', 'cashier'],
+    params: IdParam,
+    body: Empty.optional(),
+    response: InvoiceSchema,
+  },
   markInvoice: {
     http: { method: 'POST', path: '/invoices/:id/mark' },
     params: IdParam,
@@ -387,6 +424,7 @@ export const contract = {
     body: Empty.optional(),
     response: z.object({ path: z.string(), warning: z.string() }),
   },
+  ...counterMethods,
 } satisfies Record<string, MethodDef>;
 
 export type Contract = typeof contract;
@@ -398,6 +436,8 @@ export type MethodInput<M extends MethodName> = {
   query: InferOr<Contract[M] extends { query: infer Q } ? Q : undefined, Record<string, never>>;
   body: InferOr<Contract[M] extends { body: infer B } ? B : undefined, undefined>;
   headers: Record<string, string | undefined>;
+  /** Who calls (the desktop app and in-process callers are the owner). */
+  auth?: Principal;
 };
 export type MethodOutput<M extends MethodName> = z.output<Contract[M]['response']>;
 

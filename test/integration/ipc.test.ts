@@ -45,13 +45,13 @@ describe('IPC handlers generated from the contract', () => {
     expect(await create(own, 'string payload')).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(await create(own, { body: { amount_sats: 1000, evil: 1 } })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(await create(own, { body: { amount_sats: -5 } })).toMatchObject({ ok: false, error: { code: 'invalid_amount' } });
-    expect(await create(own, { body: { amount_sats: 5 } })).toMatchObject({ ok: false, error: { code: 'pool_exhausted' } });
+    expect(await create(own, { body: { amount_sats: 1000 } })).toMatchObject({ ok: false, error: { code: 'pool_exhausted' } });
     expect(await create(own, { sneaky: true })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     const add = handlers.get(ipcChannel('addAddresses'))!;
     const r = await add(own, { body: { addresses: ['bcrt1qn7d2x7272lznt5hhk9s07q3cqnrqljnwladrd3'] } });
     expect(r).toMatchObject({ ok: true, result: { results: [{ result: 'added' }] } });
-    const ok = await create(own, { body: { amount_sats: 5 }, headers: { 'idempotency-key': 'k1' } });
-    expect(ok).toMatchObject({ ok: true, result: { status: 'unpaid', amount_sats: 5 } });
+    const ok = await create(own, { body: { amount_sats: 1000 }, headers: { 'idempotency-key': 'k1' } });
+    expect(ok).toMatchObject({ ok: true, result: { status: 'unpaid', amount_sats: 1000 } });
     const get = handlers.get(ipcChannel('getInvoice'))!;
     expect(await get(own, { params: { id: 'missing' } })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(s.db.prepare('SELECT COUNT(*) AS n FROM invoices').get()).toEqual({ n: 1 });

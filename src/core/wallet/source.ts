@@ -4,9 +4,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { SatdeskError } from '../errors.ts';
 import type { NetworkName } from '../network.ts';
 import { p2pkhScript, p2shScript, witnessScript } from './address.ts';
-import { parseDescriptor, type DescriptorScript } from './descriptor.ts';
+import { descriptorChecksum, parseDescriptor, type DescriptorScript } from './descriptor.ts';
 import { concatBytes } from './encoding.ts';
-import { parseExtendedKey, privateKeyRefused } from './keys.ts';
+import { looksPrivate, parseExtendedKey, privateKeyRefused } from './keys.ts';
 import { BITCOIN_NETWORKS } from './networks.ts';
 
 export type WalletScript = DescriptorScript;
@@ -83,35 +83,90 @@ function toDerived(scriptPubKey: Uint8Array, network: NetworkName): DerivedAddre
   return { address: bjsAddress.fromOutputScript(scriptPubKey, BITCOIN_NETWORKS[network]), scriptPubKey };
 }
 
+/** The single-key address types a merchant chooses for a plain xpub/tpub, which does not say its own. */
+export type ChosenScript = 'p2pkh' | 'p2sh-p2wpkh' | 'p2wpkh' | 'p2tr';
+const WRAP: Record<ChosenScript, (key: string) => string> = {
+  p2pkh: (k) => `pkh(${k})`,
+  'p2sh-p2wpkh': (k) => `sh(wpkh(${k}))`,
+  p2wpkh: (k) => `wpkh(${k})`,
+  p2tr: (k) => `tr(${k})`,
+};
+export const SCRIPT_LABEL: Record<WalletScript, string> = {
+  p2pkh: 'Legacy (P2PKH, 1… / m… addresses)',
+  'p2sh-p2wpkh': 'Nested SegWit (P2SH-P2WPKH, 3… / 2… addresses)',
+  p2wpkh: 'Native SegWit (P2WPKH, bc1q… / tb1q… addresses)',
+  p2tr: 'Taproot (P2TR, bc1p… / tb1p… addresses)',
+  'p2wsh-sortedmulti': 'Multisig (P2WSH sortedmulti)',
+};
+
+const ORIGIN_KEY_RE = /^\[([0-9a-fA-F]{8}((?:\/\d{1,10}['hH]?)*))\]([1-9A-HJ-NP-Za-km-z]{100,120})$/;
+
+/** The address type a key-origin path's BIP44/49/84/86 purpose says (`[fp/84'/0'/0']` → p2wpkh), else null. */
+export function scriptOfOriginPath(path: string): ChosenScript | null {
+  const purpose = /^\/(\d+)['hH]/.exec(path)?.[1];
+  return purpose === '44' ? 'p2pkh' : purpose === '49' ? 'p2sh-p2wpkh' : purpose === '84' ? 'p2wpkh' : purpose === '86' ? 'p2tr' : null;
+}
+
 /**
- * Parses an account extended public key (xpub/ypub/zpub/tpub/upub/vpub) or an output descriptor
- * (pkh, sh(wpkh), wpkh, tr, wsh(sortedmulti)) for `network`.
+ * What the pasted text says about its address type: `fixed` for descriptors and ypub/zpub-style keys (the text
+ * decides), else the hint a key origin gives (null: the merchant must choose).
+ */
+export function scriptHint(input: string): { fixed: boolean; hint: ChosenScript | null } {
+  const s = input.trim();
+  const o = ORIGIN_KEY_RE.exec(s);
+  if (o) return { fixed: false, hint: scriptOfOriginPath(o[2] ?? '') };
+  if (/[()#]/.test(s)) return { fixed: true, hint: null };
+  return { fixed: !/^[xt]pub/.test(s), hint: null };
+}
+
+function withChecksum(descriptor: string): string {
+  const sum = descriptorChecksum(descriptor);
+  if (sum === null) throw bad('not an extended public key or descriptor: unexpected characters');
+  return `${descriptor}#${sum}`;
+}
+
+/**
+ * Parses an account extended public key (xpub/ypub/zpub/tpub/upub/vpub, optionally `[fingerprint/path]`-prefixed)
+ * or an output descriptor (pkh, sh(wpkh), wpkh, tr, wsh(sortedmulti)) for `network`. `script` chooses the address
+ * type of a plain xpub/tpub (stored as the matching descriptor, so it survives a restart); for any other input it
+ * must agree with what the text says. Without it a plain xpub/tpub is P2PKH and an origin path's purpose decides.
  * Errors: invalid_request (with a reason), wrong_network, private_key_refused (never echoes the key).
  */
-export function parseWalletSource(input: string, network: NetworkName): WalletSource {
+export function parseWalletSource(input: string, network: NetworkName, script?: ChosenScript): WalletSource {
   if (typeof input !== 'string') throw bad('wallet source must be a string');
   const s = input.trim();
   if (s.length === 0) throw bad('wallet source is empty');
   if (s.length > MAX_SOURCE_INPUT) throw bad(`wallet source is too long (more than ${MAX_SOURCE_INPUT} characters)`);
 
+  const origin = ORIGIN_KEY_RE.exec(s);
+  if (origin) {
+    if (looksPrivate(origin[3] ?? '')) throw privateKeyRefused();
+    const chosen = script ?? scriptOfOriginPath(origin[2] ?? '');
+    if (!chosen) throw bad('say which address type this key uses (Legacy, Nested SegWit, Native SegWit or Taproot)');
+    return parseWalletSource(withChecksum(WRAP[chosen](`${s}/0/*`)), network);
+  }
+
   if (/[()#]/.test(s)) {
     const d = parseDescriptor(s, network);
-    const script = d.script;
+    if (script !== undefined && script !== d.script) {
+      throw bad(`this descriptor says ${SCRIPT_LABEL[d.script]}, not ${SCRIPT_LABEL[script]}`);
+    }
+    const dScript = d.script;
     return {
       kind: 'descriptor',
       network,
-      script,
+      script: dScript,
       canonical: d.canonical,
       addressAt(index: number): DerivedAddress {
         checkIndex(index);
-        if (script === 'p2wsh-sortedmulti') {
+        if (dScript === 'p2wsh-sortedmulti') {
           const pubkeys = d.keys.map((k) => k.branch.derive(index).publicKey);
           const ws = sortedMultisigScript(d.threshold as number, pubkeys);
           return toDerived(witnessScript(0, sha256(ws)), network);
         }
         const key = d.keys[0];
         if (!key) throw new SatdeskError('internal', 'descriptor has no key');
-        return toDerived(singleKeyScript(script, key.branch.derive(index).publicKey), network);
+        return toDerived(singleKeyScript(dScript, key.branch.derive(index).publicKey), network);
       },
     };
   }
@@ -120,17 +175,23 @@ export function parseWalletSource(input: string, network: NetworkName): WalletSo
   if (/^[a-z]+(\s+[a-z]+){11,23}$/.test(s)) throw privateKeyRefused();
   if (/\s/.test(s)) throw bad('not an extended public key or descriptor: contains spaces');
   const { node, version } = parseExtendedKey(s, network, 'key');
-  const script = version.script;
-  if (script === null) throw new SatdeskError('internal', 'unsupported key script');
+  if (script !== undefined && (version.prefix === 'xpub' || version.prefix === 'tpub')) {
+    return parseWalletSource(withChecksum(WRAP[script](`${s}/0/*`)), network);
+  }
+  if (script !== undefined && script !== version.script) {
+    throw bad(`a ${version.prefix} key is for ${version.script ? SCRIPT_LABEL[version.script] : 'multisig'}, not ${SCRIPT_LABEL[script]}`);
+  }
+  const keyScript = version.script;
+  if (keyScript === null) throw new SatdeskError('internal', 'unsupported key script');
   const receive = node.derive(0);
   return {
     kind: 'xpub',
     network,
-    script,
+    script: keyScript,
     canonical: s,
     addressAt(index: number): DerivedAddress {
       checkIndex(index);
-      return toDerived(singleKeyScript(script, receive.derive(index).publicKey), network);
+      return toDerived(singleKeyScript(keyScript, receive.derive(index).publicKey), network);
     },
   };
 }

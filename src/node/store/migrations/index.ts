@@ -1,9 +1,11 @@
 import * as m001 from './001-init.ts';
 import * as m002 from './002-callbacks.ts';
+import * as m003 from './003-counter.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
 export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 1, name: 'init', up: m001.up },
   { version: 2, name: 'callbacks', up: m002.up },
+  { version: 3, name: 'counter', up: m003.up },
 ];
