@@ -11,6 +11,7 @@ import { ensureDataDir, loadOrCreateToken, lockDataDir } from './datadir.ts';
 import type { NetworkName } from '../core/network.ts';
 import type { Clock } from './invoices.ts';
 import { CallbackSender } from './callbacks/sender.ts';
+import { TokenAuth } from './counter/tokens.ts';
 import { ChainWatcher, type WatcherOptions } from './watcher/index.ts';
 
 export interface AppOptions {
@@ -130,7 +131,19 @@ export async function startApp(opts: AppOptions): Promise<App> {
       const host = listenHost(opts.host, family);
       const port = opts.port ?? service.settings.api.port;
       try {
-        api = await startApiServer(service, { host, port, token: () => token, family, consoleDir: CONSOLE_DIR, allowHosts: opts.allowHosts, maxStreams: opts.maxStreams, log });
+        // Owner, cashier and display tokens (docs/counter.md): the data dir's token is the owner's.
+        const tokens = new TokenAuth(service.db, () => token, () => service.clock.now());
+        api = await startApiServer(service, {
+          host,
+          port,
+          token: () => token,
+          authenticate: (b) => tokens.authenticate(b),
+          family,
+          consoleDir: CONSOLE_DIR,
+          allowHosts: opts.allowHosts,
+          maxStreams: opts.maxStreams,
+          log,
+        });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === 'EADDRINUSE' ? `port ${port} on ${host} is in use` : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : (e as Error).message;

@@ -20,6 +20,7 @@ import { parseJsonBody, readBody } from './body.ts';
 import { rawErrorResponse, safeDecode, sendError, sendJson } from './respond.ts';
 import { serveStatic } from './static.ts';
 import { EventStreams } from './sse.ts';
+import { OWNER, type Principal } from '../../shared/contract-counter.ts';
 
 export { MAX_BODY_BYTES } from './body.ts';
 export { sendError } from './respond.ts';
@@ -69,6 +70,8 @@ export interface ApiServerOptions {
   allowHosts?: string[];
   /** Concurrent event streams (default 64). */
   maxStreams?: number;
+  /** Who a bearer token stands for (owner, cashier, display: docs/counter.md); default: the owner token only. */
+  authenticate?: (bearer: string | undefined) => Principal | null;
   log?: (line: string) => void;
 }
 
@@ -93,6 +96,15 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
   const streams = new EventStreams(service, opts.maxStreams);
   const extra: { prefix: string; handler: ExtraHandler }[] = [];
   let allowed = allowedHostsFor(opts.host, opts.allowHosts);
+  const authenticate = opts.authenticate ?? ((b: string | undefined) => (tokenMatches(b, opts.token()) ? OWNER : null));
+  /** The event stream and the demo's routes carry everything: the owner's only. */
+  const ownerOnly = (res: http.ServerResponse, given: string | undefined): boolean => {
+    const who = authenticate(given);
+    if (who?.role === 'owner') return true;
+    if (who) sendError(res, 'forbidden', 'Only the owner\u2019s token reads this.');
+    else sendError(res, 'unauthorized', 'A valid API token is required: Authorization: Bearer <token>.');
+    return false;
+  };
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -155,19 +167,13 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
     }
     if (url.pathname === `${API_PREFIX}/events` && method === 'GET') {
       // The one route that also takes ?token=: EventSource cannot send headers.
-      if (!tokenMatches(bearer(req) ?? url.searchParams.get('token'), opts.token())) {
-        sendError(res, 'unauthorized', 'A valid API token is required (Authorization: Bearer <token> or ?token=).');
-        return;
-      }
+      if (!ownerOnly(res, bearer(req) ?? url.searchParams.get('token') ?? undefined)) return;
       streams.serve(req, res, url);
       return;
     }
     const ext = extra.find((x) => url.pathname.startsWith(x.prefix));
     if (ext) {
-      if (!tokenMatches(bearer(req), opts.token())) {
-        sendError(res, 'unauthorized', 'A valid API token is required: Authorization: Bearer <token>.');
-        return;
-      }
+      if (!ownerOnly(res, bearer(req))) return;
       ext.handler(req, res, url);
       return;
     }
@@ -180,7 +186,8 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
       } else sendError(res, 'not_found', 'No such API route.');
       return;
     }
-    if (route.def.http.auth !== false && !tokenMatches(bearer(req), opts.token())) {
+    const who = route.def.http.auth === false ? undefined : authenticate(bearer(req));
+    if (who === null) {
       sendError(res, 'unauthorized', 'A valid API token is required: Authorization: Bearer <token>.');
       return;
     }
@@ -198,7 +205,7 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
         const v = req.headers[h];
         headers[h] = Array.isArray(v) ? v[0] : v;
       }
-      const out = await dispatch(service, route.name, { params: rawParams, query: parseQuery(url), body, headers });
+      const out = await dispatch(service, route.name, { params: rawParams, query: parseQuery(url), body, headers }, who);
       if (route.def.contentType === 'text/csv') {
         res.writeHead(200, {
           'Content-Type': 'text/csv; charset=utf-8',
