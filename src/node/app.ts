@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase, type DB } from './store/sqlite.ts';
 import { Satdesk } from './service.ts';
 import { startApiServer, type ApiServer } from './http/server.ts';
-import { ensureDataDir, loadOrCreateToken, lockDataDir } from './datadir.ts';
+import { assertDatabaseNotLost, DB_FILE, ensureDataDir, loadOrCreateToken, lockDataDir, ownerOnlyUmask, secureDataDir } from './datadir.ts';
 import type { NetworkName } from '../core/network.ts';
 import type { Clock } from './invoices.ts';
 import { CallbackSender } from './callbacks/sender.ts';
@@ -59,12 +59,16 @@ export function listenHost(host: string | undefined, family: 0 | 4 | 6): string 
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const log = opts.log ?? ((l: string) => console.error(l));
+  // Before anything is created: the database, its -wal/-shm, the token and backups are born owner-only.
+  ownerOnlyUmask();
   ensureDataDir(opts.dataDir);
+  for (const notice of secureDataDir(opts.dataDir)) log(notice);
   const lock = lockDataDir(opts.dataDir);
   let db: DB | undefined;
   try {
+    assertDatabaseNotLost(opts.dataDir);
     const maxPages = Number(process.env.SATDESK_SQLITE_MAX_PAGES ?? 0); // fault tests: a "full disk" at N pages
-    db = openDatabase(path.join(opts.dataDir, 'satdesk.sqlite'), maxPages > 0 ? { maxPageCount: maxPages } : {});
+    db = openDatabase(path.join(opts.dataDir, DB_FILE), maxPages > 0 ? { maxPageCount: maxPages } : {});
     const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
     if (opts.electrum?.length) service.overrides.push({ setting: 'electrum.servers', flag: '--electrum', value: opts.electrum.join(', ') });

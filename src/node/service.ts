@@ -3,8 +3,6 @@
  * the Electron IPC handlers and the tests all call it through `handlers`, built from `src/shared/contract.ts`.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DB } from './store/sqlite.ts';
 import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
@@ -26,6 +24,7 @@ import {
 } from './invoices.ts';
 import { EventBus, insertEvent } from './events.ts';
 import { csvLine } from './csv.ts';
+import { writeBackup } from './datadir.ts';
 import { VERSION } from './version.ts';
 import { agentView, createAgent, deleteAgent, listAgentRows, mustAgent, patchAgent, rotateToken } from './callbacks/agents.ts';
 import { createTestDelivery, deliveryView, listDeliveries, mustDelivery, redeliver } from './callbacks/deliveries.ts';
@@ -479,11 +478,7 @@ export class Satdesk {
   }
 
   async backup(): Promise<MethodOutput<'backup'>> {
-    const dir = path.join(this.dataDir, 'backups');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `satdesk-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}.sqlite`);
-    await this.db.backup(file);
-    fs.chmodSync(file, 0o600);
+    const file = await writeBackup(this.db, this.dataDir, this.clock.now());
     return {
       path: file,
       warning: 'This backup holds your agents\u2019 callback tokens and your xpub: keep it private (it is readable only by you).',

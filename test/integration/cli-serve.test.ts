@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { tempDir } from '../helpers/api.ts';
+import { lockDataDir } from '../../src/node/datadir.ts';
 import { request } from '../helpers/raw-http.ts';
 
 const BIN = path.resolve('bin/satdesk.js');
@@ -56,7 +57,8 @@ describe('satdesk serve (the real bin)', () => {
     p.child.kill('SIGTERM');
     const [code] = await once(p.child, 'exit');
     expect(code).toBe(0);
-    expect(fs.existsSync(path.join(dataDir, 'satdesk.lock'))).toBe(false);
+    // The lock file stays (it is never deleted) but the lock went with the process.
+    lockDataDir(dataDir).release();
     // The token never lands in a file other than the owner-only token file.
     const files = fs.readdirSync(dataDir).filter((f) => f !== 'api-token' && !f.startsWith('satdesk.sqlite'));
     for (const f of files) expect(fs.readFileSync(path.join(dataDir, f), 'utf8')).not.toContain(token);
