@@ -19,7 +19,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The purity guard (SPEC §2): core runs in Electron main, headless serve and (its types) the renderer.
+    // The purity guard (docs/decisions/0003-pure-core.md): core runs in Electron main, headless serve and (its types) the renderer.
     files: ['src/core/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    // The renderer imports only core types and the shared contract (SPEC §2).
+    // The renderer imports only core types and the shared contract (docs/ARCHITECTURE.md).
     files: ['src/renderer/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -13,7 +13,7 @@ export interface ScenarioResult {
   note?: string;
 }
 
-/** A row of bench/results.json (SPEC §5 shape): the result with its verdict instead of the comparison. */
+/** A row of bench/results.json (`{"scenarios": [{scenario, figure, unit, median, min, max, target, verdict}]}`): the result with its verdict instead of the comparison. */
 export type Row = Omit<ScenarioResult, 'better'> & { verdict: 'met' | 'miss' };
 
 export function quantile(sorted: number[], q: number): number {

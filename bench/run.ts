@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs each scenario (against the sandbox on loopback where it needs a chain), prints a table and
- * writes bench/results.json in the SPEC §5 shape. `npm run bench -- store` runs only the named scenarios.
+ * writes bench/results.json as `{"scenarios": [...]}` (one row per figure, bench/lib.ts). `npm run bench -- store` runs only the named scenarios.
  * Performance lives here, never in timed tests.
  */
 import fs from 'node:fs';

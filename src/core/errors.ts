@@ -1,5 +1,5 @@
 /**
- * Error codes are part of the contract (SPEC 4.2): the HTTP layer maps each code to a status, tests assert them.
+ * Error codes are part of the contract (docs/spec/api.md#errors): the HTTP layer maps each code to a status, tests assert them.
  */
 export type ErrorCode =
   | 'unauthorized'

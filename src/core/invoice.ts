@@ -1,14 +1,14 @@
 /**
- * Invoice status as a pure function of the invoice and the chain facts (SPEC §3.3, §3.4), and the §3.6 events a
+ * Invoice status as a pure function of the invoice and the chain facts (docs/spec/invoices.md), and the events a
  * status change produces. No clock, no I/O: the caller passes `tipHeight` and `now`.
  *
- * Policy decisions (each cites the SPEC text it settles):
- * - Due amount (§3.3 "amount minus tolerance"): due = amount − floor(amount × bp / 10000) where bp is the
+ * Policy decisions (each names the section of docs/spec/ it settles):
+ * - Due amount (money.md#tolerance-and-due-amount): due = amount − floor(amount × bp / 10000) where bp is the
  *   tolerance in integer basis points (tolerance_pct has at most 2 decimals), computed with BigInt. The tolerance
  *   rounds in the merchant's favour (floor), and due is at least 1 sat, so a 100 % tolerance still needs a payment.
- * - Confirmations (§3.4): tip − height + 1 for a mined payment (never below 1: a payment in a block is confirmed
+ * - Confirmations (money.md#confirmations): tip − height + 1 for a mined payment (never below 1: a payment in a block is confirmed
  *   even when the tip we hold lags behind it), 0 in the mempool.
- * - A payment counts as confirmed when its confirmations ≥ the required confirmations. 0-conf rule (§3.3, §4.2
+ * - A payment counts as confirmed when its confirmations ≥ the required confirmations. 0-conf rule (invoices.md#0-conf,
  *   `zero_conf_limit_sats`): a mempool payment counts only if the invoice requires 0 confirmations, the payment does
  *   not signal RBF (an RBF payment needs 1 confirmation), and — when `zeroConfLimitSats` > 0 — the invoice amount is
  *   ≤ that limit (above it the invoice needs 1 confirmation). `zeroConfLimitSats` = 0 means no cap; it never turns
@@ -16,41 +16,35 @@
  * - `paid`: everything received (mempool included) ≥ due; `confirmed`: the payments that count as confirmed sum to
  *   ≥ due. `expired`: now ≥ expiresAt while unpaid or partial. `invalid`: paid, not confirmed, and now ≥
  *   expiresAt + monitoringMs; it becomes `confirmed` + `late` if it confirms later.
- * - The invoice is open during [createdAt, expiresAt). `late` (§3.3 "paid after expiry"): the payment that brought
+ * - The invoice is open during [createdAt, expiresAt). `late` (invoices.md#flags): the payment that brought
  *   the received sum to the due amount (payments taken in time order) has time ≥ expiresAt, or the invoice became
  *   confirmed at or after the end of the monitoring window (the `invalid` → `confirmed` + `late` row). A payment's
  *   time is min(first seen, block header time), supplied by the caller, so an on-time payment seen later is not late.
- * - Every payment passed in counts (attribution, §3.2, is the caller's job), whatever its time.
+ * - Every payment passed in counts (attribution, invoices.md#attribution, is the caller's job), whatever its time.
  * - `cancelled` keeps its status whatever arrives; sums and flags are still computed and shown. `manual` (a status
  *   set by the merchant) overrides the computed status and adds the `manual` flag. When both are set, the later of
  *   the two merchant actions wins (a tie goes to the mark).
- * - Status can go backwards when a counted payment disappears (§3.3); `transitionEvents` reports such a step as a
+ * - Status can go backwards when a counted payment disappears (invoices.md#statuses); `transitionEvents` reports such a step as a
  *   single `invoice.reverted` {from, to}.
  */
 import { SatdeskError } from './errors.ts';
 import { MAX_SATS } from './money.ts';
+import {
+  INVOICE_FLAGS,
+  isInvoiceStatus,
+  type InvoiceFlag,
+  type InvoiceStatus,
+  type InvoiceTransitionType,
+} from './vocabulary.ts';
 
-export const INVOICE_STATUSES = ['unpaid', 'partial', 'paid', 'confirmed', 'expired', 'invalid', 'cancelled'] as const;
-export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
-
-/** Flags in their stable (alphabetical) order; `Evaluation.flags` is always in this order. */
-export const INVOICE_FLAGS = ['late', 'manual', 'multiple', 'overpaid'] as const;
-export type InvoiceFlag = (typeof INVOICE_FLAGS)[number];
-
-/** One line per status, as in SPEC §3.3's table. */
-export const STATUS_MEANING: Record<InvoiceStatus, string> = {
-  unpaid: 'nothing received yet',
-  partial: 'something received, less than due (amount minus tolerance); the missing amount is shown',
-  paid: 'due amount received, not yet with the required confirmations',
-  confirmed: 'due amount received with the required confirmations: fulfil the order',
-  expired: 'expiry passed while unpaid or partial',
-  invalid: 'paid but not confirmed before the monitoring window ended (becomes confirmed + late if it confirms later)',
-  cancelled: 'cancelled by the merchant',
-};
-
-export function isInvoiceStatus(v: unknown): v is InvoiceStatus {
-  return typeof v === 'string' && (INVOICE_STATUSES as readonly string[]).includes(v);
-}
+export {
+  INVOICE_FLAGS,
+  INVOICE_STATUSES,
+  INVOICE_STATUS_MEANING as STATUS_MEANING,
+  isInvoiceStatus,
+  type InvoiceFlag,
+  type InvoiceStatus,
+} from './vocabulary.ts';
 
 export interface InvoiceTerms {
   amountSats: number;
@@ -130,7 +124,7 @@ export function dueSats(amountSats: number, tolerancePct: number): number {
   return Number(due < 1n ? 1n : due);
 }
 
-/** Confirmations of a payment at `height` with the chain tip at `tipHeight` (SPEC §3.4; ≥ 1 once mined). */
+/** Confirmations of a payment at `height` with the chain tip at `tipHeight` (docs/spec/money.md#confirmations; ≥ 1 once mined). */
 export function confirmations(height: number, tipHeight: number): number {
   if (height <= 0) return 0;
   return Math.max(1, tipHeight - height + 1);
@@ -269,17 +263,7 @@ export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight
   };
 }
 
-export type InvoiceEventType =
-  | 'invoice.partially_paid'
-  | 'invoice.paid'
-  | 'invoice.confirmed'
-  | 'invoice.expired'
-  | 'invoice.invalid'
-  | 'invoice.paid_late'
-  | 'invoice.overpaid'
-  | 'invoice.cancelled'
-  | 'invoice.marked'
-  | 'invoice.reverted';
+export type InvoiceEventType = InvoiceTransitionType;
 
 export interface InvoiceEvent {
   type: InvoiceEventType;
@@ -302,7 +286,7 @@ const FORWARD: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
 const PAID_LEVEL: ReadonlySet<InvoiceStatus> = new Set<InvoiceStatus>(['paid', 'confirmed', 'invalid']);
 
 /**
- * The §3.6 events for one re-evaluation, in order. `prev` is the stored status and flags (null for a new invoice,
+ * The events for one re-evaluation (docs/spec/invoices.md#events), in order. `prev` is the stored status and flags (null for a new invoice,
  * treated as unpaid with no flags; `invoice.created` is the caller's). Rules:
  * - `manual` flag appears, or the marked status changes → `invoice.marked` {from, to};
  * - status becomes `cancelled` (not by a mark) → `invoice.cancelled` {from, to};

@@ -1,5 +1,5 @@
 /**
- * Money (SPEC §3.1): integer satoshis everywhere, BTC strings with exactly 8 decimals on output, parsed from
+ * Money (docs/spec/money.md): integer satoshis everywhere, BTC strings with exactly 8 decimals on output, parsed from
  * strings with 0–8 decimals, fiat → sats rounded up. No floating-point arithmetic on amounts: every conversion
  * works on decimal digit strings and BigInt.
  *
@@ -120,7 +120,7 @@ function describe(v: unknown): string {
 }
 
 /**
- * Fiat → sats, rounded up (SPEC §3.1): `amount` and `rate` (fiat units per 1 BTC) are positive decimal strings
+ * Fiat → sats, rounded up (docs/spec/money.md#fiat): `amount` and `rate` (fiat units per 1 BTC) are positive decimal strings
  * with at most 8 decimals; sats = ceil(amount × 1e8 / rate), computed exactly with BigInt.
  * fiatToSats("10", "50000") → 20000; fiatToSats("0.01", "30000") → 34 (33.33… rounded up).
  */

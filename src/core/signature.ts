@@ -1,5 +1,5 @@
 /**
- * Callback signatures (SPEC 3.6), pure: the legacy bitcoinmonitor md5 over the signed fields, the exact body bytes
+ * Callback signatures (docs/spec/callbacks.md), pure: the legacy bitcoinmonitor md5 over the signed fields, the exact body bytes
  * of a `bitcoinmonitor` callback, and the HMAC-SHA256 header every callback carries.
  */
 import { md5 } from '@noble/hashes/legacy.js';
@@ -83,7 +83,7 @@ export function verifySignatureHeader(header: string, token: string, body: strin
   return diff === 0;
 }
 
-/** The short text of an XMPP notification (SPEC 3.6), e.g. "Payment 0.00100000 BTC to bcrt1… — 1 confirmation — order-77". */
+/** The short text of an XMPP notification (docs/spec/callbacks.md#format-xmpp), e.g. "Payment 0.00100000 BTC to bcrt1… — 1 confirmation — order-77". */
 export function xmppText(d: SignedData): string {
   const conf = d.confirmations === 0 ? 'unconfirmed (0 confirmations)' : `${d.confirmations} confirmation${d.confirmations === 1 ? '' : 's'}`;
   const parts = [`Payment ${d.amount_btc} BTC to ${d.address}`, conf];

@@ -1,5 +1,5 @@
 /**
- * What deserves a native desktop notification (SPEC 3.5: a delivery reaching FAILURE and the gap reaching 20 alert
+ * What deserves a native desktop notification (docs/spec/notifications.md#guarantees: a delivery reaching FAILURE and the gap reaching 20 alert
  * the merchant; the in-person seller wants "Paid" even with the window in the background). Plain data, so it is
  * tested in Node; src/main only shows what this returns.
  */

@@ -38,7 +38,7 @@ export interface App {
   service: Satdesk;
   db: DB;
   api: ApiServer | null;
-  /** The chain watcher when Electrum servers are configured (issue 4). */
+  /** The chain watcher when Electrum servers are configured. */
   watcher: ChainWatcher | null;
   token: string;
   /** A fresh one-time console link at each read (`/?login=<code>`), null without the API. */
@@ -73,7 +73,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
     if (opts.electrum?.length) service.overrides.push({ setting: 'electrum.servers', flag: '--electrum', value: opts.electrum.join(', ') });
     service.tick();
-    // Plan whatever facts were written while no planner ran, then send every due callback (SPEC 3.5).
+    // Plan whatever facts were written while no planner ran, then send every due callback (docs/spec/notifications.md).
     service.write(() => {});
     const sender = new CallbackSender(service, { log });
     sender.start();

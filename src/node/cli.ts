@@ -1,5 +1,5 @@
 /**
- * `satdesk <command>` (SPEC 4.1). Each command parses its flags strictly and answers a wrong one with a clear
+ * `satdesk <command>` (docs/spec/api.md#commands). Each command parses its flags strictly and answers a wrong one with a clear
  * message and exit code 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';

@@ -1,5 +1,5 @@
 /**
- * `satdesk demo [--data-dir D] [--port P]` (SPEC 4.1): the sandbox chain in-process, the core on regtest watching
+ * `satdesk demo [--data-dir D] [--port P]` (docs/spec/api.md#commands): the sandbox chain in-process, the core on regtest watching
  * it, a demo wallet (a vpub from a fixed demo seed), a demo agent and a small local receiver for its callbacks.
  *
  * The console's "simulate payment" buttons reach the sandbox through routes under /api/v1/demo/, which exist only

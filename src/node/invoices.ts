@@ -1,6 +1,6 @@
 /**
  * Invoice persistence: rows ↔ domain, and `refreshInvoice`, the one place where an invoice's stored status is
- * recomputed from its facts (SPEC 3.3) and where the events and address holding that follow from it are written —
+ * recomputed from its facts (docs/spec/invoices.md) and where the events and address holding that follow from it are written —
  * always inside the caller's transaction, so status, events and (later) planned notifications commit together.
  */
 import type { DB } from './store/sqlite.ts';
@@ -14,6 +14,8 @@ import {
   type PaymentFact,
 } from '../core/invoice.ts';
 import { bip21, formatBtc } from '../core/money.ts';
+import { holdsAddress, releasedState } from '../core/holding.ts';
+import type { AddressOrigin, AddressState } from '../core/vocabulary.ts';
 import type { Invoice } from '../shared/contract.ts';
 import { insertEvent } from './events.ts';
 import { saleFields } from './counter/sales.ts';
@@ -80,7 +82,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A transaction's time (SPEC 3.3): min(first seen, its block's header time). */
+/** A transaction's time as stored: min(first seen, its block's header time) (docs/spec/invoices.md#payment-time). */
 export function paymentTime(p: Pick<PaymentRow, 'first_seen' | 'block_time'>): number {
   return p.block_time !== null && p.block_time < p.first_seen ? p.block_time : p.first_seen;
 }
@@ -108,7 +110,7 @@ export function factsOf(payments: PaymentRow[]): PaymentFact[] {
     .map((p) => ({
       txid: p.txid,
       sats: p.sats,
-      // A confirmation counts only once its merkle proof was verified against our header chain (issue 4).
+      // A confirmation counts only once its merkle proof was verified against our header chain (docs/decisions/0012-confirmations-need-proofs.md).
       height: p.height > 0 && p.verified ? p.height : 0,
       time: paymentTime(p),
       rbf: p.rbf === 1,
@@ -197,51 +199,26 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
   return ids;
 }
 
-/**
- * SPEC 3.2 holding rules. unpaid/partial/paid hold the address; confirmed, or cancelled with nothing received,
- * free it; expired with nothing received frees it after the grace; expired-partial, invalid and cancelled after a
- * payment stay held until the merchant releases them. Derived addresses are never handed out again: they become
- * `used` where a pool address would become `free`.
- */
+/** Keeps or lets go of the invoice's address by the holding rule (docs/spec/wallet.md#holding-and-release). */
 function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: RefreshContext): void {
   const addr = db.prepare('SELECT id, origin, state, invoice_id FROM addresses WHERE id = ?').get(row.address_id) as
-    | { id: number; origin: 'derived' | 'static'; state: string; invoice_id: string | null }
+    | { id: number; origin: AddressOrigin; state: AddressState; invoice_id: string | null }
     | undefined;
   if (!addr || addr.invoice_id !== row.id) return; // the address already moved on to another invoice
-  let hold: boolean;
-  const received = ev.paidSats > 0;
-  if (row.released_at !== null) hold = false;
-  else if (row.manual_status !== null) {
-    // A merchant's mark: confirmed frees the address; cancelled frees it only if nothing arrived; invalid holds it.
-    hold = row.manual_status === 'invalid' || (row.manual_status === 'cancelled' && received);
-  }
-  else {
-    switch (ev.status) {
-      case 'unpaid':
-      case 'partial':
-      case 'paid':
-        hold = true;
-        break;
-      case 'confirmed':
-        hold = false;
-        break;
-      case 'cancelled':
-        hold = received;
-        break;
-      case 'expired':
-        hold = received || ctx.now < row.expires_at + ctx.graceMs;
-        break;
-      case 'invalid':
-        hold = true;
-        break;
-    }
-  }
+  const hold = holdsAddress({
+    status: ev.status,
+    manualStatus: row.manual_status,
+    released: row.released_at !== null,
+    receivedSats: ev.paidSats,
+    now: ctx.now,
+    expiresAt: row.expires_at,
+    graceMs: ctx.graceMs,
+  });
   if (hold) {
     if (addr.state !== 'in_use') db.prepare("UPDATE addresses SET state = 'in_use' WHERE id = ?").run(addr.id);
     return;
   }
-  const freed = addr.origin === 'static' ? (addr.state === 'removed' ? 'removed' : 'free') : 'used';
-  db.prepare('UPDATE addresses SET state = ?, invoice_id = NULL WHERE id = ?').run(freed, addr.id);
+  db.prepare('UPDATE addresses SET state = ?, invoice_id = NULL WHERE id = ?').run(releasedState(addr.origin, addr.state), addr.id);
 }
 
 export function confirmationsOf(height: number, tip: number): number {

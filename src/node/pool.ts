@@ -1,5 +1,5 @@
 /**
- * Wallet sources and the address pool (SPEC 3.2): an xpub/descriptor hands every invoice a fresh derived address,
+ * Wallet sources and the address pool (docs/spec/wallet.md): an xpub/descriptor hands every invoice a fresh derived address,
  * never twice; without one, invoices draw from the static pool the merchant filled by hand or through the API.
  */
 import type { DB } from './store/sqlite.ts';

@@ -38,7 +38,7 @@ import { counterMethods, OWNER } from '../shared/contract-counter.ts';
 export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
 export type CounterMethod = keyof typeof counterMethods;
 
-/** What the chain watcher reports (issue 4); a disconnected default until one is attached. */
+/** What the chain watcher reports; a disconnected default until one is attached. */
 export interface ChainStatus {
   connected: boolean;
   server: string | null;
@@ -120,7 +120,7 @@ export class Satdesk {
     this.settings = loadSettings(this.db, this.network);
     this.pool = new AddressPool(this.db, this.network);
     this.bus = new EventBus(this.db);
-    // Callbacks are planned in the same transaction as the facts that cause them (SPEC 3.5, issue 5).
+    // Callbacks are planned in the same transaction as the facts that cause them (docs/spec/notifications.md#planning).
     this.planners.push(createPlanner(this.db));
     this.counter = new Counter(this);
     Object.assign(this.handlers, this.counter.handlers({ ...this.handlers }));
@@ -146,7 +146,7 @@ export class Satdesk {
   }
 
   /**
-   * Runs inside every write transaction, after `fn` wrote its facts and events: the notification planner (SPEC 3.5)
+   * Runs inside every write transaction, after `fn` wrote its facts and events: the notification planner (docs/spec/notifications.md)
    * registers here, so callbacks are planned in the same transaction as the facts that cause them.
    */
   readonly planners: ((now: number) => void)[] = [];
@@ -330,7 +330,7 @@ export class Satdesk {
       const created = this.mustInvoice(id);
       refreshInvoice(this.db, created, this.refreshContext(now), ['invoice.created']);
       if (this.pool.hasWallet()) {
-        // SPEC 3.5: the gap reaching 20 alerts the merchant (and again every 10 more), with how to fix it.
+        // docs/spec/wallet.md#the-gap: the gap reaching 20 alerts the merchant (and again every 10 more), with how to fix it.
         const gap = this.pool.gap();
         const message = this.pool.gapWarning(gap);
         if (message && gap % 10 === 0) insertEvent(this.db, 'wallet.gap_warning', null, null, { gap, message }, now);

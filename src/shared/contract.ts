@@ -1,5 +1,5 @@
 /**
- * The one typed contract (SPEC 4.2, 4.3): every API method with its HTTP route and its request/response schemas.
+ * The one typed contract (docs/spec/api.md): every API method with its HTTP route and its request/response schemas.
  * The HTTP server, the Electron IPC handlers, the preload bridge and the renderer's client are all generated from
  * this table, so a route or a shape is written exactly once.
  *

@@ -1,4 +1,4 @@
-/** SPEC 4.2: without a token the browser console asks for one; a wrong one is refused; a right one opens it. */
+/** docs/spec/api.md#the-console: without a token the browser console asks for one; a wrong one is refused; a right one opens it. */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestApp } from '../helpers/api.ts';

@@ -27,7 +27,7 @@ async function start(opts: Parameters<typeof startTestApp>[0] = {}) {
   return r;
 }
 
-describe('static pool (SPEC 3.2, the seed model)', () => {
+describe('static pool (docs/spec/wallet.md, the seed model)', () => {
   it('3 addresses → 3 invoices, the 4th is refused with pool_exhausted, a cancel releases one', async () => {
     const { api } = await start();
     const added = await api.post('/addresses', { addresses: [addr(0), addr(1), addr(2)] });

@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end on the sandbox chain with the real watcher: thresholds [0, 6] through the documented receivers
+ * Callbacks end to end on the sandbox chain with the real watcher: thresholds [0, 6] through the documented receivers
  * (docs/receivers, started as real Node and Python processes) and a byte-checking loopback receiver.
  */
 import crypto from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Issue 5: callbacks survive `kill -9` and downtime. `satdesk serve` runs as a child process against the sandbox
+ * Callbacks survive `kill -9` and downtime. `satdesk serve` runs as a child process against the sandbox
  * chain (real watcher); the receivers are loopback HTTP servers in the test process.
  */
 import type { ChildProcess } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Issue 5: XMPP agents against a real prosody on loopback (throwaway config, run as the prosody user). A second
+ * XMPP agents (docs/spec/callbacks.md#format-xmpp) against a real prosody on loopback (throwaway config, run as the prosody user). A second
  * @xmpp/client account receives the messages. Without prosody the test fails, unless SATDESK_SKIP_XMPP=1.
  */
 import fs from 'node:fs';

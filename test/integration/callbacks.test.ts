@@ -1,5 +1,5 @@
 /**
- * Issue 5: agents, thresholds, signed HTTP delivery with retries, the notification log. Real HTTP receivers on
+ * docs/spec/notifications.md: agents, thresholds, signed HTTP delivery with retries, the notification log. Real HTTP receivers on
  * loopback, the real sender inside a real app. The chain watcher had not landed when these were written, so chain
  * facts (payments, tip) are written through `service.write` exactly as the watcher writes them.
  */
@@ -59,7 +59,7 @@ function deliveries(app: App) {
 }
 
 describe('agents API', () => {
-  it('creates, lists, patches, rotates and deletes agents with the SPEC shape', async () => {
+  it('creates, lists, patches, rotates and deletes agents with the documented shape', async () => {
     const t = await setup();
     const bad = await t.api.post('/agents', { name: 'shop', url: 'http://127.0.0.1:1/cb', color: 'red' });
     expect(bad.status).toBe(400);
@@ -359,7 +359,7 @@ describe('planner and sender queries', () => {
 });
 
 describe('events callbacks', () => {
-  it('an events agent gets every §3.6 event once, in order per invoice, signed', async () => {
+  it('an events agent gets every callback event once, in order per invoice, signed', async () => {
     const t = await setup();
     const rx = await receiver(() => ({ delayMs: 20 }));
     const agent = (await t.api.post('/agents', { name: 'events', url: rx.url, format: 'events', token: 'events-token' })).body;

@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 7, SPEC 5 "kill -9 at any moment loses nothing"): a storm of payments with thresholds
+ * Crash safety (docs/spec/notifications.md#guarantees: `kill -9` at any moment loses nothing): a storm of payments with thresholds
  * [0, 1, 6] while `satdesk serve` is killed with SIGKILL at 20 random moments and restarted. At the end every
  * (payment, threshold) was delivered at least once, in order per payment, each with one delivery id; no invoice
  * is wrong; the database passes `PRAGMA integrity_check`.

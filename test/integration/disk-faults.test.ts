@@ -1,5 +1,5 @@
 /**
- * Disk faults (issue 7): a full disk (SQLite's max_page_count) and a data dir the user cannot write (serve run as
+ * Disk faults (docs/spec/api.md#errors): a full disk (SQLite's max_page_count) and a data dir the user cannot write (serve run as
  * an unprivileged user with runuser, since tests run as root). Each gives the user a clear error and leaves
  * nothing half-written.
  */

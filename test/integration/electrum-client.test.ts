@@ -6,7 +6,7 @@ import { ElectrumConnection } from '../../src/node/electrum/pool.ts';
 import type { HeaderInfo } from '../../src/node/electrum/validate.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 
-// ELECTRUM.md vector: bcrt1qn7d2x7272lznt5hhk9s07q3cqnrqljnwladrd3 -> scripthash f04bf26f…
+// docs/electrum.md vector: bcrt1qn7d2x7272lznt5hhk9s07q3cqnrqljnwladrd3 -> scripthash f04bf26f…
 const ADDRESS = 'bcrt1qn7d2x7272lznt5hhk9s07q3cqnrqljnwladrd3';
 const SH = 'f04bf26fc16a27abaa2f10540da7a24e369e6ec408f2d901202a7c0cd4a6112d';
 

@@ -1,5 +1,5 @@
 /**
- * Electrum faults (issue 7): a server that stalls, sends garbage, lags behind the tip, or goes away for good (with
+ * Electrum faults (docs/spec/sandbox.md#control-api): a server that stalls, sends garbage, lags behind the tip, or goes away for good (with
  * a second server to fail over to). The watcher recovers within seconds of the server's return, loses no payment,
  * and never counts a confirmation the server has not shown and proven. (Lying and plain disconnects are in
  * watcher-resilience.test.ts.)

@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/events (SPEC 4.2): Server-Sent Events with increasing ids, the event type, JSON data; resumable with
+ * GET /api/v1/events (docs/spec/api.md#the-event-stream): Server-Sent Events with increasing ids, the event type, JSON data; resumable with
  * Last-Event-ID so a client that dropped misses nothing; the token in the header or as ?token=.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

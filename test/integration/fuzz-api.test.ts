@@ -1,5 +1,5 @@
 /**
- * Bad input, property-based (issue 7): thousands of malformed requests at every API route and IPC method. Every
+ * Bad input, property-based (docs/spec/api.md#errors): thousands of malformed requests at every API route and IPC method. Every
  * answer must be a 4xx with a clear `{"error": {code, message}}` — or one of the documented non-errors (per-item
  * 200 of POST /addresses, 503 pool_exhausted) — the process stays up, and nothing malformed reaches the database.
  */

@@ -1,7 +1,7 @@
 /**
- * Receivers that misbehave (issue 7): 404s, 500s, refused connections, timeouts, slow bodies, redirects, huge
+ * Receivers that misbehave: 404s, 500s, refused connections, timeouts, slow bodies, redirects, huge
  * answers. Each failed attempt is logged with what happened, and the retry schedule is followed exactly: each delay
- * counted from the end of the failed attempt (SPEC 3.5).
+ * counted from the end of the failed attempt (docs/spec/notifications.md#attempts-and-retries).
  */
 import http from 'node:http';
 import net from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Issue 4: the chain watcher against the real sandbox over real sockets. Invoices move with what the sandbox's
+ * The chain watcher against the real sandbox over real sockets. Invoices move with what the sandbox's
  * Electrum server announces: paid on 0-conf, confirmed after the blocks, partial/overpaid/late, double-spends and
  * reorgs sending them back.
  */

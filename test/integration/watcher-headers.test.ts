@@ -1,5 +1,5 @@
 /**
- * Issue 4: the header rules the watcher enforces (pure checks; the sandbox tests cover them end to end).
+ * The header rules the watcher enforces (pure checks; the sandbox tests cover them end to end).
  */
 import { describe, expect, it } from 'vitest';
 import { bitsToTarget, parseHeader, REGTEST_GENESIS_HEADER, serializeHeaderHex } from '../../src/core/chain/index.ts';

@@ -1,5 +1,5 @@
 /**
- * Issue 4: the watcher survives restarts, lying servers and dropped connections (real sandbox, real sockets).
+ * The watcher survives restarts, lying servers and dropped connections (real sandbox, real sockets).
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -11,7 +11,7 @@ describe('desktop alerts', () => {
     });
   });
 
-  it('alerts on a failed delivery and on the gap warning (SPEC 3.5), and stays quiet otherwise', () => {
+  it('alerts on a failed delivery and on the gap warning (docs/spec/notifications.md#guarantees), and stays quiet otherwise', () => {
     expect(alertFor({ type: 'delivery.failed', data: { delivery: { txid: 'ab'.repeat(32) } } })?.title).toBe('A callback could not be delivered');
     expect(alertFor({ type: 'wallet.gap_warning', data: { gap: 20, message: 'raise the gap limit' } })).toEqual({
       title: 'Wallet gap warning',

@@ -144,7 +144,7 @@ const statusTable: Case[] = [
     expect: { status: 'cancelled', flags: ['multiple', 'overpaid'], paid: 140_000, confirmed: 0, missing: 0, overpaid: 40_000 } },
 ];
 
-describe('evaluate: every row of the SPEC 3.3 status table', () => {
+describe('evaluate: every row of the status table (docs/spec/invoices.md#statuses)', () => {
   it.each(statusTable)('$name', (c) => {
     check(c);
   });

@@ -1,5 +1,5 @@
 /**
- * The mechanical guard that keeps src/core pure (SPEC §2): eslint refuses Node, Electron, DOM and adapter imports
+ * The mechanical guard that keeps src/core pure (docs/decisions/0003-pure-core.md): eslint refuses Node, Electron, DOM and adapter imports
  * in core and shared, and Electron anywhere tests or serve load. Proven here by linting offending snippets under
  * those paths with the project's own config, and by checking the core tsconfig sees no Node or DOM types.
  */

@@ -10,7 +10,7 @@ import {
   type SignedData,
 } from '../../src/core/signature.ts';
 
-// SPEC 3.6 vector (the seed's example fields with a real md5).
+// docs/spec/callbacks.md vector (the seed's example fields with a real md5).
 const vector: SignedData = {
   amount: 122678000,
   userdata: '',
@@ -22,8 +22,8 @@ const vector: SignedData = {
   agent: 'callback_test',
 };
 
-describe('callback signatures (SPEC 3.6)', () => {
-  it('md5 over the seed concatenation matches the SPEC vector', () => {
+describe('callback signatures (docs/spec/callbacks.md)', () => {
+  it('md5 over the seed concatenation matches the documented vector', () => {
     expect(bitcoinmonitorSignature(vector, 'test-token')).toBe('8c1fe3cf5a7fce28329f6b1dfc1d8240');
   });
 

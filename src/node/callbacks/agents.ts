@@ -1,5 +1,5 @@
 /**
- * Agents (SPEC 3.5, 4.2): callback endpoints. Rows ↔ API shape, create/patch/delete/rotate with the rules that keep
+ * Agents (docs/spec/notifications.md#planning, docs/spec/api.md): callback endpoints. Rows ↔ API shape, create/patch/delete/rotate with the rules that keep
  * planning honest: a new or re-enabled agent never replays older payments or events, and a threshold added later
  * applies only to payments that had not reached it when it was added.
  */

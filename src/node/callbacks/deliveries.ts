@@ -1,5 +1,5 @@
 /**
- * Deliveries (SPEC 3.5, 4.2): the API views, the request body built for an attempt, test callbacks, redelivery and
+ * Deliveries (docs/spec/notifications.md, docs/spec/api.md): the API views, the request body built for an attempt, test callbacks, redelivery and
  * pruning of the log.
  */
 import type { DB } from '../store/sqlite.ts';
@@ -133,7 +133,7 @@ export function listDeliveries(
 
 const ZERO_TX = '0'.repeat(64);
 
-/** A test callback (SPEC 3.5): txhash of 64 zeros, userdata "satdesk-test", header X-Satdesk-Test: 1. */
+/** A test callback (docs/spec/notifications.md#resend-and-test): txhash of 64 zeros, userdata "satdesk-test", header X-Satdesk-Test: 1. */
 export function createTestDelivery(db: DB, agentId: string, now: number): DeliveryRow {
   const a = mustAgent(db, agentId);
   const addresses = a.addresses ? (JSON.parse(a.addresses) as string[]) : [];

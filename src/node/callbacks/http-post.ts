@@ -44,7 +44,7 @@ export function postOnce(
       agent: agents ? (isHttps ? agents.https : agents.http) : undefined,
     });
     // Set once the status line arrived: a receiver that answered but trickles its body past the deadline has
-    // still answered (SPEC 3.5 judges the status), so the attempt ends with that status, not as a timeout.
+    // still answered (docs/spec/notifications.md#attempts-and-retries judges the status), so the attempt ends with that status, not as a timeout.
     let answered: (() => void) | null = null;
     const timer = setTimeout(() => {
       if (answered) answered();

@@ -1,5 +1,5 @@
 /**
- * The notification planner (SPEC 3.5). Registered in `service.planners`, it runs inside every write transaction,
+ * The notification planner (docs/spec/notifications.md#planning). Registered in `service.planners`, it runs inside every write transaction,
  * after the facts were written, so a planned notification commits together with the chain facts that caused it.
  *
  * Cheap by construction: payments are read only while `plan_done = 0` (a partial index holds just the ones still
@@ -9,26 +9,13 @@ import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
 import { formatBtc } from '../../core/money.ts';
+import { CALLBACK_EVENT_TYPES } from '../../core/vocabulary.ts';
 import { formatCreated, type SignedData } from '../../core/signature.ts';
 import { paymentTime, type PaymentRow } from '../invoices.ts';
 import type { AgentRow, ThresholdMeta } from './agents.ts';
 
-/** The §3.6 event types that `events` agents receive. */
-export const CALLBACK_EVENT_TYPES = new Set([
-  'invoice.created',
-  'invoice.partially_paid',
-  'invoice.paid',
-  'invoice.confirmed',
-  'invoice.expired',
-  'invoice.invalid',
-  'invoice.paid_late',
-  'invoice.overpaid',
-  'invoice.cancelled',
-  'invoice.marked',
-  'invoice.reverted',
-  'payment.reversed',
-  'payment.unattributed',
-]);
+/** The event types `events` agents receive (docs/spec/callbacks.md#format-events). */
+const CALLBACK_EVENTS: ReadonlySet<string> = new Set(CALLBACK_EVENT_TYPES);
 
 // Delivery ids come from a pooled random buffer: one randomFillSync per 4,096 ids instead of one per id (a
 // synchronous call per notification was the planner's largest cost when a payment burst plans thousands).
@@ -155,7 +142,7 @@ export function createPlanner(db: DB): Planner {
       if (!evs.length) break;
       for (const e of evs) {
         w = e.id;
-        if (!eventAgents.length || !CALLBACK_EVENT_TYPES.has(e.type)) continue;
+        if (!eventAgents.length || !CALLBACK_EVENTS.has(e.type)) continue;
         const data = JSON.parse(e.data) as Record<string, unknown>;
         let address: string | null = null;
         if (e.invoice_id) address = (invoiceAddress.get(e.invoice_id) as { address: string } | undefined)?.address ?? null;

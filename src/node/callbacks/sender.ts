@@ -1,5 +1,5 @@
 /**
- * The callback sender (SPEC 3.5): reads due deliveries from SQLite and sends them, one queue per agent with bounded
+ * The callback sender (docs/spec/notifications.md): reads due deliveries from SQLite and sends them, one queue per agent with bounded
  * concurrency, so a dead endpoint only ever occupies its own agent's slots.
  *
  * - Due = state PENDING/RETRY, next_attempt_at ≤ now, and no earlier unfinished delivery with the same order key
@@ -14,6 +14,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Satdesk } from '../service.ts';
 import { signatureHeader } from '../../core/signature.ts';
+import { nextDeliveryState } from '../../core/delivery.ts';
+import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
 import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
@@ -105,13 +107,9 @@ export class CallbackSender {
       insertAttempt: db.prepare(
         'INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      success: db.prepare(
-        "UPDATE deliveries SET state = 'SUCCESS', attempts = attempts + 1, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
-      ),
       current: db.prepare('SELECT attempts, state FROM deliveries WHERE id = ?'),
-      retry: db.prepare("UPDATE deliveries SET state = 'RETRY', attempts = ?, next_attempt_at = ? WHERE id = ? AND state IN ('PENDING', 'RETRY')"),
-      failure: db.prepare(
-        "UPDATE deliveries SET state = 'FAILURE', attempts = ?, ended_at = ?, next_attempt_at = NULL WHERE id = ? AND state IN ('PENDING', 'RETRY')",
+      step: db.prepare(
+        "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, ended_at = ? WHERE id = ? AND state IN ('PENDING', 'RETRY')",
       ),
       delays: db.prepare('SELECT retry_delays FROM agents WHERE id = ?'),
     };
@@ -237,7 +235,7 @@ export class CallbackSender {
   }
 
   private async attempt(agentId: string, row: DueRow): Promise<void> {
-    // The agent as it is now: the current token signs this attempt (SPEC 3.5).
+    // The agent as it is now: the current token signs this attempt (docs/spec/notifications.md#attempts-and-retries).
     const agent = this.stmts.agent.get(agentId) as AgentRow;
     const at = this.service.clock.now();
     let result: PostResult;
@@ -275,30 +273,24 @@ export class CallbackSender {
     if (!batch.length) return;
     this.finished = [];
     const db = this.service.db;
-    const { insertAttempt, success, retry, failure } = this.stmts;
+    const { insertAttempt, current, step } = this.stmts;
     const delays = new Map<string, number[]>();
     try {
       this.service.write(() => {
         for (const f of batch) {
-          const ok = f.result.error === null && (f.result.status === null || (f.result.status >= 200 && f.result.status < 300));
           insertAttempt.run(f.deliveryId, f.at, Math.max(0, f.end - f.at), f.result.status, f.result.error, f.result.excerpt);
-          if (ok) {
-            success.run(f.end, f.deliveryId);
-            continue;
-          }
-          const d = this.stmts.current.get(f.deliveryId) as { attempts: number; state: string } | undefined;
-          if (!d || (d.state !== 'PENDING' && d.state !== 'RETRY')) continue;
+          const d = current.get(f.deliveryId) as { attempts: number; state: DeliveryState } | undefined;
+          if (!d) continue;
           let ds = delays.get(f.agentId);
           if (!ds) {
             const a = this.stmts.delays.get(f.agentId) as { retry_delays: string };
             ds = JSON.parse(a.retry_delays) as number[];
             delays.set(f.agentId, ds);
           }
-          const n = d.attempts + 1;
-          if (n - 1 < ds.length) {
-            retry.run(n, f.end + ds[n - 1]! * 1000, f.deliveryId);
-          } else {
-            failure.run(n, f.end, f.deliveryId);
+          const next = nextDeliveryState(d, f.result, f.end, ds);
+          if (!next) continue;
+          step.run(next.state, next.attempts, next.nextAttemptAt, next.endedAt, f.deliveryId);
+          if (next.state === 'FAILURE') {
             const view = deliveryView(db, mustDelivery(db, f.deliveryId));
             insertEvent(db, 'delivery.failed', null, null, { delivery: view }, f.end);
           }

@@ -1,5 +1,5 @@
 /**
- * The XMPP sender (SPEC 3.6, format `xmpp`): one client connection with the account in settings (xmpp.jid,
+ * The XMPP sender (docs/spec/callbacks.md#format-xmpp): one client connection with the account in settings (xmpp.jid,
  * password, service), opened when a message is due and kept while settings stay the same. A message counts as
  * delivered when the server accepted it on an authenticated stream; any error or the agent's timeout is a failed
  * attempt, retried on the same schedule as HTTP callbacks.

@@ -62,7 +62,7 @@ export interface ApiServerOptions {
   host: string;
   port: number;
   token: () => string;
-  /** 4 or 6 to pin the listener's family (SPEC 4.1 --ip-family); 0 = as the host says. */
+  /** 4 or 6 to pin the listener's family (--ip-family, docs/spec/api.md#commands); 0 = as the host says. */
   family?: 0 | 4 | 6;
   /** Folder with the built console (index.html); a short notice is served when absent. */
   consoleDir?: string;

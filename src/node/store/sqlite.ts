@@ -39,7 +39,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   const nativeBinding = nativeBindingPath();
   const db = new Database(file, { readonly: opts.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
   db.pragma('journal_mode = WAL');
-  // FULL: a committed payment or notification survives a power cut, not only a process crash (SPEC 5).
+  // FULL: a committed payment or notification survives a power cut, not only a process crash (docs/decisions/0009-sqlite-better-sqlite3.md).
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

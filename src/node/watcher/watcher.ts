@@ -1,8 +1,8 @@
 /**
- * The chain watcher (issue 4): keeps a verified header chain and one subscription per watched address on an
+ * The chain watcher: keeps a verified header chain and one subscription per watched address on an
  * Electrum server (with failover), and turns what the server says into payments and invoice statuses.
  *
- * Trust rules (ELECTRUM.md): a history is accepted only if its recomputed status equals the announced one; every
+ * Trust rules (docs/electrum.md#what-a-careful-client-checks): a history is accepted only if its recomputed status equals the announced one; every
  * transaction must hash to its txid (the client checks); a confirmation counts only after its merkle proof folds to
  * the merkle root of our own checked header at that height. A server failing any of these is marked bad and left.
  *
@@ -862,7 +862,7 @@ export class ChainWatcher {
     return { txid: e.tx_hash, height, sats, rbf, verified: true, blockHash: header.hash, blockTime: header.time * 1000 };
   }
 
-  /** Which invoice a newly seen payment to this address counts toward (SPEC 3.2), or null (unattributed). */
+  /** Which invoice a newly seen payment to this address counts toward (docs/spec/invoices.md#attribution), or null (unattributed). */
   private attribute(addr: AddressRow, firstSeen: number, blockTime: number | null): string | null {
     let inv: InvoiceRow | undefined;
     if (addr.invoice_id) inv = getInvoiceRow(this.db, addr.invoice_id);

@@ -34,7 +34,7 @@ declare global {
 
 const TOKEN_KEY = 'satdesk.token';
 
-/** Reads `?token=` once, keeps it in sessionStorage and removes it from the address bar (SPEC 4.2). */
+/** Reads `?token=` once, keeps it in sessionStorage and removes it from the address bar (docs/spec/api.md#the-console). */
 export function takeTokenFromUrl(): string | null {
   const url = new URL(window.location.href);
   const t = url.searchParams.get('token');

@@ -1,5 +1,5 @@
 /**
- * The callbacks API as the console uses it (SPEC 3.5, 4.2). The methods live in the shared contract once the
+ * The callbacks API as the console uses it (docs/spec/notifications.md, docs/spec/api.md). The methods live in the shared contract once the
  * callbacks routes land; until then `callIfExists` answers null and the screens say so.
  */
 import { callIfExists, hasMethod } from './api.ts';

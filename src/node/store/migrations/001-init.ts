@@ -1,7 +1,7 @@
 /**
  * 001: the whole first schema. Money columns are INTEGER sats; times are INTEGER ms since the epoch.
  * The outbox tables (agents, notifications, deliveries, attempts) and events are here from the start so that the
- * watcher can plan callbacks in the same transaction as the chain facts that cause them (SPEC 3.5).
+ * watcher can plan callbacks in the same transaction as the chain facts that cause them (docs/decisions/0005-outbox-in-sqlite.md).
  */
 export const up = `
 CREATE TABLE settings (
@@ -87,7 +87,7 @@ CREATE TABLE idempotency_keys (
 ) STRICT;
 CREATE INDEX idempotency_created ON idempotency_keys (created_at);
 
--- Chain facts. A payment is one transaction's outputs to one watched address (SPEC 3.4).
+-- Chain facts. A payment is one transaction's outputs to one watched address (docs/spec/invoices.md#payments).
 CREATE TABLE payments (
   id          INTEGER PRIMARY KEY,
   txid        TEXT NOT NULL,
@@ -142,7 +142,7 @@ CREATE TABLE agents (
   timeout_s    INTEGER NOT NULL,
   enabled      INTEGER NOT NULL DEFAULT 1,
   addresses    TEXT,                        -- JSON array or NULL for all
-  enabled_at   INTEGER NOT NULL,            -- payments first seen before this are never replayed (SPEC 3.5)
+  enabled_at   INTEGER NOT NULL,            -- payments first seen before this are never replayed (docs/spec/notifications.md)
   created_at   INTEGER NOT NULL,
   deleted_at   INTEGER
 ) STRICT;

@@ -1,5 +1,5 @@
 /**
- * 002: the callback outbox, reshaped for the planner and the sender (SPEC 3.5, issue 5).
+ * 002: the callback outbox, reshaped for the planner and the sender (docs/spec/notifications.md).
  * - payments.plan_done: 1 once every threshold of every agent covering the payment is planned, so the planner (run
  *   in every write transaction) only looks at the few payments still climbing (partial index).
  * - agents.threshold_meta: for thresholds added after the agent was enabled, the time and tip height when they were

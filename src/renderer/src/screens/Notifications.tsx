@@ -1,4 +1,4 @@
-/** Notifications: the delivery log (SPEC 3.5) with each attempt, the request body, resend and test callbacks. */
+/** Notifications: the delivery log (docs/spec/notifications.md#the-log) with each attempt, the request body, resend and test callbacks. */
 import { useCallback, useEffect, useState } from 'react';
 import { useConsole } from '../store.ts';
 import { demoCall } from '../api.ts';

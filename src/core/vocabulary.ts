@@ -1,0 +1,175 @@
+/**
+ * Satdesk's words, each defined once with a one-line meaning (docs/decisions/0014-one-vocabulary.md). The contract's
+ * zod enums, the console's event subscriptions, the planner's callback events and the tables in docs/spec/ are all
+ * derived from these lists; test/unit/vocabulary.test.ts checks that they are.
+ */
+
+/** A tuple of the keys of a meanings table, in the table's order (z.enum needs a non-empty tuple). */
+function keysOf<const T extends Record<string, unknown>>(table: T): [keyof T & string, ...(keyof T & string)[]] {
+  return Object.keys(table) as [keyof T & string, ...(keyof T & string)[]];
+}
+
+export const NETWORK_MEANING = {
+  mainnet: 'Bitcoin',
+  testnet: 'testnet3',
+  signet: 'the default signet',
+  regtest: 'a local regression-test chain (the sandbox, or bitcoind -regtest)',
+} as const;
+export type NetworkName = keyof typeof NETWORK_MEANING;
+export const NETWORKS = keysOf(NETWORK_MEANING);
+
+/** docs/spec/invoices.md#statuses */
+export const INVOICE_STATUS_MEANING = {
+  unpaid: 'nothing received yet',
+  partial: 'something received, less than due (amount minus tolerance); the missing amount is shown',
+  paid: 'due amount received, not yet with the required confirmations',
+  confirmed: 'due amount received with the required confirmations: fulfil the order',
+  expired: 'expiry passed while unpaid or partial',
+  invalid: 'paid but not confirmed before the monitoring window ended (becomes confirmed + late if it confirms later)',
+  cancelled: 'cancelled by the merchant',
+} as const;
+export type InvoiceStatus = keyof typeof INVOICE_STATUS_MEANING;
+export const INVOICE_STATUSES = keysOf(INVOICE_STATUS_MEANING);
+
+/** docs/spec/invoices.md#flags, in their stable (alphabetical) order: stored and shown in this order. */
+export const INVOICE_FLAG_MEANING = {
+  late: 'the payment that completed the invoice came after expiry, or it confirmed only after the monitoring window',
+  manual: 'the status was set by the merchant, with a note',
+  multiple: 'more than one payment counted toward the invoice',
+  overpaid: 'more than the amount was received; the excess is overpaid_sats',
+} as const;
+export type InvoiceFlag = keyof typeof INVOICE_FLAG_MEANING;
+export const INVOICE_FLAGS = keysOf(INVOICE_FLAG_MEANING);
+
+/** What the merchant may set with POST /invoices/{id}/mark: a status, or `released` (frees a held address). */
+export const MARK_ACTIONS = ['confirmed', 'invalid', 'cancelled', 'released'] as const;
+export type MarkAction = (typeof MARK_ACTIONS)[number];
+
+/** docs/spec/wallet.md#address-states */
+export const ADDRESS_STATE_MEANING = {
+  free: 'a static pool address no invoice holds; the next invoice may take it',
+  in_use: 'held by one invoice',
+  used: 'a derived address whose invoice let it go: never handed out again',
+  removed: 'a static address the merchant removed; kept for its history',
+} as const;
+export type AddressState = keyof typeof ADDRESS_STATE_MEANING;
+export const ADDRESS_STATES = keysOf(ADDRESS_STATE_MEANING);
+
+export const ADDRESS_ORIGINS = ['derived', 'static'] as const;
+export type AddressOrigin = (typeof ADDRESS_ORIGINS)[number];
+
+export const WALLET_KINDS = ['xpub', 'descriptor', 'static'] as const;
+export type WalletKind = (typeof WALLET_KINDS)[number];
+
+/** A payment row: `gone` once its transaction left the address history (replaced, double-spent, reorged out). */
+export const PAYMENT_STATES = ['active', 'gone'] as const;
+export type PaymentState = (typeof PAYMENT_STATES)[number];
+
+/** docs/spec/notifications.md#words */
+export const AGENT_FORMAT_MEANING = {
+  bitcoinmonitor: 'a signed POST per payment and threshold, in the original bitcoinmonitor body',
+  events: 'a signed POST per callback event, in order per invoice',
+  xmpp: 'a chat message per payment and threshold, through the XMPP account in settings',
+} as const;
+export type AgentFormat = keyof typeof AGENT_FORMAT_MEANING;
+export const AGENT_FORMATS = keysOf(AGENT_FORMAT_MEANING);
+
+/** docs/spec/notifications.md#delivery-states */
+export const DELIVERY_STATE_MEANING = {
+  PENDING: 'planned, no attempt ended yet',
+  RETRY: 'an attempt failed; the next one is scheduled at next_attempt_at',
+  SUCCESS: 'an attempt was answered with a 2xx (or the XMPP server accepted the message)',
+  FAILURE: 'the last scheduled attempt failed, or the agent was deleted; alerts the merchant',
+} as const;
+export type DeliveryState = keyof typeof DELIVERY_STATE_MEANING;
+export const DELIVERY_STATES = keysOf(DELIVERY_STATE_MEANING);
+/** States a delivery can still leave. */
+export const OPEN_DELIVERY_STATES = ['PENDING', 'RETRY'] as const satisfies readonly DeliveryState[];
+
+// ---- events ------------------------------------------------------------------------------------------------------
+
+/** A status step, on invoice events that move the status. */
+export interface StatusStep {
+  from: InvoiceStatus;
+  to: InvoiceStatus;
+}
+
+/**
+ * The payload of each event type. `I` is the invoice as the API shows it and `D` a delivery as the API shows it
+ * (both defined by the contract in src/shared, which instantiates `SatdeskEvent`).
+ */
+export interface EventPayloads<I, D> {
+  'invoice.created': { invoice: I };
+  'invoice.partially_paid': { invoice: I } & StatusStep;
+  'invoice.paid': { invoice: I } & StatusStep;
+  'invoice.paid_late': { invoice: I } & StatusStep;
+  'invoice.confirmed': { invoice: I } & StatusStep;
+  'invoice.expired': { invoice: I } & StatusStep;
+  'invoice.invalid': { invoice: I } & StatusStep;
+  'invoice.overpaid': { invoice: I };
+  'invoice.cancelled': { invoice: I } & StatusStep;
+  'invoice.marked': { invoice: I } & StatusStep;
+  'invoice.reverted': { invoice: I } & StatusStep;
+  'invoice.refund_recorded': {
+    invoice: I;
+    refund: { id: number; sats: number; txid: string | null; note: string; created_at: string };
+  };
+  'payment.unattributed': { payment: { txid: string; address: string; sats: number; height: number; rbf: boolean } };
+  'payment.reversed': { payment: { txid: string; address: string; sats: number; height: number }; reason: string };
+  'chain.tip': { height: number; hash: string; reorg?: { fork_height: number; depth: number } };
+  'chain.status': {
+    connected: boolean;
+    server?: string | null;
+    protocol?: string | null;
+    reason?: string;
+    tip_height: number | null;
+  };
+  'delivery.failed': { delivery: D };
+  'wallet.gap_warning': { gap: number; message: string };
+}
+
+export type EventType = keyof EventPayloads<unknown, unknown>;
+
+/** Each event type: whether `events` agents receive it (docs/spec/callbacks.md#format-events), and its meaning. */
+export const EVENT_TYPE_INFO = {
+  'invoice.created': { callback: true, payload: 'invoice', meaning: 'an invoice was created' },
+  'invoice.partially_paid': { callback: true, payload: 'invoice, from, to', meaning: 'something arrived, less than due' },
+  'invoice.paid': { callback: true, payload: 'invoice, from, to', meaning: 'the due amount was received, in time' },
+  'invoice.paid_late': { callback: true, payload: 'invoice, from, to', meaning: 'the due amount was received after expiry' },
+  'invoice.confirmed': { callback: true, payload: 'invoice, from, to', meaning: 'the due amount has the required confirmations: fulfil the order' },
+  'invoice.expired': { callback: true, payload: 'invoice, from, to', meaning: 'expiry passed while unpaid or partial' },
+  'invoice.invalid': { callback: true, payload: 'invoice, from, to', meaning: 'paid but not confirmed within the monitoring window' },
+  'invoice.overpaid': { callback: true, payload: 'invoice', meaning: 'more than the amount arrived' },
+  'invoice.cancelled': { callback: true, payload: 'invoice, from, to', meaning: 'the merchant cancelled the invoice' },
+  'invoice.marked': { callback: true, payload: 'invoice, from, to', meaning: 'the merchant set the status by hand' },
+  'invoice.reverted': { callback: true, payload: 'invoice, from, to', meaning: 'a counted transaction disappeared and the status went back' },
+  'invoice.refund_recorded': { callback: false, payload: 'invoice, refund', meaning: 'the merchant recorded a refund' },
+  'payment.unattributed': { callback: true, payload: 'payment', meaning: 'a payment no invoice may count (seen before any invoice took the address)' },
+  'payment.reversed': { callback: true, payload: 'payment, reason', meaning: 'a transaction left an address history (replaced, double-spent, reorged out)' },
+  'chain.tip': { callback: false, payload: 'height, hash, reorg?', meaning: 'the verified chain tip moved (reorg: fork height and depth)' },
+  'chain.status': { callback: false, payload: 'connected, server?, protocol?, reason?, tip_height', meaning: 'the Electrum connection came up or went down' },
+  'delivery.failed': { callback: false, payload: 'delivery', meaning: 'a delivery reached FAILURE: the merchant is alerted' },
+  'wallet.gap_warning': { callback: false, payload: 'gap, message', meaning: 'the wallet gap reached 20 (and each further 10)' },
+} as const satisfies Record<EventType, { callback: boolean; payload: string; meaning: string }>;
+
+export const EVENT_TYPES = keysOf(EVENT_TYPE_INFO);
+
+/** The event types `events` agents receive. */
+export const CALLBACK_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => EVENT_TYPE_INFO[t].callback);
+
+/** The invoice events a re-evaluation can produce (`transitionEvents` in invoice.ts). */
+export type InvoiceTransitionType = Exclude<Extract<EventType, `invoice.${string}`>, 'invoice.created' | 'invoice.refund_recorded'>;
+
+/** One stored event as it is published (SSE, desktop window): the payload plus id, type and time. */
+export type SatdeskEvent<I, D> = {
+  [T in EventType]: { id: number; type: T; created_at: string } & EventPayloads<I, D>[T];
+}[EventType];
+
+function member<T extends string>(list: readonly T[]): (v: unknown) => v is T {
+  return (v): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+}
+
+export const isNetworkName = member(NETWORKS);
+export const isInvoiceStatus = member(INVOICE_STATUSES);
+export const isEventType = member(EVENT_TYPES);
+export const isDeliveryState = member(DELIVERY_STATES);
