@@ -14,3 +14,20 @@ export {
   type BlockHeader,
 } from './header.ts';
 export { scriptHashOfScript } from './scripthash.ts';
+export {
+  CHAIN_RULES,
+  HeaderRuleError,
+  headerWork,
+  medianTimePast,
+  requiredBits,
+  retargetBits,
+  targetToBits,
+  verifyHeader,
+  verifyHeaders,
+  type ChainName,
+  type ChainRules,
+  type HeaderContext,
+  type HeaderRule,
+  type VerifiedHeader,
+} from './work.ts';
+export { anchorContext, anchorRange, checkpointFor, refuseShortChain, type Checkpoint } from './checkpoints.ts';
