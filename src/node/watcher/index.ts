@@ -1,4 +1,4 @@
-export { ChainWatcher, ServerMisbehaviour, type WatcherOptions, type WatcherStats } from './watcher.ts';
+export { ChainWatcher, ServerMisbehaviour, STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './watcher.ts';
 export { watchedAddresses, maxConfirmations, type WatchedRow } from './watched.ts';
 export {
   CHAIN_PARAMS,

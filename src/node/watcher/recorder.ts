@@ -1,0 +1,193 @@
+/**
+ * Recording: what the watcher learned, written synchronously inside `service.write` — payments, their events, the
+ * statuses of the invoices they touch, the header chain and the tip — so a crash leaves all of it or none.
+ * Histories answered in the same event-loop turn share one transaction (group commit), each in its own savepoint.
+ */
+import type { Statement } from 'better-sqlite3';
+import { insertEvent } from '../events.ts';
+import { getInvoiceRow, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
+import type { Satdesk } from '../service.ts';
+import type { HeaderStore, StoredHeader } from './headers.ts';
+import type { AddressRow, EntryFacts } from './history.ts';
+import type { TipPlan } from './header-sync.ts';
+
+export class Recorder {
+  private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly db: Satdesk['db'];
+
+  constructor(
+    private readonly service: Satdesk,
+    private readonly sql: (text: string) => Statement<unknown[]>,
+    private readonly headers: HeaderStore,
+  ) {
+    this.db = service.db;
+  }
+
+  /** Commits a tip update; returns the script hashes whose payments a reorg took out of their blocks. */
+  recordTip(plan: TipPlan): string[] {
+    return this.service.write(() => {
+      const now = this.service.clock.now();
+      const touched = new Set<string>();
+      const shs: string[] = [];
+      if (plan.reorg) {
+        this.headers.deleteAbove(plan.fork);
+        const orphaned = this.sql(
+            `SELECT p.id, p.invoice_id, a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+             WHERE p.height > ? AND p.state = 'active'`,
+          )
+          .all(plan.fork) as { id: number; invoice_id: string | null; scripthash: string }[];
+        this.sql('UPDATE payments SET height = 0, verified = 0, block_hash = NULL, block_time = NULL WHERE height > ?').run(plan.fork);
+        for (const o of orphaned) {
+          if (o.invoice_id) touched.add(o.invoice_id);
+          shs.push(o.scripthash);
+        }
+      }
+      for (const h of plan.checked) this.headers.insert(h);
+      this.setTipState(plan.newTip);
+      const reorg = plan.reorg ? { reorg: { fork_height: plan.fork, depth: plan.oldTip - plan.fork } } : {};
+      insertEvent(this.db, 'chain.tip', null, null, { height: plan.newTip.height, hash: plan.newTip.hash, ...reorg }, now);
+      this.refreshInvoices(touched, now, true);
+      return shs;
+    });
+  }
+
+  /** The stored tip state matches our header tip (a first start, or a tip that was recorded without it). */
+  ensureTipState(tip: StoredHeader): void {
+    const cur = this.sql("SELECT value FROM chain_state WHERE key = 'tip_hash'").get() as { value: string } | undefined;
+    if (cur?.value === tip.hash) return;
+    this.service.write(() => {
+      this.setTipState(tip);
+      insertEvent(this.db, 'chain.tip', null, null, { height: tip.height, hash: tip.hash }, this.service.clock.now());
+      this.refreshInvoices(new Set(), this.service.clock.now(), true);
+    });
+  }
+
+  private setTipState(tip: StoredHeader): void {
+    const up = this.sql('INSERT OR REPLACE INTO chain_state (key, value) VALUES (?, ?)');
+    up.run('tip_height', String(tip.height));
+    up.run('tip_hash', tip.hash);
+  }
+
+  /**
+   * Inside a write: refreshes `ids` and, with `tip`, every invoice whose counted payments can still change its
+   * status as confirmations grow.
+   */
+  private refreshInvoices(ids: Set<string>, now: number, tip: boolean): void {
+    const all = new Set(ids);
+    if (tip) {
+      const rows = this.sql(
+          `SELECT DISTINCT p.invoice_id AS id FROM payments p JOIN invoices i ON i.id = p.invoice_id
+           WHERE p.state = 'active' AND i.status IN ('unpaid', 'partial', 'paid', 'expired', 'invalid')`,
+        )
+        .all() as { id: string }[];
+      for (const r of rows) all.add(r.id);
+    }
+    if (!all.size) return;
+    const ctx = this.service.refreshContext(now);
+    for (const id of all) {
+      const row = getInvoiceRow(this.db, id);
+      if (row) refreshInvoice(this.db, row, ctx);
+    }
+  }
+
+  /**
+   * Group commit: histories answered in the same event-loop turn commit in one transaction (one fsync under
+   * synchronous=FULL instead of one each), every one in its own savepoint, so one notification's facts and events
+   * still commit or roll back together.
+   */
+  recordHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.writeQueue.push({ fn: () => this.writeHistory(addr, status, facts, existing), resolve, reject });
+      if (this.writeQueue.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    const queue = this.writeQueue;
+    this.writeQueue = [];
+    const outcomes: (Error | null)[] = [];
+    try {
+      this.service.write(() => {
+        for (const w of queue) {
+          try {
+            this.db.transaction(w.fn)();
+            outcomes.push(null);
+          } catch (e) {
+            outcomes.push(e instanceof Error ? e : new Error(String(e)));
+          }
+        }
+      });
+    } catch (e) {
+      for (const w of queue) w.reject(e);
+      return;
+    }
+    queue.forEach((w, i) => (outcomes[i] ? w.reject(outcomes[i]) : w.resolve()));
+  }
+
+  /** Which invoice a newly seen payment to this address counts toward, or null (unattributed). */
+  private attribute(addr: AddressRow, firstSeen: number, blockTime: number | null): string | null {
+    let inv: InvoiceRow | undefined;
+    if (addr.invoice_id) inv = getInvoiceRow(this.db, addr.invoice_id);
+    else if (addr.origin === 'derived') {
+      // A derived address belongs to one invoice for ever, even after it released the address.
+      inv = this.sql('SELECT * FROM invoices WHERE address_id = ? ORDER BY seq DESC LIMIT 1').get(addr.id) as InvoiceRow | undefined;
+    }
+    if (!inv) return null;
+    if (inv.created_at > firstSeen) return null;
+    // Mined while we were not watching, in a block older than the invoice (2 h of header-time slack): seen before.
+    if (addr.origin === 'static' && blockTime !== null && blockTime < inv.created_at - 2 * 3600_000) return null;
+    return inv.id;
+  }
+
+  /** Inside a write: the accepted history of one address becomes payments, events and invoice statuses. */
+  private writeHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>): void {
+    const now = this.service.clock.now();
+    const touched = new Set<string>();
+    const seen = new Set<string>();
+    const update = this.sql(`UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, state = 'active' WHERE id = ?`);
+    const insert = this.sql(
+      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, rbf, verified, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+    );
+    for (const f of facts) {
+      seen.add(f.txid);
+      const p = existing.get(f.txid);
+      if (p) {
+        const blockTime = f.blockTime ?? null;
+        if (p.state !== 'active' || p.height !== f.height || p.block_hash !== f.blockHash || p.verified !== (f.verified ? 1 : 0) || p.block_time !== blockTime) {
+          update.run(f.height, f.blockHash, blockTime, f.verified ? 1 : 0, p.id);
+          if (p.invoice_id) touched.add(p.invoice_id);
+        }
+        continue;
+      }
+      const invoiceId = this.attribute(addr, now, f.blockTime);
+      const r = insert.run(f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, f.rbf ? 1 : 0, f.verified ? 1 : 0);
+      const paymentId = Number(r.lastInsertRowid);
+      if (invoiceId) touched.add(invoiceId);
+      else {
+        const payment = { txid: f.txid, address: addr.address, sats: f.sats, height: f.height, rbf: f.rbf };
+        insertEvent(this.db, 'payment.unattributed', null, paymentId, { payment }, now);
+      }
+    }
+    for (const p of existing.values()) {
+      if (p.state !== 'active' || seen.has(p.txid)) continue;
+      this.sql("UPDATE payments SET state = 'gone', verified = 0 WHERE id = ?").run(p.id);
+      const payment = { txid: p.txid, address: p.address, sats: p.sats, height: p.height };
+      insertEvent(this.db, 'payment.reversed', p.invoice_id, p.id, { payment, reason: 'no longer in the address history (replaced, double-spent or reorged out)' }, now);
+      if (p.invoice_id) touched.add(p.invoice_id);
+    }
+    this.sql('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
+    this.refreshInvoices(touched, now, false);
+  }
+
+  /** A chain.* event in its own write; never fails the caller. */
+  chainEvent(type: string, data: Record<string, unknown>, log: (l: string) => void): void {
+    try {
+      this.service.write(() => {
+        insertEvent(this.db, type, null, null, { ...data, tip_height: this.service.tipHeight() || null }, this.service.clock.now());
+      });
+    } catch (e) {
+      log(`watcher: could not record ${type}: ${(e as Error).message}`);
+    }
+  }
+}
