@@ -566,7 +566,7 @@ export class SandboxChain {
    * Replace the last `depth` blocks with as many new blocks holding none of their transactions. Those go back to
    * the mempool (block order first, then the old mempool), except `drop` and whatever no longer fits.
    */
-  reorg(depth: number, drop: string[] = []): { height: number; returned: string[]; dropped: string[] } {
+  reorg(depth: number, drop: string[] = [], blocks = depth): { height: number; returned: string[]; dropped: string[] } {
     if (!Number.isSafeInteger(depth) || depth < 1 || depth > this.height) throw new Error(`depth must be 1..${this.height}`);
     const removed = this.blocks.splice(this.blocks.length - depth, depth);
     const candidates = [...removed.flatMap((b) => b.txs.filter((t) => !t.tx.isCoinbase())), ...[...this.mempool.values()].map((e) => e.t)];
@@ -574,7 +574,7 @@ export class SandboxChain {
     this.mempoolSpends.clear();
     this.mempoolSh.clear();
     this.rebuildIndexes();
-    for (let k = 0; k < depth; k++) {
+    for (let k = 0; k < blocks; k++) {
       const b = this.buildBlock([], this.minerScript);
       this.blocks.push(b);
       this.connect(b);

@@ -1,9 +1,23 @@
-import { startSandbox, type Sandbox } from './index.ts';
+import { PROFILES, startSandbox, type Sandbox, type ServerProfile } from './index.ts';
 
-const USAGE = 'usage: satdesk sandbox [--port 51001] [--tls-port 51002] [--control-port 51080] [--data-dir D] [--host 127.0.0.1]';
+const USAGE = `usage: satdesk sandbox [--port 51001] [--tls-port 51002] [--control-port 51080] [--data-dir D] [--host 127.0.0.1]
+       [--like electrumx|fulcrum] [--notify-interval-ms N] [--max-batch N] [--max-subs N]
+  --like                behave like a real server's defaults: ElectrumX (5 s notification polling, cost throttling) or
+                        Fulcrum (2 s polling, 345 batch items in flight, 75,000 subscriptions)
+  --notify-interval-ms  send notifications (and subscribe answers) on this schedule instead of at once
+  --max-batch, --max-subs  Fulcrum-style caps (0: none)`;
 
-function parseArgs(argv: string[]): { port: number; tlsPort: number; controlPort: number; dataDir?: string; host: string } | string {
-  const out = { port: 51001, tlsPort: 51002, controlPort: 51080, host: '127.0.0.1' } as { port: number; tlsPort: number; controlPort: number; dataDir?: string; host: string };
+interface Args {
+  port: number;
+  tlsPort: number;
+  controlPort: number;
+  dataDir?: string;
+  host: string;
+  profile: Partial<ServerProfile>;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const out: Args = { port: 51001, tlsPort: 51002, controlPort: 51080, host: '127.0.0.1', profile: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -37,6 +51,21 @@ function parseArgs(argv: string[]): { port: number; tlsPort: number; controlPort
         const v = value();
         if (!v) return '--host needs an address';
         out.host = v;
+        break;
+      }
+      case '--like': {
+        const v = value();
+        if (v !== 'electrumx' && v !== 'fulcrum') return `--like needs electrumx or fulcrum, got ${v ?? 'nothing'}`;
+        out.profile = { ...PROFILES[v], ...out.profile };
+        break;
+      }
+      case '--notify-interval-ms':
+      case '--max-batch':
+      case '--max-subs': {
+        const v = value();
+        if (v === undefined || !/^\d{1,9}$/.test(v)) return `${flag} needs a whole number, got ${v ?? 'nothing'}`;
+        const key = flag === '--notify-interval-ms' ? 'notifyIntervalMs' : flag === '--max-batch' ? 'maxBatchInFlight' : 'maxSubs';
+        out.profile = { ...out.profile, [key]: Number(v) };
         break;
       }
       case '-h':

@@ -68,8 +68,9 @@ export class SandboxControl {
 
   pay(body: unknown): { txid: string } {
     const b = obj(body);
-    onlyKeys(b, ['address', 'sats', 'outputs', 'rbf']);
+    onlyKeys(b, ['address', 'sats', 'outputs', 'rbf', 'unconfirmed_parent']);
     if (b.rbf !== undefined && typeof b.rbf !== 'boolean') throw invalid('rbf must be a boolean');
+    if (b.unconfirmed_parent !== undefined && typeof b.unconfirmed_parent !== 'boolean') throw invalid('unconfirmed_parent must be a boolean');
     let outputs: { address: string; sats: number }[];
     if (b.outputs !== undefined) {
       if (b.address !== undefined || b.sats !== undefined) throw invalid('give either address+sats or outputs, not both');
@@ -86,6 +87,7 @@ export class SandboxControl {
       if (typeof b.sats !== 'number') throw new ControlError(400, 'invalid_amount', 'sats must be an integer');
       outputs = [{ address: b.address, sats: b.sats }];
     }
+    if (b.unconfirmed_parent === true) return { txid: walletCall(() => this.wallet.payFromUnconfirmed(this.chain, outputs, b.rbf === true)) };
     return { txid: walletCall(() => this.wallet.pay(this.chain, outputs, b.rbf === true)) };
   }
 
@@ -108,14 +110,16 @@ export class SandboxControl {
 
   reorg(body: unknown): { height: number } {
     const b = obj(body);
-    onlyKeys(b, ['depth', 'drop']);
+    onlyKeys(b, ['depth', 'drop', 'blocks']);
     const depth = intIn(b.depth, 'depth', 1, Math.min(1000, this.chain.height));
+    // Fewer new blocks than removed ones: the chain gets shorter (what `invalidateblock` does to a real node).
+    const blocks = b.blocks === undefined ? depth : intIn(b.blocks, 'blocks', 0, 1000);
     let drop: string[] = [];
     if (b.drop !== undefined) {
       if (!Array.isArray(b.drop) || !b.drop.every((d) => typeof d === 'string' && TXID.test(d))) throw invalid('drop must be an array of txids');
       drop = b.drop as string[];
     }
-    return { height: this.chain.reorg(depth, drop).height };
+    return { height: this.chain.reorg(depth, drop, blocks).height };
   }
 
   doubleSpend(body: unknown): { txid: string } {

@@ -1,102 +1,25 @@
+/**
+ * The sandbox's Electrum server: TCP and TLS sessions over a SandboxChain, switchable faults for testing clients,
+ * and a profile (fidelity.ts) that makes it behave like ElectrumX or Fulcrum: notifications on a polling schedule,
+ * subscribe answers held and sent with them, batch and subscription caps, cost-based throttling.
+ */
 import net from 'node:net';
 import tls from 'node:tls';
-import { StringDecoder } from 'node:string_decoder';
-import { randomBytes } from 'node:crypto';
-import { REGTEST_GENESIS_HASH, electrumStatus, merkleBranch, merkleRoot } from '../core/chain/index.ts';
+import { electrumStatus, merkleBranch, merkleRoot } from '../core/chain/index.ts';
 import type { HistoryItem, SandboxChain } from './chain.ts';
-import { RejectError, decodeTx } from './tx.ts';
+import { PARAM_NAMES, RpcError, Session, buildMethods, type Handler, type MethodHost, type Params } from './electrum-methods.ts';
+import { CostMeter, PROFILES, requestCost, type ServerProfile } from './fidelity.ts';
 
-export const SERVER_VERSION = 'Satdesk-sandbox 0.1';
-export const PROTOCOL_MIN = '1.4';
-export const PROTOCOL_MAX = '1.4.2';
-/** Per-line cap (ElectrumX's default max request size is about 1 MB) and batch cap (Fulcrum's 345). */
+export { PROTOCOL_MAX, PROTOCOL_MIN, SERVER_VERSION, MAX_HEADERS } from './electrum-methods.ts';
+/** Per-line cap (ElectrumX's default max request size is about 1 MB). */
 export const MAX_LINE_BYTES = 1_000_000;
+/** Fulcrum's `max_batch` (src/Options.h, v2.1.1). */
 export const MAX_BATCH = 345;
-export const MAX_HEADERS = 2016;
 const IDLE_MS = 600_000;
 
 export type FaultKind = 'disconnect' | 'stall' | 'garbage' | 'lie' | 'lag';
 export const FAULT_KINDS: readonly FaultKind[] = ['disconnect', 'stall', 'garbage', 'lie', 'lag'];
 export const GARBAGE_LINE = '<html>502 Bad Gateway: this is not JSON</html>';
-
-class RpcError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
-
-type Params = unknown[];
-type Handler = (s: Session, p: Params) => unknown;
-
-function parseVersion(v: string): number[] | null {
-  if (typeof v !== 'string' || !/^\d+(\.\d+)+$/.test(v)) return null;
-  return v.split('.').map(Number);
-}
-
-function cmpVersion(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-function badParams(msg: string): RpcError {
-  return new RpcError(-32602, msg);
-}
-
-function int(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw badParams(`${name} must be an integer, got ${JSON.stringify(v) ?? 'nothing'}`);
-  return v;
-}
-
-function hash32(v: unknown, what: string): string {
-  if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) throw badParams(`${JSON.stringify(v) ?? 'nothing'} should be a ${what}`);
-  return v.toLowerCase();
-}
-
-class Session {
-  readonly decoder = new StringDecoder('utf8');
-  buf = '';
-  version: string | null = null;
-  headersSubscribed = false;
-  lastTipHash: string | null = null;
-  subs = new Map<string, string | null>();
-  queue: string[] = [];
-  closed = false;
-  constructor(readonly socket: net.Socket, readonly id: number) {}
-
-  get negotiated(): string {
-    return this.version ?? PROTOCOL_MIN;
-  }
-
-  write(obj: unknown): void {
-    if (this.closed || this.socket.destroyed) return;
-    this.socket.write(JSON.stringify(obj) + '\n');
-  }
-
-  writeRaw(line: string): void {
-    if (this.closed || this.socket.destroyed) return;
-    this.socket.write(line + '\n');
-  }
-}
-
-const PARAM_NAMES: Record<string, string[]> = {
-  'server.version': ['client_name', 'protocol_version'],
-  'blockchain.block.header': ['height', 'cp_height'],
-  'blockchain.block.headers': ['start_height', 'count', 'cp_height'],
-  'blockchain.scripthash.subscribe': ['scripthash'],
-  'blockchain.scripthash.unsubscribe': ['scripthash'],
-  'blockchain.scripthash.get_history': ['scripthash'],
-  'blockchain.scripthash.get_balance': ['scripthash'],
-  'blockchain.scripthash.listunspent': ['scripthash'],
-  'blockchain.scripthash.get_mempool': ['scripthash'],
-  'blockchain.transaction.get': ['tx_hash', 'verbose'],
-  'blockchain.transaction.get_merkle': ['tx_hash', 'height'],
-  'blockchain.transaction.id_from_pos': ['height', 'tx_pos', 'merkle'],
-  'blockchain.transaction.broadcast': ['raw_tx'],
-  'blockchain.estimatefee': ['number', 'mode'],
-};
 
 export interface ElectrumServerOptions {
   host: string;
@@ -105,13 +28,10 @@ export interface ElectrumServerOptions {
   tlsKey: string;
   tlsCert: string;
   log: (line: string) => void;
+  profile?: Partial<ServerProfile>;
 }
 
-/**
- * Electrum protocol 1.4 (up to 1.4.2 for scripthash.unsubscribe) over TCP and TLS on top of a SandboxChain, with
- * switchable faults for testing clients.
- */
-export class ElectrumServer {
+export class ElectrumServer implements MethodHost {
   private tcp: net.Server;
   private tlsServer: tls.Server;
   private sessions = new Set<Session>();
@@ -120,16 +40,79 @@ export class ElectrumServer {
   fault: FaultKind | null = null;
   private faultTimer: NodeJS.Timeout | null = null;
   private refuseUntil = 0;
-  private lagHeight: number | null = null;
+  lagHeight: number | null = null;
   private lieHeight = 0;
   private methods: Record<string, Handler>;
+  readonly profile: ServerProfile;
+  /** Changes not yet announced (scheduled notifications): touched script hashes, or all. */
+  private pendingChange: Set<string> | 'all' | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** Batch items answered but held for the next tick (Fulcrum's extant batch items). */
+  private extantBatchItems = 0;
+  readonly stats = { batchRefusals: 0, subsRefusals: 0, costClosures: 0, heldAnswers: 0 };
 
-  constructor(private chain: SandboxChain, private opts: ElectrumServerOptions) {
+  constructor(public chain: SandboxChain, private opts: ElectrumServerOptions) {
+    this.profile = { ...PROFILES.sandbox, ...opts.profile };
     this.tcp = net.createServer((s) => this.accept(s));
     this.tlsServer = tls.createServer({ key: opts.tlsKey, cert: opts.tlsCert }, (s) => this.accept(s));
     this.tlsServer.on('tlsClientError', () => {});
-    this.unsubscribe = chain.onChange((e) => (e.touched ? this.notifyTouched(e.touched) : this.notifyAll()));
-    this.methods = this.buildMethods();
+    this.unsubscribe = chain.onChange((e) => this.onChainChange(e.touched));
+    this.methods = buildMethods(this);
+    if (this.profile.notifyIntervalMs > 0) {
+      this.tickTimer = setInterval(() => this.tick(), this.profile.notifyIntervalMs);
+      this.tickTimer.unref();
+    }
+  }
+
+  get protocolMax(): string {
+    return this.profile.protocolMax;
+  }
+
+  log(line: string): void {
+    this.opts.log(line);
+  }
+
+  private onChainChange(touched: ReadonlySet<string> | undefined): void {
+    if (this.profile.notifyIntervalMs === 0) {
+      if (touched) this.notifyTouched(touched);
+      else this.notifyAll();
+      return;
+    }
+    if (!touched || this.pendingChange === 'all') this.pendingChange = 'all';
+    else {
+      this.pendingChange ??= new Set();
+      for (const sh of touched) this.pendingChange.add(sh);
+    }
+  }
+
+  /** A scheduled round (a real server's poll of its node): notifications first, then the held answers, in one write. */
+  private tick(): void {
+    const change = this.pendingChange;
+    this.pendingChange = null;
+    for (const s of this.sessions) {
+      if (s.closed) continue;
+      s.socket.cork();
+      if (change === 'all') this.notify(s);
+      else if (change) this.notifyTouchedIn(s, change);
+      for (const line of s.held.splice(0)) s.writeRaw(line);
+      process.nextTick(() => s.socket.uncork());
+    }
+    this.extantBatchItems = 0;
+  }
+
+  checkSubscriptionLimit(): void {
+    const cap = this.profile.maxSubs;
+    if (cap > 0 && this.subscriptionCount() >= cap) {
+      this.stats.subsRefusals++;
+      throw new RpcError(4, 'Subscription limit reached');
+    }
+  }
+
+  /** Subscriptions over all sessions (the sandbox's clients share one IP, as Fulcrum counts them). */
+  subscriptionCount(): number {
+    let n = 0;
+    for (const s of this.sessions) n += s.subs.size;
+    return n;
   }
 
   async listen(): Promise<{ tcpPort: number; tlsPort: number }> {
@@ -148,6 +131,7 @@ export class ElectrumServer {
 
   async close(): Promise<void> {
     this.unsubscribe();
+    if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.faultTimer) clearTimeout(this.faultTimer);
     for (const s of this.sessions) s.socket.destroy();
     this.sessions.clear();
@@ -210,6 +194,7 @@ export class ElectrumServer {
   }
 
   private onData(s: Session, chunk: Buffer): void {
+    if (s.closed) return;
     s.buf += s.decoder.write(chunk);
     let nl: number;
     while ((nl = s.buf.indexOf('\n')) >= 0) {
@@ -250,15 +235,53 @@ export class ElectrumServer {
       this.send(s, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
       return;
     }
+    const items = Array.isArray(msg) ? msg : [msg];
+    if (this.profile.versionFirst && s.version === null) {
+      const first = items[0] as { method?: unknown } | undefined;
+      if (first?.method !== 'server.version') {
+        // ElectrumX: "server.version must be first msg" — it answers and closes the session.
+        this.send(s, { jsonrpc: '2.0', id: (first as { id?: unknown })?.id ?? null, error: { code: -32600, message: 'use server.version to identify client' } });
+        s.socket.end();
+        s.closed = true;
+        return;
+      }
+    }
     if (Array.isArray(msg)) {
       if (msg.length === 0) return this.send(s, { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: empty batch' } });
-      if (msg.length > MAX_BATCH) return this.send(s, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `batch too large (max ${MAX_BATCH})` } });
-      const out = msg.map((m) => this.handleRequest(s, m)).filter((r) => r !== null);
-      if (out.length) this.send(s, out);
-      return;
+      const cap = this.profile.maxBatchInFlight;
+      if (cap > 0 && (msg.length > cap || this.extantBatchItems + msg.length > cap)) {
+        this.stats.batchRefusals++;
+        return this.send(s, { jsonrpc: '2.0', id: null, error: { code: 4, message: 'Batch limit exceeded' } });
+      }
     }
-    const r = this.handleRequest(s, msg);
-    if (r) this.send(s, r);
+    const out = items.map((m) => this.handleRequest(s, m)).filter((r) => r !== null);
+    if (!out.length) return;
+    const payload = Array.isArray(msg) ? out : out[0];
+    const methods = items.map((m) => String((m as { method?: unknown })?.method ?? ''));
+    let delay = 0;
+    if (this.profile.cost) {
+      s.meter ??= new CostMeter(this.profile.cost);
+      const charged = s.meter.charge(methods.reduce((c, m) => c + requestCost(m, 0), 0) + Buffer.byteLength(line) / 5000, s.subs.size, items.length);
+      if (charged === 'close') {
+        this.stats.costClosures++;
+        this.send(s, { jsonrpc: '2.0', id: null, error: { code: -101, message: 'excessive resource usage' } });
+        s.socket.end();
+        s.closed = true;
+        return;
+      }
+      delay = charged;
+    }
+    const hold = this.profile.notifyIntervalMs > 0 && methods.includes('blockchain.scripthash.subscribe');
+    if (hold) {
+      // A real server answers a subscribe from another task than the one that notifies: the answer can come late,
+      // in the same write as a newer notification for the same script hash.
+      this.stats.heldAnswers++;
+      if (Array.isArray(msg)) this.extantBatchItems += msg.length;
+      s.held.push(JSON.stringify(payload));
+    } else if (delay > 0) {
+      const t = setTimeout(() => this.send(s, payload), delay);
+      t.unref();
+    } else this.send(s, payload);
   }
 
   private handleRequest(s: Session, m: unknown): Record<string, unknown> | null {
@@ -292,11 +315,11 @@ export class ElectrumServer {
 
   // ---------- views (lag and lie) ----------
 
-  private get viewHeight(): number {
+  get viewHeight(): number {
     return this.lagHeight ?? this.chain.height;
   }
 
-  private lies = new Set<string>();
+  readonly lies = new Set<string>();
 
   /** A txid no transaction has: the "confirmed" entry a lying server invents for a script hash. */
   private fakeTxid(sh: string): string {
@@ -305,7 +328,7 @@ export class ElectrumServer {
     return id;
   }
 
-  private history(sh: string): HistoryItem[] {
+  history(sh: string): HistoryItem[] {
     const h = this.chain.history(sh, this.lagHeight ?? Infinity);
     if (this.fault !== 'lie' || this.lieHeight < 1) return h;
     const confirmed = h.filter((e) => e.height > 0);
@@ -313,7 +336,7 @@ export class ElectrumServer {
     return [...confirmed, { tx_hash: this.fakeTxid(sh), height: this.lieHeight }, ...mempool];
   }
 
-  private status(sh: string): string | null {
+  status(sh: string): string | null {
     return electrumStatus(this.history(sh));
   }
 
@@ -323,16 +346,17 @@ export class ElectrumServer {
 
   /** A mempool-only change: re-check just the script hashes it touched, for the sessions subscribed to them. */
   private notifyTouched(touched: ReadonlySet<string>): void {
-    if (this.fault === 'stall') return;
-    for (const s of this.sessions) {
-      if (s.closed) continue;
-      for (const sh of touched) {
-        if (!s.subs.has(sh)) continue;
-        const st = this.status(sh);
-        if (st !== s.subs.get(sh)) {
-          s.subs.set(sh, st);
-          this.send(s, { jsonrpc: '2.0', method: 'blockchain.scripthash.subscribe', params: [sh, st] });
-        }
+    for (const s of this.sessions) this.notifyTouchedIn(s, touched);
+  }
+
+  private notifyTouchedIn(s: Session, touched: ReadonlySet<string>): void {
+    if (this.fault === 'stall' || s.closed) return;
+    for (const sh of touched) {
+      if (!s.subs.has(sh)) continue;
+      const st = this.status(sh);
+      if (st !== s.subs.get(sh)) {
+        s.subs.set(sh, st);
+        this.send(s, { jsonrpc: '2.0', method: 'blockchain.scripthash.subscribe', params: [sh, st] });
       }
     }
   }
@@ -341,8 +365,10 @@ export class ElectrumServer {
     if (this.fault === 'stall' || s.closed) return;
     if (s.headersSubscribed && this.lagHeight === null) {
       const tip = this.chain.tip;
-      if (tip.hash !== s.lastTipHash) {
+      const shorter = s.lastTipHeight !== null && tip.height < s.lastTipHeight;
+      if (tip.hash !== s.lastTipHash && (!shorter || this.profile.notifyShorterTip)) {
         s.lastTipHash = tip.hash;
+        s.lastTipHeight = tip.height;
         this.send(s, { jsonrpc: '2.0', method: 'blockchain.headers.subscribe', params: [{ height: tip.height, hex: tip.headerHex }] });
       }
     }
@@ -355,156 +381,16 @@ export class ElectrumServer {
     }
   }
 
-  // ---------- methods ----------
+  // ---------- header views ----------
 
-  private headerAt(height: number): string {
+  headerAt(height: number): string {
     if (height < 0 || height > this.viewHeight) throw new RpcError(1, `height ${height} out of range`);
     return this.chain.blocks[height]!.headerHex;
   }
 
-  private headerProof(height: number, cp: number): { branch: string[]; root: string } {
+  headerProof(height: number, cp: number): { branch: string[]; root: string } {
     if (cp < height || cp > this.viewHeight) throw new RpcError(1, `header height ${height} must be <= cp_height ${cp} which must be <= chain height ${this.viewHeight}`);
     const hashes = this.chain.blocks.slice(0, cp + 1).map((b) => b.hash);
     return { branch: merkleBranch(hashes, height), root: merkleRoot(hashes) };
-  }
-
-  private buildMethods(): Record<string, Handler> {
-    const chain = this.chain;
-    return {
-      'server.version': (s, p) => {
-        if (s.version !== null) throw new RpcError(1, 'server.version already sent');
-        const pv = p[1] ?? PROTOCOL_MIN;
-        let min: number[] | null;
-        let max: number[] | null;
-        if (Array.isArray(pv) && pv.length === 2) {
-          min = parseVersion(pv[0] as string);
-          max = parseVersion(pv[1] as string);
-        } else {
-          min = max = parseVersion(pv as string);
-        }
-        if (!min || !max) throw badParams(`invalid protocol version: ${JSON.stringify(pv)}`);
-        const sMin = parseVersion(PROTOCOL_MIN)!;
-        const sMax = parseVersion(PROTOCOL_MAX)!;
-        const chosen = cmpVersion(max, sMax) < 0 ? max : sMax;
-        if (cmpVersion(chosen, min) < 0 || cmpVersion(chosen, sMin) < 0) {
-          setImmediate(() => s.socket.end());
-          throw new RpcError(1, `unsupported protocol version: ${JSON.stringify(pv)}`);
-        }
-        s.version = chosen.join('.');
-        return [SERVER_VERSION, s.version];
-      },
-      'server.ping': () => null,
-      'server.features': () => ({
-        genesis_hash: REGTEST_GENESIS_HASH,
-        hosts: {},
-        protocol_max: PROTOCOL_MAX,
-        protocol_min: PROTOCOL_MIN,
-        pruning: null,
-        server_version: SERVER_VERSION,
-        hash_function: 'sha256',
-        services: [],
-      }),
-      'server.banner': () => 'Satdesk sandbox: a regtest chain for testing. Nothing here is real money.',
-      'server.donation_address': () => '',
-      'server.peers.subscribe': () => [],
-      'blockchain.headers.subscribe': (s) => {
-        s.headersSubscribed = true;
-        const h = this.viewHeight;
-        if (this.lagHeight === null) s.lastTipHash = chain.tip.hash;
-        return { height: h, hex: this.headerAt(h) };
-      },
-      'blockchain.block.header': (_s, p) => {
-        const height = int(p[0], 'height');
-        const cp = p[1] === undefined ? 0 : int(p[1], 'cp_height');
-        const hex = this.headerAt(height);
-        return cp ? { header: hex, ...this.headerProof(height, cp) } : hex;
-      },
-      'blockchain.block.headers': (_s, p) => {
-        const start = int(p[0], 'start_height');
-        const count = int(p[1], 'count');
-        const cp = p[2] === undefined ? 0 : int(p[2], 'cp_height');
-        if (start < 0 || count < 0) throw badParams('start_height and count must be non-negative');
-        const n = Math.max(0, Math.min(count, MAX_HEADERS, this.viewHeight - start + 1));
-        let hex = '';
-        for (let h = start; h < start + n; h++) hex += chain.blocks[h]!.headerHex;
-        const result: Record<string, unknown> = { count: n, hex, max: MAX_HEADERS };
-        if (cp && n > 0) Object.assign(result, this.headerProof(start + n - 1, cp));
-        return result;
-      },
-      'blockchain.scripthash.subscribe': (s, p) => {
-        const sh = hash32(p[0], 'script hash');
-        const st = this.status(sh);
-        s.subs.set(sh, st);
-        return st;
-      },
-      'blockchain.scripthash.unsubscribe': (s, p) => {
-        if (cmpVersion(parseVersion(s.negotiated)!, [1, 4, 2]) < 0) throw new RpcError(-32601, 'unknown method "blockchain.scripthash.unsubscribe"');
-        const sh = hash32(p[0], 'script hash');
-        return s.subs.delete(sh);
-      },
-      'blockchain.scripthash.get_history': (_s, p) => this.history(hash32(p[0], 'script hash')),
-      'blockchain.scripthash.get_balance': (_s, p) => chain.balance(hash32(p[0], 'script hash')),
-      'blockchain.scripthash.listunspent': (_s, p) => chain.listUnspent(hash32(p[0], 'script hash')),
-      'blockchain.scripthash.get_mempool': (_s, p) => this.history(hash32(p[0], 'script hash')).filter((e) => e.height <= 0),
-      'blockchain.transaction.get': (_s, p) => {
-        const txid = hash32(p[0], 'transaction hash');
-        const verbose = p[1] === undefined ? false : p[1];
-        if (typeof verbose !== 'boolean') throw badParams('verbose must be a boolean');
-        if (this.fault === 'lie' && this.lies.has(txid)) {
-          return chain.tip.txs[0]!.hex; // a real transaction, but not the one asked for: it does not hash to txid
-        }
-        const t = chain.getTx(txid);
-        const height = chain.txHeight(txid);
-        if (!t || height === undefined) throw new RpcError(2, 'No such mempool or blockchain transaction. Use gettransaction for wallet transactions.');
-        if (!verbose) return t.hex;
-        const v = decodeTx(t.tx, t.hex);
-        if (height > 0) {
-          const b = chain.blocks[height]!;
-          Object.assign(v, { blockhash: b.hash, confirmations: chain.height - height + 1, time: b.time, blocktime: b.time });
-        }
-        return v;
-      },
-      'blockchain.transaction.get_merkle': (_s, p) => {
-        const txid = hash32(p[0], 'transaction hash');
-        const height = int(p[1], 'height');
-        if (this.fault === 'lie') {
-          const depth = Math.max(1, Math.ceil(Math.log2(Math.max(2, chain.blocks[height]?.txs.length ?? 2))));
-          return { block_height: height, merkle: Array.from({ length: depth }, () => randomBytes(32).toString('hex')), pos: 1 };
-        }
-        const proof = height <= this.viewHeight ? chain.merkleProof(txid, height) : null;
-        if (!proof) throw new RpcError(1, `tx ${txid} not in block at height ${height}`);
-        return proof;
-      },
-      'blockchain.transaction.id_from_pos': (_s, p) => {
-        const height = int(p[0], 'height');
-        const pos = int(p[1], 'tx_pos');
-        const merkle = p[2] === undefined ? false : p[2] === true;
-        this.headerAt(height);
-        const txs = chain.blocks[height]!.txs;
-        if (pos < 0 || pos >= txs.length) throw new RpcError(1, `no tx at position ${pos} in block at height ${height}`);
-        const txid = txs[pos]!.txid;
-        return merkle ? { tx_hash: txid, merkle: merkleBranch(txs.map((t) => t.txid), pos) } : txid;
-      },
-      'blockchain.transaction.broadcast': (_s, p) => {
-        const hex = p[0];
-        if (typeof hex !== 'string') throw badParams('raw_tx must be a hex string');
-        try {
-          return chain.accept(hex).t.txid;
-        } catch (e) {
-          if (e instanceof RejectError) {
-            this.opts.log(`broadcast rejected: ${e.reason}`);
-            throw new RpcError(1, `the transaction was rejected by network rules.\n\n${e.reason}\n[${hex.slice(0, 2000)}]`);
-          }
-          throw e;
-        }
-      },
-      'blockchain.estimatefee': (_s, p) => {
-        const n = int(p[0], 'number');
-        if (n < 1) throw badParams('number must be at least 1');
-        return 0.00002; // BTC/kvB: 2 sat/vB, above the relay floor
-      },
-      'blockchain.relayfee': () => 0.00001,
-      'mempool.get_fee_histogram': () => chain.feeHistogram(),
-    };
   }
 }

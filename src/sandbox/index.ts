@@ -5,10 +5,12 @@ import type net from 'node:net';
 import { SandboxChain } from './chain.ts';
 import { ControlError, SandboxControl, createControlServer, type SandboxStatus } from './control.ts';
 import { ElectrumServer, type FaultKind } from './electrum-server.ts';
+import type { ServerProfile } from './fidelity.ts';
 import { ensureTlsCert, readJson, writeAtomic } from './persist.ts';
 import { SandboxWallet } from './wallet.ts';
 
 export { ControlError, type SandboxStatus, type FaultKind };
+export { PROFILES, type ServerProfile } from './fidelity.ts';
 
 export interface SandboxOptions {
   host?: string;
@@ -17,6 +19,8 @@ export interface SandboxOptions {
   controlPort?: number;
   dataDir?: string;
   log?: (line: string) => void;
+  /** How the Electrum server imitates a real one (fidelity.ts); default: instant notifications, no throttling. */
+  profile?: Partial<ServerProfile>;
 }
 
 export interface Sandbox {
@@ -36,10 +40,13 @@ export interface Sandbox {
   walletAddress: string;
   /** direct access for in-process tests */
   chain: SandboxChain;
+  server: ElectrumServer;
   status(): SandboxStatus;
-  pay(req: { address: string; sats: number; rbf?: boolean } | { outputs: { address: string; sats: number }[]; rbf?: boolean }): { txid: string };
+  /** `unconfirmed_parent`: pay from an output of an unconfirmed transaction (a height −1 history entry). */
+  pay(req: ({ address: string; sats: number } | { outputs: { address: string; sats: number }[] }) & { rbf?: boolean; unconfirmed_parent?: boolean }): { txid: string };
   mine(blocks?: number, address?: string): { height: number; hashes: string[] };
-  reorg(depth: number, drop?: string[]): { height: number };
+  /** `blocks` (default `depth`) new blocks replace the last `depth`: fewer makes the chain shorter. */
+  reorg(depth: number, drop?: string[], blocks?: number): { height: number };
   doubleSpend(txid: string): { txid: string };
   fault(kind: FaultKind | 'none', seconds?: number): SandboxStatus;
   close(): Promise<void>;
@@ -76,7 +83,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const stopSaving = chain.onChange(save);
 
   const tlsMat = ensureTlsCert(dataDir);
-  const server = new ElectrumServer(chain, { host, port: opts.port ?? 0, tlsPort: opts.tlsPort ?? 0, tlsKey: tlsMat.key, tlsCert: tlsMat.cert, log });
+  const server = new ElectrumServer(chain, { host, port: opts.port ?? 0, tlsPort: opts.tlsPort ?? 0, tlsKey: tlsMat.key, tlsCert: tlsMat.cert, log, ...(opts.profile ? { profile: opts.profile } : {}) });
   const { tcpPort, tlsPort } = await server.listen();
   const control = new SandboxControl(chain, wallet, server);
   const http = createControlServer(control, log);
@@ -105,10 +112,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     electrumTlsUrl: `ssl://${hostInUrl}:${tlsPort}#${tlsMat.fingerprint}`,
     walletAddress: wallet.address,
     chain,
+    server,
     status: () => control.status(),
     pay: (req) => control.pay(req),
     mine: (blocks = 1, address) => control.mine(address === undefined ? { blocks } : { blocks, address }),
-    reorg: (depth, drop) => control.reorg(drop === undefined ? { depth } : { depth, drop }),
+    reorg: (depth, drop, blocks) => control.reorg({ depth, ...(drop === undefined ? {} : { drop }), ...(blocks === undefined ? {} : { blocks }) }),
     doubleSpend: (txid) => control.doubleSpend({ txid }),
     fault: (kind, seconds) => control.fault(seconds === undefined ? { kind } : { kind, seconds }),
     async close() {

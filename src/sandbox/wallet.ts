@@ -48,8 +48,8 @@ export class SandboxWallet {
     });
   }
 
-  /** Build and sign a payment (not broadcast). */
-  build(chain: SandboxChain, outputs: { address: string; sats: number }[], rbf: boolean): Transaction {
+  /** Build and sign a payment (not broadcast); `coins` restricts the inputs (default: any spendable coin). */
+  build(chain: SandboxChain, outputs: { address: string; sats: number }[], rbf: boolean, coins?: Coin[]): Transaction {
     if (outputs.length === 0) throw new WalletError('invalid_amount', 'no outputs');
     const outs = outputs.map((o) => {
       let script: Uint8Array;
@@ -67,7 +67,7 @@ export class SandboxWallet {
     const picked: Coin[] = [];
     let sum = 0;
     const feeFor = (nIn: number): number => Math.ceil((baseVb + nIn * P2WPKH_INPUT_VBYTES) * WALLET_FEE_RATE);
-    for (const c of chain.spendable(this.script)) {
+    for (const c of coins ?? chain.spendable(this.script)) {
       if (sum >= target + feeFor(picked.length)) break;
       picked.push(c);
       sum += c.value;
@@ -93,6 +93,29 @@ export class SandboxWallet {
   /** Pay into the mempool; returns the txid. */
   pay(chain: SandboxChain, outputs: { address: string; sats: number }[], rbf = false): string {
     const tx = this.build(chain, outputs, rbf);
+    try {
+      return chain.accept(tx.toHex()).t.txid;
+    } catch (e) {
+      if (e instanceof RejectError) throw new WalletError('rejected', e.reason);
+      throw e;
+    }
+  }
+
+  /**
+   * Pay through an unconfirmed parent: first a transaction to the wallet itself, then the payment spending its
+   * output, so the payment's history entry has height −1 until the parent confirms.
+   */
+  payFromUnconfirmed(chain: SandboxChain, outputs: { address: string; sats: number }[], rbf = false): string {
+    const total = outputs.reduce((n, o) => n + (Number.isSafeInteger(o.sats) ? o.sats : 0), 0);
+    const parentId = this.pay(chain, [{ address: this.address, sats: total + 10_000 }], rbf);
+    const parent = chain.mempool.get(parentId)!.t;
+    const coins: Coin[] = [];
+    parent.tx.outs.forEach((o, vout) => {
+      if (Buffer.compare(Buffer.from(o.script), Buffer.from(this.script)) === 0) {
+        coins.push({ txid: parentId, vout, value: Number(o.value), script: o.script, height: 0, coinbase: false });
+      }
+    });
+    const tx = this.build(chain, outputs, rbf, coins);
     try {
       return chain.accept(tx.toHex()).t.txid;
     } catch (e) {

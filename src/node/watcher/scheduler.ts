@@ -152,6 +152,7 @@ export class Scheduler {
   private settle(sh: string, outcome: HistoryOutcome): void {
     if (outcome === 'done') {
       this.aheadRetried.delete(sh);
+      this.parked.delete(sh);
       return;
     }
     if (outcome === 'ahead') {
@@ -162,6 +163,8 @@ export class Scheduler {
       this.requestTip({ check: true });
       return;
     }
+    // A notification that came while this history was fetched has already queued it again: no need to wait.
+    if (this.dirty.has(sh)) return;
     if (!this.parked.has(sh)) this.parked.set(sh, Date.now());
     this.armStaleTimer();
   }
