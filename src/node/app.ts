@@ -27,7 +27,7 @@ export interface AppOptions {
   maxStreams?: number;
   electrum?: string[];
   /** Tuning for the chain watcher (tests, bench): backoff, batch sizes. */
-  watcher?: Partial<Pick<WatcherOptions, 'connection' | 'batchSize' | 'batchConcurrency' | 'maxReorgDepth' | 'proxy'>>;
+  watcher?: Partial<Omit<WatcherOptions, 'service' | 'servers' | 'network' | 'log'>>;
   /** Whether to run the HTTP listener; default: the `api.enabled` setting (the desktop app's local API switch). */
   http?: boolean;
   clock?: Clock;

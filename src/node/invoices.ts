@@ -62,6 +62,8 @@ export interface PaymentRow {
   block_hash: string | null;
   block_time: number | null;
   first_seen: number;
+  /** The payment time, set once when first recorded (src/core/payment-time.ts); null only on rows from before it. */
+  time?: number | null;
   rbf: number;
   verified: number;
   state: 'active' | 'gone';
@@ -82,8 +84,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A transaction's time as stored: min(first seen, its block's header time) (docs/spec/invoices.md#payment-time). */
-export function paymentTime(p: Pick<PaymentRow, 'first_seen' | 'block_time'>): number {
+/** A payment's time: the one recorded with it (src/core/payment-time.ts, docs/spec/invoices.md#payment-time). */
+export function paymentTime(p: Pick<PaymentRow, 'first_seen' | 'block_time' | 'time'>): number {
+  if (p.time !== undefined && p.time !== null) return p.time;
   return p.block_time !== null && p.block_time < p.first_seen ? p.block_time : p.first_seen;
 }
 

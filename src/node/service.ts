@@ -46,6 +46,8 @@ export interface ChainStatus {
   synced: boolean;
   lagBlocks: number | null;
   error: string | null;
+  /** How the watched addresses are watched: subscribed, or checked on a schedule past the server's cap. */
+  watch?: { subscribed: number; scheduled: number; scheduledEveryS: number | null; subscriptionCap: number | null };
 }
 
 export interface ServiceOptions {
@@ -210,6 +212,9 @@ export class Satdesk {
         tip_height: c.tipHeight,
         synced: c.synced,
         lag_blocks: c.lagBlocks,
+        watch: c.watch
+          ? { subscribed: c.watch.subscribed, scheduled: c.watch.scheduled, scheduled_every_s: c.watch.scheduledEveryS, subscription_cap: c.watch.subscriptionCap }
+          : null,
         error: c.error,
       },
       addresses: {

@@ -184,6 +184,10 @@ export const SysinfoSchema = z.object({
     synced: z.boolean(),
     lag_blocks: z.number().int().nullable(),
     error: z.string().nullable(),
+    /** Subscribed addresses, and those past the server's subscription cap that are checked every scheduled_every_s. */
+    watch: z
+      .object({ subscribed: z.number().int(), scheduled: z.number().int(), scheduled_every_s: z.number().int().nullable(), subscription_cap: z.number().int().nullable() })
+      .nullable(),
   }),
   addresses: z.object({ total: z.number().int(), in_use: z.number().int(), free: z.number().int(), gap: z.number().int() }),
   accepting_orders: z.boolean(),

@@ -53,7 +53,7 @@ async function connect(url: string): Promise<ElectrumClient> {
 describe('ElectrumClient against the sandbox', () => {
   it('handshakes over TCP and over TLS with the pinned fingerprint', async () => {
     const tcp = await connect(sandbox.electrumTcpUrl);
-    expect(tcp.protocolVersion).toBe('1.4.2');
+    expect(tcp.protocolVersion).toBe('1.6');
     expect(tcp.supportsUnsubscribe).toBe(true);
     expect(tcp.features?.genesis_hash).toBe('0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206');
     const ssl = await connect(sandbox.electrumTlsUrl);

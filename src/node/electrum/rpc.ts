@@ -8,6 +8,7 @@ import {
   ElectrumProtocolError,
   ElectrumRpcError,
   ElectrumTimeoutError,
+  isServerRefusal,
   normaliseRpcError,
 } from './errors.ts';
 import { LineDecoder } from './framing.ts';
@@ -180,15 +181,34 @@ export class RpcChannel {
     }
   }
 
-  /** A whole batch refused with one error (id null): resend that page's calls one by one. */
+  /**
+   * A whole batch refused with one error (id null). A server that limits batches (Fulcrum's code 4 "Batch limit
+   * exceeded", a busy or throttling server) refused this one for now: each call fails with that error so the caller
+   * can slow down. Any other refusal means batches are not understood: resend the page's calls one by one.
+   */
   private failOldestPage(error: unknown): boolean {
     const page = this.pages.find((pg) => !pg.answered && pg.ids.some((id) => this.pending.has(id)));
     if (!page) return false;
     this.pages.splice(this.pages.indexOf(page), 1);
+    const { code, message } = normaliseRpcError(error);
+    const err = new ElectrumRpcError('batch', code, message);
+    this.o.onRpcError(err);
+    if (code === 4 || isServerRefusal(err)) {
+      // An error with id null cannot say which batch it refuses when several are unanswered: fail them all (their
+      // late answers are then ignored) and let the caller send them again, slower.
+      for (const pg of [page, ...this.pages.splice(0)]) {
+        for (const id of pg.ids) {
+          const p = this.pending.get(id);
+          if (!p) continue;
+          this.pending.delete(id);
+          if (p.timer) clearTimeout(p.timer);
+          p.reject(err);
+        }
+      }
+      return true;
+    }
     this.batchesEnabled = false;
     this.stats.batchFallbacks++;
-    const { code, message } = normaliseRpcError(error);
-    this.o.onRpcError(new ElectrumRpcError('batch', code, message));
     for (const id of page.ids) {
       const p = this.pending.get(id);
       if (!p) continue;

@@ -84,6 +84,8 @@ export class HistoryVerifier {
       this.stats.statusRetries++;
       return { kind: 'stale' };
     }
+    // A scheduled check (no announced status): nothing to do when the history is what we recorded.
+    if (!forced && announced === undefined && status === addr.electrum_status) return { kind: 'unchanged' };
     const maxHeight = history.reduce((m, e) => Math.max(m, e.height), 0);
     if (maxHeight > (this.headers.tip()?.height ?? -1)) return { kind: 'ahead' };
     const existing = new Map<string, PaymentRow>();

@@ -4,6 +4,7 @@
  * Histories answered in the same event-loop turn share one transaction (group commit), each in its own savepoint.
  */
 import type { Statement } from 'better-sqlite3';
+import { paymentTime } from '../../core/payment-time.ts';
 import { insertEvent } from '../events.ts';
 import { getInvoiceRow, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
 import type { Satdesk } from '../service.ts';
@@ -19,6 +20,8 @@ export class Recorder {
     private readonly service: Satdesk,
     private readonly sql: (text: string) => Statement<unknown[]>,
     private readonly headers: HeaderStore,
+    /** Lowest block height that arrived while watching on this connection, or null (payment-time rule). */
+    private readonly liveFromHeight: () => number | null,
   ) {
     this.db = service.db;
   }
@@ -146,8 +149,8 @@ export class Recorder {
     const seen = new Set<string>();
     const update = this.sql(`UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, state = 'active' WHERE id = ?`);
     const insert = this.sql(
-      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, rbf, verified, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
     for (const f of facts) {
       seen.add(f.txid);
@@ -161,7 +164,8 @@ export class Recorder {
         continue;
       }
       const invoiceId = this.attribute(addr, now, f.blockTime);
-      const r = insert.run(f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, f.rbf ? 1 : 0, f.verified ? 1 : 0);
+      const time = paymentTime({ seenAt: now, height: f.height, blockTime: f.blockTime, liveFromHeight: this.liveFromHeight() });
+      const r = insert.run(f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0);
       const paymentId = Number(r.lastInsertRowid);
       if (invoiceId) touched.add(invoiceId);
       else {

@@ -31,6 +31,8 @@ export interface SchedulerOptions {
 export class Scheduler {
   private tipReq: TipRequest | null = null;
   private dirty = new Set<string>();
+  /** Low-priority checks (addresses past the subscription cap): run when nothing else waits; not part of "idle". */
+  private background = new Set<string>();
   /** script hash → when its status first failed to match (waiting for the server's next notification) */
   private parked = new Map<string, number>();
   private aheadRetried = new Set<string>();
@@ -64,6 +66,7 @@ export class Scheduler {
     this.epoch++;
     this.tipReq = null;
     this.dirty.clear();
+    this.background.clear();
     this.parked.clear();
     this.aheadRetried.clear();
     this.finalTry.clear();
@@ -82,6 +85,12 @@ export class Scheduler {
   markDirty(sh: string): void {
     this.parked.delete(sh);
     this.dirty.add(sh);
+    this.kick();
+  }
+
+  markBackground(sh: string): void {
+    if (this.dirty.has(sh) || this.parked.has(sh)) return;
+    this.background.add(sh);
     this.kick();
   }
 
@@ -112,6 +121,13 @@ export class Scheduler {
         }
         let next: string | undefined;
         if (this.inflight.size < this.opts.concurrency) for (const sh of this.dirty) if (!this.processing.has(sh)) { next = sh; break; }
+        if (next === undefined && this.inflight.size < Math.max(1, this.opts.concurrency / 4)) {
+          for (const sh of this.background) if (!this.processing.has(sh)) { next = sh; break; }
+          if (next !== undefined) {
+            this.background.delete(next);
+            this.dirty.add(next);
+          }
+        }
         if (next !== undefined) {
           const sh = next;
           this.dirty.delete(sh);

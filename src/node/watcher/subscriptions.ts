@@ -7,6 +7,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { ElectrumClient } from '../electrum/index.ts';
 import { ServerMisbehaviour } from './errors.ts';
+import { isPacingError, isSubscriptionCap, Pacer, type PacerOptions } from './pacer.ts';
 import type { WatchedRow } from './watched.ts';
 
 export interface SubscriptionStats {
@@ -17,15 +18,14 @@ export interface SubscriptionStats {
 export interface SubscriptionOptions {
   sql: (text: string) => Statement<unknown[]>;
   stats: SubscriptionStats;
-  /** Subscriptions per JSON-RPC batch. */
-  batchSize: number;
-  /** Batches in flight. */
-  concurrency: number;
   /** The watched rows with id > afterId. */
   watchedRows(afterId: number): WatchedRow[];
   /** A status to act on: `forced` when a notification said it changed. */
   changed(sh: string, forced: boolean): void;
   isQueued(sh: string): boolean;
+  /** A watched script hash the server would not let us subscribe: check it on a schedule. */
+  overflowed(sh: string): void;
+  pacing?: Partial<PacerOptions>;
 }
 
 export class Subscriptions {
@@ -39,14 +39,26 @@ export class Subscriptions {
   private notified = new Set<string>();
   private maxAddressId = 0;
   private running = false;
+  private active = 0;
+  readonly pacer: Pacer;
+  /** The server's subscription cap, once it refused one (Fulcrum's `max_subs_per_ip`); null: not met. */
+  cap: number | null = null;
+  /** Watched script hashes beyond the cap: checked on a schedule (get_history) instead of subscribed. */
+  overflow = new Map<string, WatchedRow>();
 
-  constructor(private readonly o: SubscriptionOptions) {}
+  constructor(private readonly o: SubscriptionOptions) {
+    this.pacer = new Pacer(o.pacing);
+  }
 
+  /** A full pass or an incremental subscription is in progress (the watcher is not synced meanwhile). */
   get subscribing(): boolean {
-    return this.running;
+    return this.running || this.active > 0;
   }
 
   reset(): void {
+    this.pacer.reset();
+    this.cap = null;
+    this.overflow = new Map();
     this.subscribed = new Map();
     this.announced = new Map();
     this.pending = new Set();
@@ -76,13 +88,14 @@ export class Subscriptions {
         const max = this.maxId();
         const rows = this.o.watchedRows(after);
         for (const r of rows) keep.add(r.scripthash);
-        await this.subscribeRows(client, live, rows.filter((r) => !this.subscribed.has(r.scripthash)));
+        await this.subscribeRows(client, live, rows.filter((r) => !this.subscribed.has(r.scripthash) && !this.overflow.has(r.scripthash)));
         if (!live()) return;
         this.maxAddressId = Math.max(this.maxAddressId, max);
         // Addresses added while we subscribed (a new invoice, pool additions): once more for those.
         if (this.maxId() === max) break;
         after = max;
       }
+      for (const sh of [...this.overflow.keys()]) if (!keep.has(sh)) this.overflow.delete(sh);
       if (prune && client.supportsUnsubscribe) {
         const drop = [...this.subscribed.keys()].filter((sh) => !keep.has(sh) && !this.o.isQueued(sh));
         await this.unsubscribe(client, live, drop);
@@ -109,25 +122,92 @@ export class Subscriptions {
     this.maxAddressId = this.maxId();
   }
 
+  /**
+   * Subscribes `rows` with a bounded number of requests in flight (the pacer), adapting to the server: a batch it
+   * refuses (Fulcrum's "Batch limit exceeded", code 4) or throttles (ElectrumX's cost limits: slow answers,
+   * -101/-102, timeouts) halves the window and is sent again after a back-off — on the same connection, from where
+   * it stopped. Past the server's subscription cap the rest is checked on a schedule instead (`overflow`).
+   */
   private async subscribeRows(client: ElectrumClient, live: () => boolean, rows: WatchedRow[]): Promise<void> {
-    const size = Math.max(1, this.o.batchSize);
-    const chunks: WatchedRow[][] = [];
-    for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < chunks.length && live()) {
-        const chunk = chunks[next++]!;
-        for (const r of chunk) this.pending.add(r.scripthash);
-        const results = await client.batch<string | null>(
-          chunk.map((r) => ({ method: 'blockchain.scripthash.subscribe', params: [r.scripthash] })),
-          { pageSize: chunk.length },
-        );
-        if (!live()) return;
-        for (let i = 0; i < chunk.length; i++) this.settle(chunk[i]!, results[i]!);
+    this.active++;
+    try {
+      await this.paced(client, live, rows);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private async paced(client: ElectrumClient, live: () => boolean, rows: WatchedRow[]): Promise<void> {
+    const queue = [...rows];
+    const inflight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    const send = async (chunk: WatchedRow[]): Promise<void> => {
+      for (const r of chunk) this.pending.add(r.scripthash);
+      const t0 = Date.now();
+      const results = await client.batch<string | null>(
+        chunk.map((r) => ({ method: 'blockchain.scripthash.subscribe', params: [r.scripthash] })),
+        { pageSize: chunk.length, timeoutMs: this.pacer.timeoutMs },
+      );
+      if (!live()) return;
+      const refused = results.filter((r) => !r.ok && isPacingError(r.error));
+      if (refused.length === chunk.length || (refused.length > 0 && !results.some((r) => r.ok))) {
+        for (const r of chunk) this.pending.delete(r.scripthash);
+        queue.unshift(...chunk);
+        await this.pacer.refused(String((refused[0] as { error: Error }).error.message));
+        return;
+      }
+      this.pacer.answered(chunk.length, Date.now() - t0);
+      for (let i = 0; i < chunk.length; i++) {
+        const res = results[i]!;
+        if (!res.ok && isSubscriptionCap(res.error)) {
+          this.pending.delete(chunk[i]!.scripthash);
+          this.capReached(chunk[i]!);
+          continue;
+        }
+        if (!res.ok && isPacingError(res.error)) {
+          this.pending.delete(chunk[i]!.scripthash);
+          queue.unshift(chunk[i]!);
+          continue;
+        }
+        this.settle(chunk[i]!, res);
       }
     };
-    const n = Math.max(1, Math.min(this.o.concurrency, chunks.length));
-    await Promise.all(Array.from({ length: n }, worker));
+    while ((queue.length || inflight.size) && live() && failure === null) {
+      if (this.cap !== null && queue.length) {
+        // The server's cap is reached: what is left is checked on a schedule.
+        for (const r of queue.splice(0)) this.capReached(r);
+        continue;
+      }
+      // Another pass may have taken some of these meanwhile (a full pass and a new invoice's subscription overlap).
+      while (queue.length && (this.subscribed.has(queue[0]!.scripthash) || this.pending.has(queue[0]!.scripthash))) queue.shift();
+      const size = Math.min(this.pacer.batchSize, queue.length);
+      if (size > 0 && this.pacer.inFlight + size <= this.pacer.window) {
+        const chunk = queue.splice(0, size).filter((r) => !this.subscribed.has(r.scripthash) && !this.pending.has(r.scripthash));
+        if (!chunk.length) continue;
+        this.pacer.take(chunk.length);
+        const p: Promise<void> = send(chunk)
+          .catch((e: unknown) => {
+            failure ??= e;
+          })
+          .finally(() => {
+            this.pacer.release(chunk.length);
+            inflight.delete(p);
+          });
+        inflight.add(p);
+        continue;
+      }
+      // The window is full (maybe with another caller's requests): wait for some to come back.
+      await Promise.race([...inflight, this.pacer.freed()]);
+    }
+    await Promise.all(inflight);
+    if (failure !== null) throw failure;
+  }
+
+  private capReached(row: WatchedRow): void {
+    this.cap ??= this.subscribed.size;
+    if (this.subscribed.has(row.scripthash)) return;
+    this.overflow.set(row.scripthash, row);
+    this.o.overflowed(row.scripthash);
   }
 
   private settle(row: WatchedRow, res: { ok: true; result: string | null } | { ok: false; error: Error }): void {
@@ -138,6 +218,7 @@ export class Subscriptions {
     if (st !== null && !/^[0-9a-f]{64}$/.test(String(st))) throw new ServerMisbehaviour(`malformed status for ${sh} from server`);
     this.o.stats.subscriptions++;
     this.subscribed.set(sh, row.id);
+    this.overflow.delete(sh);
     // A notification that arrived first is newer than this answer (and already queued a fetch).
     if (this.notified.delete(sh)) return;
     this.announced.set(sh, st);
@@ -145,7 +226,7 @@ export class Subscriptions {
   }
 
   private async unsubscribe(client: ElectrumClient, live: () => boolean, shs: string[]): Promise<void> {
-    const size = Math.max(1, this.o.batchSize);
+    const size = this.pacer.batchSize;
     for (let i = 0; i < shs.length && live(); i += size) {
       const chunk = shs.slice(i, i + size);
       const results = await client.batch(chunk.map((sh) => ({ method: 'blockchain.scripthash.unsubscribe', params: [sh] })), { pageSize: chunk.length });

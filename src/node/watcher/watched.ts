@@ -1,14 +1,15 @@
 /**
- * Which addresses the watcher subscribes (kept in one query so it is easy to read and to test):
- *  1. every address in state `in_use` or `free` (free static pool addresses too: money sent to them is recorded as
- *     an unattributed payment);
- *  2. any address whose invoice is still inside its monitoring window (expires_at + monitoring) and not final
- *     (confirmed/cancelled), or whose invoice holds a payment that is not yet verified-confirmed;
- *  3. any address with an active payment that has fewer confirmations than the highest threshold we care about
- *     (`maxConfirmations`: the highest of 6, any invoice's required confirmations and any agent threshold), or
- *     that is still unconfirmed/unverified — so a reorg or a double-spend of it is still seen.
- * Everything else (used derived addresses of settled invoices, removed pool addresses) is left alone and, when the
- * server negotiated protocol 1.4.2, unsubscribed.
+ * Which addresses can still be paid, and so are watched — answered from indexes, so the work follows what is live,
+ * never the shop's history (a store with a million settled invoices watches only its open ones):
+ *  1. every address in state `in_use` or `free` (free pool addresses too: money sent to them is recorded as an
+ *     unattributed payment, and they are handed out at any moment) — index addresses_state;
+ *  2. the address of any invoice still inside its monitoring window (expires_at + monitoring) and not final
+ *     (confirmed/cancelled) — index invoices_watch_window;
+ *  3. any address with an active payment that is unconfirmed or unverified (so a double-spend or reorg is seen) —
+ *     index payments_unverified — or that has fewer confirmations than the highest threshold we care about
+ *     (`maxConfirmations`) — index payments_climbing.
+ * Everything else (derived addresses of settled invoices, removed pool addresses) is left alone and, when the
+ * server supports it (protocol 1.4.2 and later), unsubscribed.
  */
 import type { DB } from '../store/sqlite.ts';
 
@@ -18,6 +19,7 @@ export interface WatchedRow {
   electrum_status: string | null;
 }
 
+/** The highest of 6, any invoice's required confirmations (an index lookup) and any enabled agent's threshold. */
 export function maxConfirmations(db: DB): number {
   let max = 6;
   const inv = db.prepare('SELECT MAX(confirmations_required) AS m FROM invoices').get() as { m: number | null };
@@ -34,18 +36,28 @@ export function maxConfirmations(db: DB): number {
   return max;
 }
 
+/**
+ * One query per reason, each on its own index (a UNION, or an id bound pushed through the join, lets SQLite pick a
+ * walk over every invoice or payment in address order). The live sets are small: `after` is applied here in code.
+ */
+export const WATCHED_SQL = [
+  `SELECT id, scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > @after`,
+  `SELECT a.id, a.scripthash, a.electrum_status FROM invoices i JOIN addresses a ON a.id = i.address_id
+   WHERE i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled')`,
+  `SELECT a.id, a.scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
+   WHERE p.state = 'active' AND p.verified = 0`,
+  `SELECT a.id, a.scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
+   WHERE p.state = 'active' AND p.height > @minHeight`,
+];
+
 export function watchedAddresses(db: DB, now: number, tipHeight: number, maxConf: number, afterId = 0): WatchedRow[] {
-  return db
-    .prepare(
-      `SELECT a.id, a.scripthash, a.electrum_status FROM addresses a
-       WHERE a.id > @after AND (
-         a.state IN ('in_use', 'free')
-         OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND (
-              (i.status NOT IN ('confirmed', 'cancelled') AND i.expires_at + i.monitoring_ms > @now)
-              OR EXISTS (SELECT 1 FROM payments q WHERE q.invoice_id = i.id AND q.state = 'active' AND (q.height = 0 OR q.verified = 0))))
-         OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active'
-              AND (p.height = 0 OR p.verified = 0 OR @tip - p.height + 1 < @maxConf)))
-       ORDER BY a.id`,
-    )
-    .all({ after: afterId, now, tip: tipHeight, maxConf }) as WatchedRow[];
+  // A payment at height h has tip − h + 1 confirmations: fewer than maxConf means h > tip − maxConf + 1.
+  const params = { after: afterId, now, minHeight: tipHeight - maxConf + 1 };
+  const byId = new Map<number, WatchedRow>();
+  for (const sql of WATCHED_SQL) {
+    const st = db.prepare(sql);
+    const used = sql.includes('@now') ? { now } : sql.includes('@minHeight') ? { minHeight: params.minHeight } : { after: params.after };
+    for (const r of st.all(used) as WatchedRow[]) if (r.id > afterId) byId.set(r.id, r);
+  }
+  return [...byId.values()].sort((x, y) => x.id - y.id);
 }

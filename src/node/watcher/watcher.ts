@@ -27,6 +27,7 @@ import { HistoryVerifier } from './history.ts';
 import { LagProbe } from './lag.ts';
 import { Recorder } from './recorder.ts';
 import { Scheduler, type HistoryOutcome, type TipRequest } from './scheduler.ts';
+import type { PacerOptions } from './pacer.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { maxConfirmations, watchedAddresses, type WatchedRow } from './watched.ts';
 
@@ -42,10 +43,10 @@ export interface WatcherOptions {
   log?: (line: string) => void;
   /** Overrides for the connection pool (backoff, timeouts): tests and the bench. */
   connection?: Partial<Omit<ElectrumConnectionOptions, 'servers' | 'network'>>;
-  /** Subscriptions per JSON-RPC batch (default 250). */
-  batchSize?: number;
-  /** Batches in flight while subscribing (default 4). */
-  batchConcurrency?: number;
+  /** Subscribe requests in flight, batch size, back-off (pacer.ts). */
+  pacing?: Partial<PacerOptions>;
+  /** How often addresses past the server's subscription cap are checked (default 60 s). */
+  overflowCheckMs?: number;
   /** Deepest reorg followed before the server is considered broken (default 1000). */
   maxReorgDepth?: number;
   /** How long a status that does not match its history may stay so before the server is blamed (default 60 s). */
@@ -106,7 +107,10 @@ export class ChainWatcher {
   private syncedLogged = false;
   private lastStatusConnected: boolean | null = null;
   private lastReorgAt = 0;
+  /** Blocks at or above this height arrived while this connection was watching (null until it caught up). */
+  private liveFromHeight: number | null = null;
   private tipTimer: NodeJS.Timeout | null = null;
+  private overflowTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: WatcherOptions) {
     this.opts = opts;
@@ -122,13 +126,15 @@ export class ChainWatcher {
       family,
       ...(proxy ? { proxy } : {}),
       backoff: { baseMs: 500, capMs: 30_000 },
+      // A server that refuses or throttles is paced (pacer.ts), not dropped: the watcher decides when to leave.
+      failoverOnRefusal: false,
       log: (m) => this.log(`electrum: ${m}`),
       onListenerError: (e) => this.log(`electrum listener error: ${(e as Error)?.message ?? String(e)}`),
       ...opts.connection,
     });
     this.headerSync = new HeaderSync(db, opts.network, (fn) => this.service.write(fn), opts.maxReorgDepth ?? 1000);
     this.verifier = new HistoryVerifier(sql, this.headerSync.store, this.stats);
-    this.recorder = new Recorder(this.service, sql, this.headerSync.store);
+    this.recorder = new Recorder(this.service, sql, this.headerSync.store, () => this.liveFromHeight);
     this.lagProbe = new LagProbe({ servers: opts.servers, network: opts.network, family, proxy });
     this.scheduler = new Scheduler(
       { tip: (req) => this.tipJob(req), history: (sh, final) => this.historyJob(sh, final) },
@@ -142,8 +148,8 @@ export class ChainWatcher {
     this.subs = new Subscriptions({
       sql,
       stats: this.stats,
-      batchSize: opts.batchSize ?? 250,
-      concurrency: opts.batchConcurrency ?? 4,
+      ...(opts.pacing ? { pacing: opts.pacing } : {}),
+      overflowed: (sh) => this.scheduler.markDirty(sh),
       watchedRows: (after) => this.watchedRows(after),
       changed: (sh, forced) => {
         if (forced) this.forced.add(sh);
@@ -210,6 +216,12 @@ export class ChainWatcher {
       synced,
       lagBlocks: this.lagProbe.lag,
       error: c.connected && synced ? null : (this.lastError ?? c.lastError),
+      watch: {
+        subscribed: this.subs.subscribed.size,
+        scheduled: this.subs.overflow.size,
+        scheduledEveryS: this.subs.overflow.size ? Math.round(this.overflowEvery / 1000) : null,
+        subscriptionCap: this.subs.cap,
+      },
     };
   }
 
@@ -253,6 +265,7 @@ export class ChainWatcher {
     this.scheduler.reset();
     this.forced.clear();
     this.initialDone = false;
+    this.liveFromHeight = null;
     this.syncedLogged = false;
     this.lastError = null;
     client.onHeader((h) => {
@@ -295,7 +308,8 @@ export class ChainWatcher {
     if (e instanceof ElectrumDisconnectedError) return; // the pool reconnects
     if (isServerRefusal(e)) {
       this.lastError = `server refused: ${(e as ElectrumRpcError).rpcMessage}`;
-      return; // the pool's rpcError listener already failed over
+      this.conn.markBad(this.lastError);
+      return;
     }
     if (
       e instanceof ServerMisbehaviour ||
@@ -317,16 +331,28 @@ export class ChainWatcher {
   private startTipTimer(gen: number): void {
     this.stopTipTimer();
     const every = this.opts.tipCheckMs ?? 30_000;
-    if (every <= 0) return;
-    this.tipTimer = setInterval(() => {
-      if (gen === this.gen) this.scheduler.requestTip({ check: true });
-    }, every);
-    this.tipTimer.unref?.();
+    if (every > 0) {
+      this.tipTimer = setInterval(() => {
+        if (gen === this.gen) this.scheduler.requestTip({ check: true });
+      }, every);
+      this.tipTimer.unref?.();
+    }
+    // Addresses past the server's subscription cap get no notifications: check them in the background.
+    this.overflowTimer = setInterval(() => {
+      if (gen === this.gen) for (const sh of this.subs.overflow.keys()) this.scheduler.markBackground(sh);
+    }, this.overflowEvery);
+    this.overflowTimer.unref?.();
+  }
+
+  private get overflowEvery(): number {
+    return this.opts.overflowCheckMs ?? 60_000;
   }
 
   private stopTipTimer(): void {
     if (this.tipTimer) clearInterval(this.tipTimer);
+    if (this.overflowTimer) clearInterval(this.overflowTimer);
     this.tipTimer = null;
+    this.overflowTimer = null;
   }
 
   private watchedRows(afterId = 0): WatchedRow[] {
@@ -349,6 +375,7 @@ export class ChainWatcher {
     if (!plan) {
       const tip = this.headerSync.tip();
       if (tip) this.recorder.ensureTipState(tip);
+      if (tip && this.liveFromHeight === null) this.liveFromHeight = tip.height + 1;
       return;
     }
     if (plan.reorg) {
@@ -360,6 +387,8 @@ export class ChainWatcher {
       this.forced.add(sh);
       if (this.subs.subscribed.has(sh)) this.scheduler.markDirty(sh);
     }
+    // The first tip update of a connection catches up with what happened while we were away; later blocks are live.
+    this.liveFromHeight ??= plan.newTip.height + 1;
     // Addresses may leave (or re-enter) the watched set as confirmations grow.
     if (this.initialDone && !this.subs.subscribing) void this.subs.subscribeWatched(client, live, true).catch((e: unknown) => this.fail(gen, e));
     void this.lagProbe.probe(plan.newTip.height, this.conn.status().server).then((why) => {
