@@ -8,10 +8,11 @@
  *   rounds in the merchant's favour (floor), and due is at least 1 sat, so a 100 % tolerance still needs a payment.
  * - Confirmations (money.md#confirmations): tip − height + 1 for a mined payment (never below 1: a payment in a block is confirmed
  *   even when the tip we hold lags behind it), 0 in the mempool.
- * - A payment counts as confirmed when its confirmations ≥ the required confirmations. 0-conf rule (invoices.md#0-conf,
- *   `zero_conf_limit_sats`): a mempool payment counts only if the invoice requires 0 confirmations, the payment does
- *   not signal RBF (an RBF payment needs 1 confirmation), and — when `zeroConfLimitSats` > 0 — the invoice amount is
- *   ≤ that limit (above it the invoice needs 1 confirmation). `zeroConfLimitSats` = 0 means no cap; it never turns
+ * - A payment counts as confirmed when its confirmations ≥ the required confirmations. 0-conf (invoices.md#0-conf,
+ *   src/core/zeroconf.ts): an invoice requires 0 only when the policy it was created under allows it
+ *   (`capConfirmations`: a positive `zeroConfLimitSats` ≥ the amount and the risk accepted; 0 = off), and a mempool
+ *   payment then counts only when `zeroConfVerdict` says so (never when it signals RBF, at height −1 only with the
+ *   stronger opt-in, and in two servers' mempools when two or more servers are configured). The policy never turns
  *   0-conf on for an invoice that requires confirmations.
  * - `paid`: everything received (mempool included) ≥ due; `confirmed`: the payments that count as confirmed sum to
  *   ≥ due. `expired`: now ≥ expiresAt while unpaid or partial. `invalid`: paid, not confirmed, and now ≥
@@ -36,6 +37,7 @@ import {
   type InvoiceStatus,
   type InvoiceTransitionType,
 } from './vocabulary.ts';
+import { capConfirmations, isZeroConfRisk, zeroConfVerdict, type ZeroConfRisk } from './zeroconf.ts';
 
 export {
   INVOICE_FLAGS,
@@ -58,8 +60,10 @@ export interface InvoiceTerms {
   tolerancePct: number;
   /** monitoring window after expiry, ms */
   monitoringMs: number;
-  /** setting `zero_conf_limit_sats`: largest amount that may settle at 0-conf; 0 = no cap (see file comment) */
+  /** setting `zero_conf_limit_sats` when the invoice was created: largest amount that may settle at 0-conf; 0 = off */
   zeroConfLimitSats: number;
+  /** setting `zero_conf_risk` when the invoice was created (src/core/zeroconf.ts) */
+  zeroConfRisk: ZeroConfRisk;
   cancelledAt: number | null;
   manual: { status: InvoiceStatus; note: string; at: number } | null;
 }
@@ -72,6 +76,10 @@ export interface PaymentFact {
   /** ms: min(first seen, block header time) */
   time: number;
   rbf: boolean;
+  /** In the mempool at height −1 (spends an unconfirmed transaction). */
+  unconfirmedParent?: boolean;
+  /** How many of our servers' mempools show it (default 1). */
+  mempoolServers?: number;
   /**
    * Optional, ms: when the payment reached the invoice's required confirmations (e.g. the header time of the
    * block giving it the required-th confirmation). Used only to tell an `invalid` invoice that confirmed after the
@@ -96,6 +104,13 @@ export interface Evaluation {
   overpaidSats: number;
   /** time of the payment that brought the received sum to the due amount; null while less than due is received */
   settledAt: number | null;
+  /** confirmed only thanks to payments counted at 0 confirmations (the `invoice.confirmed` event says so) */
+  zeroConf: boolean;
+}
+
+/** Chain context beyond the tip: how many Electrum servers are configured (0-conf needs two mempools when ≥ 2). */
+export interface ChainContext {
+  servers: number;
 }
 
 function badTerms(message: string): SatdeskError {
@@ -131,21 +146,22 @@ export function confirmations(height: number, tipHeight: number): number {
 }
 
 /**
- * The confirmations a payment needs before it counts as confirmed: the invoice's own requirement, except that an
- * invoice requiring 0 whose amount is above a non-zero `zeroConfLimitSats` needs 1.
+ * The confirmations a payment needs before it counts as confirmed: the invoice's own requirement, with the 0-conf
+ * policy it was created under applied again (so a row stored under older rules cannot settle at 0-conf either).
  */
 export function effectiveConfirmationsRequired(terms: InvoiceTerms): number {
-  if (terms.confirmationsRequired === 0 && terms.zeroConfLimitSats > 0 && terms.amountSats > terms.zeroConfLimitSats) {
-    return 1;
-  }
-  return terms.confirmationsRequired;
+  return capConfirmations(terms.confirmationsRequired, terms.amountSats, { limitSats: terms.zeroConfLimitSats, risk: terms.zeroConfRisk }).required;
 }
 
-/** Whether one payment counts toward `confirmedSats` (RBF-signalling payments never count at 0 confirmations). */
-export function countsAsConfirmed(payment: PaymentFact, terms: InvoiceTerms, tipHeight: number): boolean {
+/** Whether one payment counts toward `confirmedSats` (at 0 confirmations only as `zeroConfVerdict` allows). */
+export function countsAsConfirmed(payment: PaymentFact, terms: InvoiceTerms, tipHeight: number, chain: ChainContext = { servers: 1 }): boolean {
   const required = effectiveConfirmationsRequired(terms);
   const confs = confirmations(payment.height, tipHeight);
-  if (confs === 0) return required === 0 && !payment.rbf;
+  if (confs === 0) {
+    if (required !== 0) return false;
+    const p = { rbf: payment.rbf, unconfirmedParent: payment.unconfirmedParent ?? false, mempoolServers: payment.mempoolServers ?? 1 };
+    return zeroConfVerdict(p, terms.zeroConfRisk, chain.servers).counts;
+  }
   return confs >= required;
 }
 
@@ -168,6 +184,7 @@ function checkTerms(t: InvoiceTerms): void {
     throw badTerms('monitoring window must be a non-negative integer number of ms');
   }
   if (!isSats(t.zeroConfLimitSats, 0)) throw badTerms(`zero_conf_limit_sats must be an integer from 0 to ${MAX_SATS}`);
+  if (!isZeroConfRisk(t.zeroConfRisk)) throw badTerms('zero_conf_risk must be refuse, accept or accept_unconfirmed_parents');
   if (t.cancelledAt !== null && !isTime(t.cancelledAt)) throw badTerms('cancelledAt must be null or a finite time in ms');
   if (t.manual !== null) {
     if (!isInvoiceStatus(t.manual.status)) throw badTerms('manual status is not an invoice status');
@@ -210,7 +227,7 @@ function reachedAt(entries: { t: number; p: PaymentFact }[], target: number): nu
 }
 
 /** Status, flags and sums of an invoice given its payments, the chain tip and the current time (rules: file comment). */
-export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight: number, now: number): Evaluation {
+export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight: number, now: number, chain: ChainContext = { servers: 1 }): Evaluation {
   checkTerms(terms);
   checkFacts(payments, tipHeight, now);
 
@@ -220,11 +237,13 @@ export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight
   let paid = 0;
   let confirmedSum = 0;
   const confirmedEntries: { t: number; p: PaymentFact }[] = [];
+  let atZeroConfSum = 0;
   for (const p of payments) {
     paid += p.sats;
-    if (countsAsConfirmed(p, terms, tipHeight)) {
+    if (countsAsConfirmed(p, terms, tipHeight, chain)) {
       confirmedSum += p.sats;
       confirmedEntries.push({ t: p.confirmedAt ?? p.time, p });
+      if (p.height === 0) atZeroConfSum += p.sats;
     }
   }
   const settledAt = reachedAt(payments.map((p) => ({ t: p.time, p })), due);
@@ -260,6 +279,7 @@ export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight
     missingSats: Math.max(0, due - paid),
     overpaidSats: Math.max(0, paid - terms.amountSats),
     settledAt,
+    zeroConf: computed === 'confirmed' && confirmedSum - atZeroConfSum < due,
   };
 }
 
@@ -269,6 +289,8 @@ export interface InvoiceEvent {
   type: InvoiceEventType;
   from?: InvoiceStatus;
   to?: InvoiceStatus;
+  /** on `invoice.confirmed`: accepted on unconfirmed payments (a promise, not yet money) */
+  zeroConf?: boolean;
 }
 
 /** Forward status steps driven by payments and time; any other change between these statuses is a reversal. */
@@ -320,7 +342,7 @@ export function transitionEvents(
       events.push({ type: next.flags.includes('late') ? 'invoice.paid_late' : 'invoice.paid', from, to });
     }
     if (to === 'invalid') events.push({ type: 'invoice.invalid', from, to });
-    if (to === 'confirmed') events.push({ type: 'invoice.confirmed', from, to });
+    if (to === 'confirmed') events.push({ type: 'invoice.confirmed', from, to, zeroConf: next.zeroConf });
   }
 
   if (next.flags.includes('overpaid') && !prevFlags.has('overpaid')) events.push({ type: 'invoice.overpaid' });

@@ -103,7 +103,8 @@ export interface EventPayloads<I, D> {
   'invoice.partially_paid': { invoice: I } & StatusStep;
   'invoice.paid': { invoice: I } & StatusStep;
   'invoice.paid_late': { invoice: I } & StatusStep;
-  'invoice.confirmed': { invoice: I } & StatusStep;
+  /** zero_conf: accepted on unconfirmed payments (docs/spec/invoices.md#0-conf) */
+  'invoice.confirmed': { invoice: I; zero_conf: boolean } & StatusStep;
   'invoice.expired': { invoice: I } & StatusStep;
   'invoice.invalid': { invoice: I } & StatusStep;
   'invoice.overpaid': { invoice: I };
@@ -136,7 +137,7 @@ export const EVENT_TYPE_INFO = {
   'invoice.partially_paid': { callback: true, payload: 'invoice, from, to', meaning: 'something arrived, less than due' },
   'invoice.paid': { callback: true, payload: 'invoice, from, to', meaning: 'the due amount was received, in time' },
   'invoice.paid_late': { callback: true, payload: 'invoice, from, to', meaning: 'the due amount was received after expiry' },
-  'invoice.confirmed': { callback: true, payload: 'invoice, from, to', meaning: 'the due amount has the required confirmations: fulfil the order' },
+  'invoice.confirmed': { callback: true, payload: 'invoice, from, to, zero_conf', meaning: 'the due amount has the required confirmations: fulfil the order (zero_conf: on unconfirmed payments, a promise)' },
   'invoice.expired': { callback: true, payload: 'invoice, from, to', meaning: 'expiry passed while unpaid or partial' },
   'invoice.invalid': { callback: true, payload: 'invoice, from, to', meaning: 'paid but not confirmed within the monitoring window' },
   'invoice.overpaid': { callback: true, payload: 'invoice', meaning: 'more than the amount arrived' },

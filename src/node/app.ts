@@ -114,6 +114,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
           })
         : null;
     };
+    // The list in use: 0-conf needs two mempools when it has two or more (src/core/zeroconf.ts); plaintext is warned of.
+    service.electrumServers = () => (opts.electrum?.length ? opts.electrum : service.settings.electrum.servers);
     let watcher = makeWatcher();
     let swap = Promise.resolve();
     const onSettings = (changed: Set<string>): void => {

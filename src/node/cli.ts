@@ -8,6 +8,7 @@ import { defaultDataDir } from './datadir.ts';
 import { hostOfHeader, isLoopbackHost } from './http/auth.ts';
 import { startApp } from './app.ts';
 import { VERSION } from './version.ts';
+import { plaintextWarning } from './transport-warning.ts';
 
 const HELP = `Satdesk ${VERSION} — a watch-only Bitcoin merchant console
 
@@ -100,7 +101,9 @@ async function serve(argv: string[]): Promise<number> {
   console.log(`Satdesk ${VERSION} serving ${network} from ${dataDir}`);
   console.log(`API: ${app.api!.url}/api/v1`);
   if (!app.watcher) console.log('Chain: not connected (no --electrum given); invoices can still be created.');
-  else console.log(`Chain: watching through ${(v.electrum?.length ? v.electrum : app.service.settings.electrum.servers).join(', ')}`);
+  else console.log(`Chain: watching through ${app.service.electrumServers().join(', ')}`);
+  const plaintext = plaintextWarning(network as NetworkName, app.service.electrumServers());
+  if (plaintext) console.log(`WARNING: ${plaintext}`);
   // A one-time login link: the long-lived token never goes in a URL, so never into a browser's history.
   console.log(`Console: ${app.consoleUrl} (one-time link; later, paste the token from ${dataDir}/api-token)`);
   const signal = await waitForSignal();

@@ -16,6 +16,7 @@ import {
 import { bip21, formatBtc } from '../core/money.ts';
 import { holdsAddress, releasedState } from '../core/holding.ts';
 import type { AddressOrigin, AddressState } from '../core/vocabulary.ts';
+import type { ZeroConfRisk } from '../core/zeroconf.ts';
 import type { Invoice } from '../shared/contract.ts';
 import { insertEvent } from './events.ts';
 import { saleFields } from './counter/sales.ts';
@@ -39,6 +40,10 @@ export interface InvoiceRow {
   tolerance_bp: number;
   monitoring_ms: number;
   zero_conf_limit_sats: number;
+  zero_conf_risk: ZeroConfRisk;
+  confirmations_requested: number | null;
+  confirmations_note: string | null;
+  taken_tip_height: number | null;
   cancelled_at: number | null;
   manual_status: InvoiceStatus | null;
   manual_note: string | null;
@@ -67,6 +72,8 @@ export interface PaymentRow {
   rbf: number;
   verified: number;
   state: 'active' | 'gone';
+  unconfirmed_parent: number;
+  mempool_servers: number;
 }
 
 export interface RefundRow {
@@ -99,6 +106,7 @@ export function termsOf(row: InvoiceRow): InvoiceTerms {
     tolerancePct: row.tolerance_bp / 100,
     monitoringMs: row.monitoring_ms,
     zeroConfLimitSats: row.zero_conf_limit_sats,
+    zeroConfRisk: row.zero_conf_risk,
     cancelledAt: row.cancelled_at,
     manual:
       row.manual_status !== null
@@ -117,6 +125,8 @@ export function factsOf(payments: PaymentRow[]): PaymentFact[] {
       height: p.height > 0 && p.verified ? p.height : 0,
       time: paymentTime(p),
       rbf: p.rbf === 1,
+      unconfirmedParent: p.unconfirmed_parent === 1,
+      mempoolServers: p.mempool_servers,
     }));
 }
 
@@ -157,12 +167,14 @@ export interface RefreshContext {
   tipHeight: number;
   graceMs: number;
   refundPolicy: string;
+  /** Electrum servers configured: with two or more, a 0-conf payment must be in two mempools (default 1) */
+  servers?: number;
 }
 
 /** Recomputes one invoice; writes status, flags, sums, events and the address state. Returns the events' ids. */
 export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, extraEvents: string[] = []): number[] {
   const payments = paymentsOf(db, row.id);
-  const ev = evaluate(termsOf(row), factsOf(payments), ctx.tipHeight, ctx.now);
+  const ev = evaluate(termsOf(row), factsOf(payments), ctx.tipHeight, ctx.now, { servers: ctx.servers ?? 1 });
   const prevFlags = parseFlags(row.flags);
   const flags = ev.flags.join(',');
   const events = transitionEvents({ status: row.status, flags: prevFlags }, ev);
@@ -196,6 +208,7 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
       const data: Record<string, unknown> = { invoice: view };
       if ('from' in e && e.from) data.from = e.from;
       if ('to' in e && e.to) data.to = e.to;
+      if ('zeroConf' in e && e.zeroConf !== undefined) data.zero_conf = e.zeroConf;
       ids.push(insertEvent(db, e.type, row.id, null, data, ctx.now));
     }
   }
@@ -259,6 +272,8 @@ export function invoiceView(
     created_at: iso(row.created_at),
     expires_at: iso(row.expires_at),
     confirmations_required: row.confirmations_required,
+    confirmations_requested: row.confirmations_requested ?? row.confirmations_required,
+    confirmations_note: row.confirmations_note,
     tolerance_pct: tolerance,
     paid_sats: row.paid_sats,
     confirmed_sats: row.confirmed_sats,

@@ -7,6 +7,8 @@ import type { DB } from './store/sqlite.ts';
 import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
 import { fiatToSats, parseBtc, parseSatsAmount } from '../core/money.ts';
+import { capConfirmations } from '../core/zeroconf.ts';
+import { plaintextWarning } from './transport-warning.ts';
 import type { MethodInput, MethodName, MethodOutput, Sysinfo } from '../shared/contract.ts';
 import { applySettingsPatch, loadSettings, publicSettings, saveSetting, type StoredSettings } from './settings.ts';
 import { AddressPool } from './pool.ts';
@@ -138,12 +140,16 @@ export class Satdesk {
     return r ? Number(r.value) : 0;
   }
 
-  refreshContext(now = this.clock.now()): { now: number; tipHeight: number; graceMs: number; refundPolicy: string } {
+  /** The Electrum servers the chain is watched through (the app sets it: --electrum wins over settings for the run). */
+  electrumServers: () => string[] = () => this.settings.electrum.servers;
+
+  refreshContext(now = this.clock.now()): { now: number; tipHeight: number; graceMs: number; refundPolicy: string; servers: number } {
     return {
       now,
       tipHeight: this.tipHeight(),
       graceMs: this.settings.pool_release_grace_s * 1000,
       refundPolicy: this.settings.refund_policy,
+      servers: this.electrumServers().length,
     };
   }
 
@@ -216,6 +222,7 @@ export class Satdesk {
           ? { subscribed: c.watch.subscribed, scheduled: c.watch.scheduled, scheduled_every_s: c.watch.scheduledEveryS, subscription_cap: c.watch.subscriptionCap }
           : null,
         error: c.error,
+        transport_warning: plaintextWarning(this.network, this.electrumServers()),
       },
       addresses: {
         total: this.pool.count("state <> 'removed'"),
@@ -297,15 +304,19 @@ export class Satdesk {
       throw new SatdeskError('invalid_request', 'tolerance_pct has at most 2 decimals.');
     }
     const id = randomId();
+    // 0-conf is a policy applied once, here (src/core/zeroconf.ts): the invoice keeps what was asked and why it differs.
+    const requested = body.confirmations ?? d.confirmations;
+    const conf = capConfirmations(requested, sats, { limitSats: d.zero_conf_limit_sats, risk: d.zero_conf_risk });
     const row = this.write(() => {
       const addr = this.pool.take(id, now);
       assertAboveDust(sats, validateAddress(addr.address, this.network).type);
+      const tip = this.tipHeight();
       this.db
         .prepare(
           `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
              address, created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
-             next_check_at, updated_at)
-           VALUES (?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_risk, taken_tip_height)
+           VALUES (?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -319,12 +330,16 @@ export class Satdesk {
           addr.address,
           now,
           now + expiresIn * 1000,
-          body.confirmations ?? d.confirmations,
+          conf.required,
           toleranceBp,
           d.monitoring_s * 1000,
           d.zero_conf_limit_sats,
           now + expiresIn * 1000,
           now,
+          requested,
+          conf.capped,
+          d.zero_conf_risk,
+          tip > 0 ? tip : null,
         );
       if (key !== undefined) {
         this.db

@@ -17,7 +17,7 @@ export interface StoredSettings extends Omit<Settings, 'xmpp'> {
 export function defaultSettings(network: NetworkName): StoredSettings {
   return {
     network,
-    invoice: { expires_in_s: 900, confirmations: 1, tolerance_pct: 0, monitoring_s: 86_400, zero_conf_limit_sats: 0 },
+    invoice: { expires_in_s: 900, confirmations: 1, tolerance_pct: 0, monitoring_s: 86_400, zero_conf_limit_sats: 0, zero_conf_risk: 'refuse' },
     pool_release_grace_s: 3600,
     fiat: { currency: 'USD', rates: {} },
     refund_policy: '',

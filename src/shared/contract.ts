@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, type Principal, type Role } from './contract-counter.ts';
+import { ZERO_CONF_RISKS } from '../core/zeroconf.ts';
 
 const ISO = z.string();
 const Cursor = z.string().max(200).nullable();
@@ -18,6 +19,8 @@ export const InvoiceStatusSchema = z.enum(['unpaid', 'partial', 'paid', 'confirm
 export const InvoiceFlagSchema = z.enum(['overpaid', 'late', 'multiple', 'manual']);
 export const AddressStateSchema = z.enum(['free', 'in_use', 'used', 'removed']);
 export const NetworkSchema = z.enum(['mainnet', 'testnet', 'signet', 'regtest']);
+/** 0-conf opt-in (src/core/zeroconf.ts): 'refuse' (default), 'accept', 'accept_unconfirmed_parents'. */
+export const ZeroConfRiskSchema = z.enum(ZERO_CONF_RISKS);
 
 export const PaymentSchema = z.object({
   txid: z.string(),
@@ -51,6 +54,10 @@ export const InvoiceSchema = z.object({
   created_at: ISO,
   expires_at: ISO,
   confirmations_required: z.number().int(),
+  /** what the request asked for; differs from confirmations_required when the 0-conf policy capped it */
+  confirmations_requested: z.number().int(),
+  /** why confirmations_required differs from confirmations_requested (docs/spec/invoices.md "0-conf") */
+  confirmations_note: z.string().nullable(),
   tolerance_pct: z.number(),
   paid_sats: z.number().int(),
   confirmed_sats: z.number().int(),
@@ -97,6 +104,7 @@ export const SettingsSchema = z.object({
     tolerance_pct: z.number().min(0).max(100),
     monitoring_s: z.number().int().min(0).max(31_536_000),
     zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
+    zero_conf_risk: ZeroConfRiskSchema,
   }),
   pool_release_grace_s: z.number().int().min(0).max(31_536_000),
   fiat: z.object({
@@ -127,6 +135,7 @@ export const PatchSettingsSchema = z.strictObject({
     tolerance_pct: z.number().min(0).max(100),
     monitoring_s: z.number().int().min(0).max(31_536_000),
     zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
+    zero_conf_risk: ZeroConfRiskSchema,
   }).partial().optional(),
   pool_release_grace_s: z.number().int().min(0).max(31_536_000).optional(),
   fiat: z.strictObject({
@@ -188,6 +197,8 @@ export const SysinfoSchema = z.object({
     watch: z
       .object({ subscribed: z.number().int(), scheduled: z.number().int(), scheduled_every_s: z.number().int().nullable(), subscription_cap: z.number().int().nullable() })
       .nullable(),
+    /** set when a mainnet server is reached in plaintext (tcp://) over a network path */
+    transport_warning: z.string().nullable(),
   }),
   addresses: z.object({ total: z.number().int(), in_use: z.number().int(), free: z.number().int(), gap: z.number().int() }),
   accepting_orders: z.boolean(),

@@ -319,7 +319,7 @@ describe('the API surface', () => {
   it('settings: defaults, patch, xmpp password write-only', async () => {
     const { api } = await start();
     const s = (await api.get('/settings')).body;
-    expect(s.invoice).toEqual({ expires_in_s: 900, confirmations: 1, tolerance_pct: 0, monitoring_s: 86_400, zero_conf_limit_sats: 0 });
+    expect(s.invoice).toEqual({ expires_in_s: 900, confirmations: 1, tolerance_pct: 0, monitoring_s: 86_400, zero_conf_limit_sats: 0, zero_conf_risk: 'refuse' });
     expect(s.pool_release_grace_s).toBe(3600);
     expect(s.delivery_log_days).toBe(90);
     const p = await api.call('PATCH', '/settings', { invoice: { confirmations: 3 }, xmpp: { jid: 'shop@localhost', password: 'hunter22' } });

@@ -33,6 +33,7 @@ function terms(over: Partial<InvoiceTerms> = {}): InvoiceTerms {
     tolerancePct: 0,
     monitoringMs: 24 * HOUR,
     zeroConfLimitSats: 0,
+    zeroConfRisk: 'refuse',
     cancelledAt: null,
     manual: null,
     ...over,
@@ -61,11 +62,13 @@ interface Case {
   payments: PaymentFact[];
   tip?: number;
   now: number;
+  /** Electrum servers configured (default 1) */
+  servers?: number;
   expect: Expected;
 }
 
 function check(c: Case): Evaluation {
-  const ev = evaluate(terms(c.terms), c.payments, c.tip ?? TIP, c.now);
+  const ev = evaluate(terms(c.terms), c.payments, c.tip ?? TIP, c.now, { servers: c.servers ?? 1 });
   expect(ev.status).toBe(c.expect.status);
   expect(ev.flags).toEqual(c.expect.flags);
   expect(ev.paidSats).toBe(c.expect.paid);
@@ -235,30 +238,28 @@ describe('evaluate: underpayment tolerance', () => {
   });
 });
 
+const ON = { confirmationsRequired: 0, zeroConfLimitSats: 150_000, zeroConfRisk: 'accept' as const };
+const PAID = { status: 'paid' as const, flags: [], paid: 100_000, confirmed: 0, missing: 0, overpaid: 0 };
+const CONFIRMED = { status: 'confirmed' as const, flags: [], paid: 100_000, confirmed: 100_000, missing: 0, overpaid: 0 };
 const zeroConfTable: Case[] = [
-  { name: '0 required: non-RBF mempool payment confirms at 0-conf', terms: { confirmationsRequired: 0 }, payments: [pay('a', 100_000)], now: NOW,
-    expect: { status: 'confirmed', flags: [], paid: 100_000, confirmed: 100_000, missing: 0, overpaid: 0 } },
-  { name: '0 required: RBF-signalling mempool payment is only paid', terms: { confirmationsRequired: 0 }, payments: [pay('a', 100_000, { rbf: true })], now: NOW,
-    expect: { status: 'paid', flags: [], paid: 100_000, confirmed: 0, missing: 0, overpaid: 0 } },
-  { name: '0 required: RBF payment with 1 confirmation is confirmed', terms: { confirmationsRequired: 0 }, payments: [pay('a', 100_000, { rbf: true, height: 200 })], now: NOW,
-    expect: { status: 'confirmed', flags: [], paid: 100_000, confirmed: 100_000, missing: 0, overpaid: 0 } },
-  { name: '0 required: RBF part blocks confirmation of the total', terms: { confirmationsRequired: 0 }, payments: [pay('a', 50_000), pay('b', 50_000, { rbf: true })], now: NOW,
+  { name: 'limit 0 = 0-conf off: a mempool payment is only paid, even with the risk accepted', terms: { ...ON, zeroConfLimitSats: 0 }, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
+  { name: 'limit set, risk refused (the default): only paid', terms: { ...ON, zeroConfRisk: 'refuse' }, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
+  { name: 'limit 150k, amount 100k, risk accepted: confirmed at 0-conf', terms: ON, payments: [pay('a', 100_000)], now: NOW, expect: CONFIRMED },
+  { name: 'limit equal to the amount: 0-conf accepted', terms: { ...ON, zeroConfLimitSats: 100_000 }, payments: [pay('a', 100_000)], now: NOW, expect: CONFIRMED },
+  { name: 'limit 50k, amount 100k > limit: needs 1 confirmation', terms: { ...ON, zeroConfLimitSats: 50_000 }, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
+  { name: 'limit 50k, amount 100k > limit: confirmed at 1 confirmation', terms: { ...ON, zeroConfLimitSats: 50_000 }, payments: [pay('a', 100_000, { height: 200 })], now: NOW, expect: CONFIRMED },
+  { name: 'RBF-signalling mempool payment is only paid', terms: ON, payments: [pay('a', 100_000, { rbf: true })], now: NOW, expect: PAID },
+  { name: 'RBF payment with 1 confirmation is confirmed', terms: ON, payments: [pay('a', 100_000, { rbf: true, height: 200 })], now: NOW, expect: CONFIRMED },
+  { name: 'RBF part blocks confirmation of the total', terms: ON, payments: [pay('a', 50_000), pay('b', 50_000, { rbf: true })], now: NOW,
     expect: { status: 'paid', flags: ['multiple'], paid: 100_000, confirmed: 50_000, missing: 0, overpaid: 0 } },
-  { name: 'limit 150k, amount 100k ≤ limit: 0-conf accepted', terms: { confirmationsRequired: 0, zeroConfLimitSats: 150_000 }, payments: [pay('a', 100_000)], now: NOW,
-    expect: { status: 'confirmed', flags: [], paid: 100_000, confirmed: 100_000, missing: 0, overpaid: 0 } },
-  { name: 'limit equal to the amount: 0-conf accepted', terms: { confirmationsRequired: 0, zeroConfLimitSats: 100_000 }, payments: [pay('a', 100_000)], now: NOW,
-    expect: { status: 'confirmed', flags: [], paid: 100_000, confirmed: 100_000, missing: 0, overpaid: 0 } },
-  { name: 'limit 50k, amount 100k > limit: needs 1 confirmation', terms: { confirmationsRequired: 0, zeroConfLimitSats: 50_000 }, payments: [pay('a', 100_000)], now: NOW,
-    expect: { status: 'paid', flags: [], paid: 100_000, confirmed: 0, missing: 0, overpaid: 0 } },
-  { name: 'limit 50k, amount 100k > limit: confirmed at 1 confirmation', terms: { confirmationsRequired: 0, zeroConfLimitSats: 50_000 }, payments: [pay('a', 100_000, { height: 200 })], now: NOW,
-    expect: { status: 'confirmed', flags: [], paid: 100_000, confirmed: 100_000, missing: 0, overpaid: 0 } },
-  { name: 'limit never turns 0-conf on when confirmations are required', terms: { confirmationsRequired: 1, zeroConfLimitSats: 1_000_000 }, payments: [pay('a', 100_000)], now: NOW,
-    expect: { status: 'paid', flags: [], paid: 100_000, confirmed: 0, missing: 0, overpaid: 0 } },
-  { name: 'limit 0 with 1 required: mempool payment is only paid', terms: { confirmationsRequired: 1, zeroConfLimitSats: 0 }, payments: [pay('a', 100_000)], now: NOW,
-    expect: { status: 'paid', flags: [], paid: 100_000, confirmed: 0, missing: 0, overpaid: 0 } },
+  { name: 'height −1 (unconfirmed parent) with the plain opt-in: only paid', terms: ON, payments: [pay('a', 100_000, { unconfirmedParent: true })], now: NOW, expect: PAID },
+  { name: 'height −1 with accept_unconfirmed_parents: confirmed', terms: { ...ON, zeroConfRisk: 'accept_unconfirmed_parents' }, payments: [pay('a', 100_000, { unconfirmedParent: true })], now: NOW, expect: CONFIRMED },
+  { name: 'two servers, the payment in one mempool: only paid', terms: ON, servers: 2, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
+  { name: 'two servers, the payment in both mempools: confirmed', terms: ON, servers: 2, payments: [pay('a', 100_000, { mempoolServers: 2 })], now: NOW, expect: CONFIRMED },
+  { name: 'the policy never turns 0-conf on when confirmations are required', terms: { ...ON, confirmationsRequired: 1, zeroConfLimitSats: 1_000_000 }, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
 ];
 
-describe('evaluate: 0-conf rule (RBF, zero_conf_limit_sats)', () => {
+describe('evaluate: 0-conf policy (limit, risk opt-in, RBF, unconfirmed parents, two mempools)', () => {
   it.each(zeroConfTable)('$name', (c) => {
     check(c);
   });
@@ -341,9 +342,11 @@ const transitions: Step[] = [
   { name: 'unpaid → paid', before: { payments: [], now: NOW }, after: { payments: [mem()], now: NOW }, from: 'unpaid', to: 'paid',
     events: [{ type: 'invoice.paid', from: 'unpaid', to: 'paid' }] },
   { name: 'paid → confirmed', before: { payments: [mem()], now: NOW }, after: { payments: [mined()], now: NOW }, from: 'paid', to: 'confirmed',
-    events: [{ type: 'invoice.confirmed', from: 'paid', to: 'confirmed' }] },
+    events: [{ type: 'invoice.confirmed', from: 'paid', to: 'confirmed', zeroConf: false }] },
   { name: 'unpaid → confirmed in one step: paid then confirmed', before: { payments: [], now: NOW }, after: { payments: [mined()], now: NOW }, from: 'unpaid', to: 'confirmed',
-    events: [{ type: 'invoice.paid', from: 'unpaid', to: 'confirmed' }, { type: 'invoice.confirmed', from: 'unpaid', to: 'confirmed' }] },
+    events: [{ type: 'invoice.paid', from: 'unpaid', to: 'confirmed' }, { type: 'invoice.confirmed', from: 'unpaid', to: 'confirmed', zeroConf: false }] },
+  { name: 'unpaid → confirmed at 0-conf: the event says so', terms: ON, before: { payments: [], now: NOW }, after: { payments: [mem()], now: NOW }, from: 'unpaid', to: 'confirmed',
+    events: [{ type: 'invoice.paid', from: 'unpaid', to: 'confirmed' }, { type: 'invoice.confirmed', from: 'unpaid', to: 'confirmed', zeroConf: true }] },
   { name: 'unpaid → expired', before: { payments: [], now: NOW }, after: { payments: [], now: EXPIRES }, from: 'unpaid', to: 'expired',
     events: [{ type: 'invoice.expired', from: 'unpaid', to: 'expired' }] },
   { name: 'partial → expired', before: { payments: [mem(40_000)], now: NOW }, after: { payments: [mem(40_000)], now: EXPIRES }, from: 'partial', to: 'expired',
@@ -351,11 +354,11 @@ const transitions: Step[] = [
   { name: 'expired → paid late', before: { payments: [], now: EXPIRES }, after: { payments: [mem(100_000, { time: EXPIRES + MIN })], now: EXPIRES + MIN }, from: 'expired', to: 'paid',
     events: [{ type: 'invoice.paid_late', from: 'expired', to: 'paid' }] },
   { name: 'expired → confirmed late', before: { payments: [], now: EXPIRES }, after: { payments: [mined(100_000, { time: EXPIRES + MIN })], now: EXPIRES + HOUR }, from: 'expired', to: 'confirmed',
-    events: [{ type: 'invoice.paid_late', from: 'expired', to: 'confirmed' }, { type: 'invoice.confirmed', from: 'expired', to: 'confirmed' }] },
+    events: [{ type: 'invoice.paid_late', from: 'expired', to: 'confirmed' }, { type: 'invoice.confirmed', from: 'expired', to: 'confirmed', zeroConf: false }] },
   { name: 'paid → invalid', before: { payments: [mem()], now: NOW }, after: { payments: [mem()], now: WINDOW_END }, from: 'paid', to: 'invalid',
     events: [{ type: 'invoice.invalid', from: 'paid', to: 'invalid' }] },
   { name: 'invalid → confirmed + late', before: { payments: [mem()], now: WINDOW_END }, after: { payments: [mined(100_000, { confirmedAt: WINDOW_END + MIN })], now: WINDOW_END + MIN }, from: 'invalid', to: 'confirmed',
-    events: [{ type: 'invoice.confirmed', from: 'invalid', to: 'confirmed' }] },
+    events: [{ type: 'invoice.confirmed', from: 'invalid', to: 'confirmed', zeroConf: false }] },
   { name: 'paid → paid + overpaid', before: { payments: [mem()], now: NOW }, after: { payments: [mem(), pay('b', 1_000)], now: NOW }, from: 'paid', to: 'paid',
     events: [{ type: 'invoice.overpaid' }] },
   { name: 'unpaid → paid + overpaid', before: { payments: [], now: NOW }, after: { payments: [mem(120_000)], now: NOW }, from: 'unpaid', to: 'paid',

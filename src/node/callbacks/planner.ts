@@ -155,6 +155,7 @@ export function createPlanner(db: DB): Planner {
           ...(data.payment !== undefined ? { payment: data.payment } : {}),
           ...(data.from !== undefined ? { from: data.from } : {}),
           ...(data.to !== undefined ? { to: data.to } : {}),
+          ...(data.zero_conf !== undefined ? { zero_conf: data.zero_conf } : {}),
         });
         for (const a of eventAgents) {
           if (e.id <= a.row.event_floor) continue;

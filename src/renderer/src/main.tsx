@@ -54,6 +54,7 @@ function Shell() {
   const route = useRoute();
   const toast = useConsole((s) => s.toast);
   const outbox = useConsole((s) => s.sysinfo?.outbox);
+  const transportWarning = useConsole((s) => s.sysinfo?.chain.transport_warning ?? null);
   useEffect(() => startLive(), []);
   if (route.screen === 'customer') return <CustomerDisplay />;
   let body;
@@ -89,6 +90,11 @@ function Shell() {
         ))}
       </nav>
       <main className="content" data-screen={route.screen}>
+        {transportWarning && (
+          <p role="alert" className="warning banner" data-testid="transport-warning">
+            {transportWarning}
+          </p>
+        )}
         {body}
       </main>
       <StatusBar />

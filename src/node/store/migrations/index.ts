@@ -2,6 +2,7 @@ import * as m001 from './001-init.ts';
 import * as m002 from './002-callbacks.ts';
 import * as m003 from './003-counter.ts';
 import * as m004 from './004-chain-watch.ts';
+import * as m005 from './005-chain-trust.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
@@ -10,4 +11,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 2, name: 'callbacks', up: m002.up },
   { version: 3, name: 'counter', up: m003.up },
   { version: 4, name: 'chain-watch', up: m004.up },
+  { version: 5, name: 'chain-trust', up: m005.up },
 ];

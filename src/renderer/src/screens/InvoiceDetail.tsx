@@ -118,6 +118,11 @@ export function InvoiceDetail({ id }: { id: string }) {
           <dt>Confirmations</dt>
           <dd>
             {inv.confirmations_required} required · tolerance {inv.tolerance_pct}%
+            {inv.confirmations_note && (
+              <div className="muted" data-testid="confirmations-note">
+                {inv.confirmations_note}
+              </div>
+            )}
           </dd>
           {inv.note && (
             <>

@@ -4,6 +4,7 @@ import type { Settings } from '../../../shared/contract.ts';
 import { call, inElectron } from '../api.ts';
 import { useConsole } from '../store.ts';
 import { errorText } from '../format.ts';
+import { ZERO_CONF_RISK_TEXT } from '../../../core/zeroconf.ts';
 import { agentsAvailable, createAgent, deleteAgent, listAgents, patchAgent, rotateToken, testAgent, type Agent } from '../callbacks.ts';
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
@@ -34,7 +35,7 @@ function useSave(): [(patch: object, what: string) => Promise<void>, string | nu
 function InvoiceDefaults({ s }: { s: Settings }) {
   const [v, setV] = useState(s.invoice);
   const [save, error] = useSave();
-  const num = (k: keyof Settings['invoice']) => (
+  const num = (k: Exclude<keyof Settings['invoice'], 'zero_conf_risk'>) => (
     <input type="number" min={0} value={v[k]} onChange={(e) => setV({ ...v, [k]: Number(e.target.value) })} aria-label={k} />
   );
   return (
@@ -50,17 +51,30 @@ function InvoiceDefaults({ s }: { s: Settings }) {
         <label>Confirmations required{num('confirmations')}</label>
         <label>Underpayment tolerance (%){num('tolerance_pct')}</label>
         <label>Monitoring after expiry (seconds){num('monitoring_s')}</label>
-        <label title="With 0 confirmations required, an invoice above this amount still waits for 1 confirmation. 0 = no cap. RBF payments always wait for 1.">
-          0-conf cap (sats, 0 = no cap){num('zero_conf_limit_sats')}
+        <label title="The largest invoice that may settle on an unconfirmed payment. 0 = 0-conf is off.">
+          0-conf limit (sats, 0 = off){num('zero_conf_limit_sats')}
+        </label>
+        <label>
+          Unconfirmed payments
+          <select value={v.zero_conf_risk} onChange={(e) => setV({ ...v, zero_conf_risk: e.target.value as Settings['invoice']['zero_conf_risk'] })} aria-label="zero_conf_risk">
+            <option value="refuse">Never count them (wait for a block)</option>
+            <option value="accept">I accept the risk: count them up to the limit</option>
+            <option value="accept_unconfirmed_parents">…also when their parent is unconfirmed</option>
+          </select>
         </label>
         <button type="submit" className="primary">
           Save
         </button>
       </form>
       <p className="hint">
-        Set confirmations to 0 to accept unconfirmed payments (in-person sales); the 0-conf cap keeps larger amounts
-        waiting for one block, and a payment that signals RBF always waits for one.
+        0-conf needs both a limit above 0 and the risk accepted; an invoice asking for 0 confirmations beyond that
+        needs 1 and says why. A payment that signals RBF always waits for a block.
       </p>
+      {v.zero_conf_risk !== 'refuse' && (
+        <p role="note" className="warning" data-testid="zero-conf-risk">
+          {ZERO_CONF_RISK_TEXT}
+        </p>
+      )}
       {error && <p role="alert" className="error">{error}</p>}
     </Section>
   );
