@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'address_in_use'
   | 'source_conflict'
   | 'idempotency_conflict'
+  | 'refund_exceeds_received'
   | 'payload_too_large'
   | 'pool_exhausted'
   | 'storage_full'
@@ -36,6 +37,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   address_in_use: 409,
   source_conflict: 409,
   idempotency_conflict: 409,
+  refund_exceeds_received: 409,
   payload_too_large: 413,
   pool_exhausted: 503,
   storage_full: 507,

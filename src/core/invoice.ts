@@ -30,6 +30,7 @@
  */
 import { SatdeskError } from './errors.ts';
 import { MAX_SATS } from './money.ts';
+import { balance, confirmations, dueSats, toleranceBasisPoints } from './ledger.ts';
 import {
   INVOICE_FLAGS,
   isInvoiceStatus,
@@ -39,6 +40,8 @@ import {
 } from './vocabulary.ts';
 import { capConfirmations, isZeroConfRisk, zeroConfVerdict, type ZeroConfRisk } from './zeroconf.ts';
 
+// The money rules live in the books (src/core/ledger.ts); these names stay importable from here.
+export { confirmations, dueSats, toleranceBasisPoints } from './ledger.ts';
 export {
   INVOICE_FLAGS,
   INVOICE_STATUSES,
@@ -106,6 +109,11 @@ export interface Evaluation {
   settledAt: number | null;
   /** confirmed only thanks to payments counted at 0 confirmations (the `invoice.confirmed` event says so) */
   zeroConf: boolean;
+  /**
+   * While the status is `confirmed`: when the confirmed sum reached the due amount (each payment's `confirmedAt`, or
+   * the time of the mark for a merchant's mark); null otherwise. The daily report counts confirmations by it.
+   */
+  confirmedAt: number | null;
 }
 
 /** Chain context beyond the tip: how many Electrum servers are configured (0-conf needs two mempools when ≥ 2). */
@@ -119,30 +127,6 @@ function badTerms(message: string): SatdeskError {
 
 function badFact(message: string): SatdeskError {
   return new SatdeskError('internal', message);
-}
-
-/** tolerance_pct (0..100, at most 2 decimals) → integer basis points; `invalid_request` otherwise. */
-export function toleranceBasisPoints(pct: number): number {
-  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
-    throw badTerms('tolerance_pct must be a number from 0 to 100');
-  }
-  const bp = Math.round(pct * 100);
-  if (Math.abs(bp - pct * 100) > 1e-6) throw badTerms('tolerance_pct must have at most 2 decimal places');
-  return bp;
-}
-
-/** due = amount − floor(amount × bp / 10000), at least 1 sat (integer math). */
-export function dueSats(amountSats: number, tolerancePct: number): number {
-  const bp = BigInt(toleranceBasisPoints(tolerancePct));
-  const amount = BigInt(amountSats);
-  const due = amount - (amount * bp) / 10000n;
-  return Number(due < 1n ? 1n : due);
-}
-
-/** Confirmations of a payment at `height` with the chain tip at `tipHeight` (docs/spec/money.md#confirmations; ≥ 1 once mined). */
-export function confirmations(height: number, tipHeight: number): number {
-  if (height <= 0) return 0;
-  return Math.max(1, tipHeight - height + 1);
 }
 
 /**
@@ -270,16 +254,18 @@ export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight
     status = 'cancelled';
   }
 
+  const money = balance(terms, { receivedSats: paid, confirmedSats: confirmedSum, refundedSats: 0 });
   return {
     status,
     flags: INVOICE_FLAGS.filter((f) => flags.has(f)),
     paidSats: paid,
     confirmedSats: confirmedSum,
-    dueSats: due,
-    missingSats: Math.max(0, due - paid),
-    overpaidSats: Math.max(0, paid - terms.amountSats),
+    dueSats: money.dueSats,
+    missingSats: money.missingSats,
+    overpaidSats: money.overpaidSats,
     settledAt,
     zeroConf: computed === 'confirmed' && confirmedSum - atZeroConfSum < due,
+    confirmedAt: status !== 'confirmed' ? null : flags.has('manual') ? (manual?.at ?? null) : confirmedAt,
   };
 }
 

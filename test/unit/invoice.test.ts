@@ -191,6 +191,19 @@ const flagTable: Case[] = [
     expect: { status: 'paid', flags: [], paid: 100_000, confirmed: 0, missing: 0, overpaid: 0 } },
 ];
 
+describe('evaluate: when it was confirmed (the daily report and the `late` flag read it)', () => {
+  it.each([
+    ['confirmed by a block: the confirmedAt of the payment that reached due', [pay('a', 40_000, { height: 190, confirmedAt: NOW - 2 }), pay('b', 60_000, { height: 200, confirmedAt: NOW })], {}, NOW],
+    ['0-conf: the payment time', [pay('a', 100_000, { time: ON_TIME })], { confirmationsRequired: 0, zeroConfLimitSats: 200_000, zeroConfRisk: 'accept' as const }, ON_TIME],
+    ['no confirmedAt known: the payment time', [pay('a', 100_000, { height: 150, time: ON_TIME })], {}, ON_TIME],
+    ['marked confirmed: the time of the mark', [], { manual: { status: 'confirmed' as const, note: 'cash', at: NOW + 5 } }, NOW + 5],
+    ['paid, not confirmed: none', [pay('a', 100_000)], {}, null],
+    ['cancelled after confirming: none', [pay('a', 100_000, { height: 200 })], { cancelledAt: NOW }, null],
+  ] as const)('%s', (_name, payments, over, at) => {
+    expect(evaluate(terms(over), [...payments], TIP, NOW + 10).confirmedAt).toBe(at);
+  });
+});
+
 describe('evaluate: flags', () => {
   it.each(flagTable)('$name', (c) => {
     check(c);
