@@ -141,13 +141,6 @@ export function formatMinor(minor: bigint, currency: string): string {
   return minor < 0n ? `-${text}` : text;
 }
 
-/** A decimal string in a currency's minor units back to an integer ("-1.23" EUR → -123n). */
-export function parseMinor(text: string, currency: string): bigint {
-  const neg = text.startsWith('-');
-  const v = toUnits(neg ? text.slice(1) : text, currencyDecimals(currency));
-  return neg ? -v : v;
-}
-
 /** What the books know of the rate for an amount: a rate and where it came from, or why there is none. */
 export type RateFact =
   | { rate: string; currency: string; basis: 'invoice' | 'history' }
@@ -165,27 +158,37 @@ export function fiatValue(sats: number, r: RateFact): FiatValue {
   return { currency: r.currency, amount: formatMinor(sats < 0 ? -minor : minor, r.currency), rate: r.rate, basis: r.basis, reason: null };
 }
 
-/** Sums of fiat amounts per currency, exact; values without an amount are counted as missing. */
+/** Sums of fiat amounts per currency, exact to 8 decimals; values without an amount are counted as missing. */
 export class FiatSums {
-  private readonly minor = new Map<string, bigint>();
+  /** per currency, in units of 10^-8 */
+  private readonly units = new Map<string, bigint>();
   private readonly missing = new Map<string, number>();
 
   add(v: { currency: string; amount: string | null }): void {
+    if (!this.units.has(v.currency)) this.units.set(v.currency, 0n);
     if (v.amount === null) {
       this.missing.set(v.currency, (this.missing.get(v.currency) ?? 0) + 1);
-      if (!this.minor.has(v.currency)) this.minor.set(v.currency, 0n);
       return;
     }
-    this.minor.set(v.currency, (this.minor.get(v.currency) ?? 0n) + parseMinor(v.amount, v.currency));
+    const neg = v.amount.startsWith('-');
+    const u = toUnits(neg ? v.amount.slice(1) : v.amount, 8);
+    this.units.set(v.currency, this.units.get(v.currency)! + (neg ? -u : u));
   }
 
   merge(other: FiatSums): void {
-    for (const [c, m] of other.minor) this.minor.set(c, (this.minor.get(c) ?? 0n) + m);
+    for (const [c, m] of other.units) this.units.set(c, (this.units.get(c) ?? 0n) + m);
     for (const [c, n] of other.missing) this.missing.set(c, (this.missing.get(c) ?? 0) + n);
   }
 
-  /** One entry per currency, in currency order: the sum and how many values had no fiat amount. */
+  /** One entry per currency, in currency order: the sum (in the currency's digits, more only if a value had more) and how many had no amount. */
   list(): { currency: string; amount: string; missing: number }[] {
-    return [...this.minor.keys()].sort().map((c) => ({ currency: c, amount: formatMinor(this.minor.get(c)!, c), missing: this.missing.get(c) ?? 0 }));
+    return [...this.units.keys()].sort().map((c) => {
+      const u = this.units.get(c)!;
+      const abs = u < 0n ? -u : u;
+      const places = currencyDecimals(c);
+      const scale = 10n ** BigInt(8 - places);
+      const text = abs % scale === 0n ? fromUnits(abs / scale, places) : fromUnits(abs, 8).replace(/0+$/, '');
+      return { currency: c, amount: u < 0n ? `-${text}` : text, missing: this.missing.get(c) ?? 0 };
+    });
   }
 }

@@ -9,6 +9,7 @@ import { guardInput } from '../core/input-guard.ts';
 import type { Satdesk } from './service.ts';
 import { OWNER, type Principal } from '../shared/contract-counter.ts';
 import { assertRole } from './counter/roles.ts';
+import { collectText, isTextChunks } from './http/stream.ts';
 
 export interface RawCall {
   params?: unknown;
@@ -52,8 +53,12 @@ export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
 }
 
-/** `auth` is who calls: the HTTP server passes the token's principal; the desktop app and in-process callers are the owner. */
-export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall, auth: Principal = OWNER): Promise<unknown> {
+/**
+ * `auth` is who calls: the HTTP server passes the token's principal; the desktop app and in-process callers are the
+ * owner. A method that streams its answer (the CSV exports) gives its chunks only to a caller that asks for a
+ * `stream` (the HTTP server); everyone else gets the whole text.
+ */
+export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall, auth: Principal = OWNER, opts: { stream?: boolean } = {}): Promise<unknown> {
   const def: MethodDef = contract[name];
   // POST /addresses answers each refused entry itself (redacted), so a pasted key there is a per-item "invalid".
   guardInput(raw, { skipPrivateScan: name === 'addAddresses' });
@@ -73,7 +78,8 @@ export async function dispatch(service: Satdesk, name: MethodName, raw: RawCall,
   };
   const handler = service.handlers[name] as (i: unknown) => unknown;
   try {
-    return await handler(input);
+    const out = await handler(input);
+    return isTextChunks(out) && !opts.stream ? await collectText(out) : out;
   } catch (e) {
     throw storageError(e) ?? e;
   }

@@ -14,12 +14,19 @@ import {
   type PaymentFact,
 } from '../core/invoice.ts';
 import { bip21, formatBtc } from '../core/money.ts';
+import { balance, bookState, confirmations, fiatValue } from '../core/ledger.ts';
+import { effectiveConfirmationsRequired } from '../core/invoice.ts';
+import { parseHeader } from '../core/chain/header.ts';
 import { holdsAddress, releasedState } from '../core/holding.ts';
 import type { AddressOrigin, AddressState } from '../core/vocabulary.ts';
 import type { ZeroConfRisk } from '../core/zeroconf.ts';
 import type { Invoice } from '../shared/contract.ts';
 import { insertEvent } from './events.ts';
 import { saleFields } from './counter/sales.ts';
+import { refundedSats, refundsOf, refundView, type RefundRow } from './books/refunds.ts';
+import { rateFact, type RateContext } from './books/rates.ts';
+
+export type { RefundRow };
 
 export interface InvoiceRow {
   seq: number;
@@ -52,6 +59,9 @@ export interface InvoiceRow {
   note: string;
   paid_sats: number;
   confirmed_sats: number;
+  /** the evaluation's settledAt and confirmedAt, kept for the daily report (docs/books.md#an-invoices-money) */
+  paid_at: number | null;
+  confirmed_at: number | null;
   next_check_at: number | null;
   updated_at: number;
 }
@@ -74,15 +84,6 @@ export interface PaymentRow {
   state: 'active' | 'gone';
   unconfirmed_parent: number;
   mempool_servers: number;
-}
-
-export interface RefundRow {
-  id: number;
-  invoice_id: string;
-  sats: number;
-  txid: string | null;
-  note: string;
-  created_at: number;
 }
 
 export interface Clock {
@@ -115,19 +116,40 @@ export function termsOf(row: InvoiceRow): InvoiceTerms {
   };
 }
 
-export function factsOf(payments: PaymentRow[]): PaymentFact[] {
+/**
+ * When a mined payment reached `required` confirmations: the header time of the block that gave it the last of them
+ * (docs/decisions/0055-confirmed-at-from-headers.md), never before its own time; null while it has not, or when that
+ * header is not in our chain.
+ */
+export type ConfirmedAtOf = (height: number, time: number) => number | null;
+
+export function headerConfirmedAt(db: DB, required: number): ConfirmedAtOf {
+  const stmt = db.prepare('SELECT header FROM headers WHERE height = ?').pluck();
+  return (height, time) => {
+    if (height <= 0 || required <= 0) return null;
+    const hex = stmt.get(height + required - 1) as string | undefined;
+    return hex === undefined ? null : Math.max(time, parseHeader(hex).time * 1000);
+  };
+}
+
+export function factsOf(payments: PaymentRow[], confirmedAtOf: ConfirmedAtOf = () => null): PaymentFact[] {
   return payments
     .filter((p) => p.state === 'active')
-    .map((p) => ({
-      txid: p.txid,
-      sats: p.sats,
+    .map((p) => {
       // A confirmation counts only once its merkle proof was verified against our header chain (docs/decisions/0012-confirmations-need-proofs.md).
-      height: p.height > 0 && p.verified ? p.height : 0,
-      time: paymentTime(p),
-      rbf: p.rbf === 1,
-      unconfirmedParent: p.unconfirmed_parent === 1,
-      mempoolServers: p.mempool_servers,
-    }));
+      const height = p.height > 0 && p.verified ? p.height : 0;
+      const time = paymentTime(p);
+      return {
+        txid: p.txid,
+        sats: p.sats,
+        height,
+        time,
+        rbf: p.rbf === 1,
+        unconfirmedParent: p.unconfirmed_parent === 1,
+        mempoolServers: p.mempool_servers,
+        confirmedAt: confirmedAtOf(height, time),
+      };
+    });
 }
 
 export function parseFlags(s: string): InvoiceFlag[] {
@@ -169,12 +191,19 @@ export interface RefreshContext {
   refundPolicy: string;
   /** Electrum servers configured: with two or more, a 0-conf payment must be in two mempools (default 1) */
   servers?: number;
+  /** how the books value payments and refunds in fiat (docs/books.md#fiat-values); the service always gives it */
+  rates?: RateContext;
 }
+
+/** Without a rate context (a caller that predates the books): the shop's default currency and no rate history. */
+export const NO_RATES: RateContext = { currency: 'USD', history: null };
 
 /** Recomputes one invoice; writes status, flags, sums, events and the address state. Returns the events' ids. */
 export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, extraEvents: string[] = []): number[] {
   const payments = paymentsOf(db, row.id);
-  const ev = evaluate(termsOf(row), factsOf(payments), ctx.tipHeight, ctx.now, { servers: ctx.servers ?? 1 });
+  const terms = termsOf(row);
+  const facts = factsOf(payments, headerConfirmedAt(db, effectiveConfirmationsRequired(terms)));
+  const ev = evaluate(terms, facts, ctx.tipHeight, ctx.now, { servers: ctx.servers ?? 1 });
   const prevFlags = parseFlags(row.flags);
   const flags = ev.flags.join(',');
   const events = transitionEvents({ status: row.status, flags: prevFlags }, ev);
@@ -184,12 +213,14 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
     flags !== row.flags ||
     ev.paidSats !== row.paid_sats ||
     ev.confirmedSats !== row.confirmed_sats ||
+    ev.settledAt !== row.paid_at ||
+    ev.confirmedAt !== row.confirmed_at ||
     next !== row.next_check_at;
   if (changed) {
     db.prepare(
-      `UPDATE invoices SET status = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, next_check_at = ?, updated_at = ?
-       WHERE seq = ?`,
-    ).run(ev.status, flags, ev.paidSats, ev.confirmedSats, next, ctx.now, row.seq);
+      `UPDATE invoices SET status = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, paid_at = ?, confirmed_at = ?, next_check_at = ?,
+         updated_at = ? WHERE seq = ?`,
+    ).run(ev.status, flags, ev.paidSats, ev.confirmedSats, ev.settledAt, ev.confirmedAt, next, ctx.now, row.seq);
   }
   const updated: InvoiceRow = {
     ...row,
@@ -197,6 +228,8 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
     flags,
     paid_sats: ev.paidSats,
     confirmed_sats: ev.confirmedSats,
+    paid_at: ev.settledAt,
+    confirmed_at: ev.confirmedAt,
     next_check_at: next,
   };
   applyAddressHolding(db, updated, ev, ctx);
@@ -237,24 +270,23 @@ function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: Refre
   db.prepare('UPDATE addresses SET state = ?, invoice_id = NULL WHERE id = ?').run(releasedState(addr.origin, addr.state), addr.id);
 }
 
-export function confirmationsOf(height: number, tip: number): number {
-  return height > 0 && tip >= height ? tip - height + 1 : 0;
-}
-
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The invoice as the API shows it; every money figure comes from the ledger (src/core/ledger.ts). */
 export function invoiceView(
   db: DB,
   row: InvoiceRow,
-  ctx: { tipHeight: number; refundPolicy: string },
+  ctx: { tipHeight: number; refundPolicy: string; rates?: RateContext },
   preloaded?: { payments: PaymentRow[]; refunds: RefundRow[] },
 ): Invoice {
+  const rates = ctx.rates ?? NO_RATES;
   const payments = preloaded?.payments ?? paymentsOf(db, row.id);
-  const refunds =
-    preloaded?.refunds ??
-    (db.prepare('SELECT * FROM refunds WHERE invoice_id = ? ORDER BY id').all(row.id) as RefundRow[]);
+  const refunds = preloaded?.refunds ?? refundsOf(db, row.id);
   const tolerance = row.tolerance_bp / 100;
-  const due = row.amount_sats - Math.floor((row.amount_sats * row.tolerance_bp) / 10_000);
+  const money = balance(
+    { amountSats: row.amount_sats, tolerancePct: tolerance },
+    { receivedSats: row.paid_sats, confirmedSats: row.confirmed_sats, refundedSats: refundedSats(refunds) },
+  );
   return {
     id: row.id,
     status: row.status,
@@ -275,22 +307,42 @@ export function invoiceView(
     confirmations_requested: row.confirmations_requested ?? row.confirmations_required,
     confirmations_note: row.confirmations_note,
     tolerance_pct: tolerance,
-    paid_sats: row.paid_sats,
-    confirmed_sats: row.confirmed_sats,
-    missing_sats: Math.max(0, due - row.paid_sats),
-    overpaid_sats: Math.max(0, row.paid_sats - row.amount_sats),
+    paid_sats: money.receivedSats,
+    confirmed_sats: money.confirmedSats,
+    missing_sats: money.missingSats,
+    overpaid_sats: money.overpaidSats,
+    due_sats: money.dueSats,
+    refunded_sats: money.refundedSats,
+    refundable_sats: money.refundableSats,
+    net_sats: money.netSats,
+    paid_at: row.paid_at !== null ? iso(row.paid_at) : null,
+    confirmed_at: row.confirmed_at !== null ? iso(row.confirmed_at) : null,
     note: row.note,
     refund_policy: ctx.refundPolicy,
-    refunds: refunds.map((r) => ({ id: r.id, sats: r.sats, txid: r.txid, note: r.note, created_at: iso(r.created_at) })),
-    payments: payments.map((p) => ({
-      txid: p.txid,
-      sats: p.sats,
-      height: p.state === 'active' ? p.height : 0,
-      confirmations: p.state === 'active' && p.verified ? confirmationsOf(p.height, ctx.tipHeight) : 0,
-      time: iso(paymentTime(p)),
-      rbf: p.rbf === 1,
-      counted: p.state === 'active',
-    })),
+    refunds: refunds.map((r) => refundView(r, row, ctx.tipHeight, rates)),
+    payments: payments.map((p) => paymentView(p, row, { tipHeight: ctx.tipHeight, rates })),
     ...saleFields(db, row.id),
+  };
+}
+
+/** A payment as the API shows it, with its state and fiat value in the books. */
+export function paymentView(
+  p: PaymentRow,
+  invoice: { fiat_currency: string | null; fiat_rate: string | null } | null,
+  ctx: { tipHeight: number; rates: RateContext },
+): Invoice['payments'][number] {
+  const state = bookState({ gone: p.state === 'gone', invoiceId: p.invoice_id });
+  const counts = state !== 'reversed';
+  const time = paymentTime(p);
+  return {
+    txid: p.txid,
+    sats: p.sats,
+    height: counts ? p.height : 0,
+    confirmations: counts ? confirmations(p.height, ctx.tipHeight, p.verified === 1) : 0,
+    time: iso(time),
+    rbf: p.rbf === 1,
+    counted: state === 'counted',
+    state,
+    fiat: fiatValue(counts ? p.sats : 0, rateFact(invoice, time, ctx.rates)),
   };
 }

@@ -9,14 +9,13 @@ import type { NetworkName } from '../core/network.ts';
 import { fiatToSats, parseBtc, parseSatsAmount } from '../core/money.ts';
 import { capConfirmations } from '../core/zeroconf.ts';
 import { plaintextWarning } from './transport-warning.ts';
-import type { MethodInput, MethodName, MethodOutput, Sysinfo } from '../shared/contract.ts';
+import type { Contract, MethodInput, MethodName, MethodOutput, Sysinfo } from '../shared/contract.ts';
 import { applySettingsPatch, loadSettings, publicSettings, saveSetting, type StoredSettings } from './settings.ts';
 import { AddressPool } from './pool.ts';
 import {
-  confirmationsOf,
   getInvoiceRow,
   invoiceView,
-  paymentTime,
+  paymentView,
   refreshInvoice,
   systemClock,
   type Clock,
@@ -25,7 +24,8 @@ import {
   type RefundRow,
 } from './invoices.ts';
 import { EventBus, insertEvent } from './events.ts';
-import { csvLine } from './csv.ts';
+import { BooksRoom } from './books/room.ts';
+import type { RateContext } from './books/rates.ts';
 import { writeBackup } from './datadir.ts';
 import { VERSION } from './version.ts';
 import { agentView, createAgent, deleteAgent, listAgentRows, mustAgent, patchAgent, rotateToken } from './callbacks/agents.ts';
@@ -37,7 +37,9 @@ import { assertAboveDust } from '../core/counter.ts';
 import { validateAddress } from '../core/wallet/address.ts';
 import { counterMethods, OWNER } from '../shared/contract-counter.ts';
 
-export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> };
+/** What a handler answers: a CSV method may stream its text as chunks (docs/books.md#exports). */
+export type HandlerOutput<M extends MethodName> = Contract[M] extends { contentType: 'text/csv' } ? MethodOutput<M> | AsyncIterable<string> : MethodOutput<M>;
+export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<HandlerOutput<M>> | HandlerOutput<M> };
 export type CounterMethod = keyof typeof counterMethods;
 
 /** What the chain watcher reports; a disconnected default until one is attached. */
@@ -143,15 +145,24 @@ export class Satdesk {
   /** The Electrum servers the chain is watched through (the app sets it: --electrum wins over settings for the run). */
   electrumServers: () => string[] = () => this.settings.electrum.servers;
 
-  refreshContext(now = this.clock.now()): { now: number; tipHeight: number; graceMs: number; refundPolicy: string; servers: number } {
+  refreshContext(now = this.clock.now()): { now: number; tipHeight: number; graceMs: number; refundPolicy: string; servers: number; rates: RateContext } {
     return {
       now,
       tipHeight: this.tipHeight(),
       graceMs: this.settings.pool_release_grace_s * 1000,
       refundPolicy: this.settings.refund_policy,
       servers: this.electrumServers().length,
+      rates: this.rates(),
     };
   }
+
+  /** How the books value amounts in fiat (docs/books.md#fiat-values). */
+  rates(): RateContext {
+    return { currency: this.settings.fiat.currency, history: null };
+  }
+
+  /** Refunds, exports, totals and the daily report (docs/books.md). */
+  readonly books: BooksRoom = new BooksRoom(this);
 
   /**
    * Runs inside every write transaction, after `fn` wrote its facts and events: the notification planner (docs/spec/notifications.md)
@@ -195,11 +206,11 @@ export class Satdesk {
     return r.t;
   }
 
-  private view(row: InvoiceRow, preloaded?: { payments: PaymentRow[]; refunds: RefundRow[] }): MethodOutput<'getInvoice'> {
-    return invoiceView(this.db, row, { tipHeight: this.tipHeight(), refundPolicy: this.settings.refund_policy }, preloaded);
+  view(row: InvoiceRow, preloaded?: { payments: PaymentRow[]; refunds: RefundRow[] }): MethodOutput<'getInvoice'> {
+    return invoiceView(this.db, row, { tipHeight: this.tipHeight(), refundPolicy: this.settings.refund_policy, rates: this.rates() }, preloaded);
   }
 
-  private mustInvoice(id: string): InvoiceRow {
+  mustInvoice(id: string): InvoiceRow {
     const row = getInvoiceRow(this.db, id);
     // Echo only what looks like one of our ids: a path segment may hold anything a user pasted.
     if (!row) throw new SatdeskError('not_found', /^[0-9a-z]{1,40}$/.test(id) ? `No invoice ${id}.` : 'No such invoice.');
@@ -443,60 +454,6 @@ export class Satdesk {
     );
   }
 
-  addRefund(id: string, body: MethodInput<'addRefund'>['body']): MethodOutput<'addRefund'> {
-    const sats = parseSatsAmount(body.sats);
-    const now = this.clock.now();
-    return this.write(() => {
-      const row = this.mustInvoice(id);
-      const r = this.db
-        .prepare('INSERT INTO refunds (invoice_id, sats, txid, note, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(row.id, sats, body.txid?.toLowerCase() ?? null, body.note ?? '', now);
-      const refund = { id: Number(r.lastInsertRowid), sats, txid: body.txid?.toLowerCase() ?? null, note: body.note ?? '', created_at: new Date(now).toISOString() };
-      const view = this.view(row);
-      insertEvent(this.db, 'invoice.refund_recorded', row.id, null, { invoice: view, refund }, now);
-      return refund;
-    });
-  }
-
-  exportInvoicesCsv(): string {
-    const header = csvLine([
-      'id', 'created_at', 'expires_at', 'status', 'flags', 'amount_sats', 'amount_btc', 'fiat_amount', 'fiat_currency',
-      'fiat_rate', 'label', 'userdata', 'address', 'paid_sats', 'confirmed_sats', 'refunded_sats', 'note', 'tip_sats', 'tip_fiat',
-    ]);
-    const lines = [header];
-    const stmt = this.db.prepare(
-      `SELECT i.*, (SELECT COALESCE(SUM(sats), 0) FROM refunds r WHERE r.invoice_id = i.id) AS refunded, s.tip_sats, s.tip_fiat
-       FROM invoices i LEFT JOIN sales s ON s.invoice_id = i.id ORDER BY seq`,
-    );
-    for (const r of stmt.iterate() as Iterable<InvoiceRow & { refunded: number; tip_sats: number | null; tip_fiat: string | null }>) {
-      lines.push(
-        csvLine([
-          r.id, new Date(r.created_at).toISOString(), new Date(r.expires_at).toISOString(), r.status, r.flags.replace(/,/g, ' '),
-          r.amount_sats, (r.amount_sats / 1e8).toFixed(8), r.fiat_amount ?? '', r.fiat_currency ?? '', r.fiat_rate ?? '',
-          r.label, r.userdata, r.address, r.paid_sats, r.confirmed_sats, r.refunded, r.note, r.tip_sats ?? 0, r.tip_fiat ?? '',
-        ]),
-      );
-    }
-    return lines.join('');
-  }
-
-  exportPaymentsCsv(): string {
-    const lines = [csvLine(['txid', 'address', 'sats', 'height', 'first_seen', 'block_time', 'rbf', 'state', 'invoice_id', 'userdata'])];
-    const stmt = this.db.prepare(
-      'SELECT p.*, i.userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id ORDER BY p.id',
-    );
-    for (const p of stmt.iterate() as Iterable<PaymentRow & { userdata: string | null }>) {
-      lines.push(
-        csvLine([
-          p.txid, p.address, p.sats, p.height, new Date(p.first_seen).toISOString(),
-          p.block_time !== null ? new Date(p.block_time).toISOString() : '', p.rbf ? 'yes' : 'no', p.state,
-          p.invoice_id ?? '', p.userdata ?? '',
-        ]),
-      );
-    }
-    return lines.join('');
-  }
-
   async backup(): Promise<MethodOutput<'backup'>> {
     const file = await writeBackup(this.db, this.dataDir, this.clock.now());
     return {
@@ -554,7 +511,6 @@ export class Satdesk {
     getInvoice: ({ params }) => this.view(this.mustInvoice(params.id)),
     cancelInvoice: ({ params }) => this.cancelInvoice(params.id),
     markInvoice: ({ params, body }) => this.markInvoice(params.id, body.status, body.note),
-    addRefund: ({ params, body }) => this.addRefund(params.id, body),
     unattributedPayments: ({ query }) => {
       const before = decodeCursor(query.cursor);
       const rows = this.db
@@ -563,21 +519,11 @@ export class Satdesk {
       const page = rows.slice(0, query.limit);
       const tip = this.tipHeight();
       return {
-        payments: page.map((p) => ({
-          txid: p.txid,
-          address: p.address,
-          sats: p.sats,
-          height: p.height,
-          confirmations: p.verified ? confirmationsOf(p.height, tip) : 0,
-          time: new Date(paymentTime(p)).toISOString(),
-          rbf: p.rbf === 1,
-          counted: false,
-        })),
+        payments: page.map((p) => ({ ...paymentView(p, null, { tipHeight: tip, rates: this.rates() }), address: p.address })),
         next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!.id) : null,
       };
     },
-    exportInvoices: () => this.exportInvoicesCsv(),
-    exportPayments: () => this.exportPaymentsCsv(),
+    ...this.books.handlers,
     backup: () => this.backup(),
     listAgents: () => ({ agents: listAgentRows(this.db).map((r) => agentView(r)) }),
     createAgent: ({ body }) => agentView(this.write(() => createAgent(this.db, body, this.clock.now())), true),

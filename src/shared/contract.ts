@@ -10,6 +10,9 @@
 import { z } from 'zod';
 import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, type Principal, type Role } from './contract-counter.ts';
 import { ZERO_CONF_RISKS } from '../core/zeroconf.ts';
+import { booksMethods, InvoiceBookShape, PaymentBookShape, RefundSchema } from './contract-books.ts';
+
+export { RefundSchema };
 
 const ISO = z.string();
 const Cursor = z.string().max(200).nullable();
@@ -30,14 +33,7 @@ export const PaymentSchema = z.object({
   time: ISO,
   rbf: z.boolean(),
   counted: z.boolean(),
-});
-
-export const RefundSchema = z.object({
-  id: z.number().int(),
-  sats: z.number().int(),
-  txid: z.string().nullable(),
-  note: z.string(),
-  created_at: ISO,
+  ...PaymentBookShape,
 });
 
 export const InvoiceSchema = z.object({
@@ -63,6 +59,7 @@ export const InvoiceSchema = z.object({
   confirmed_sats: z.number().int(),
   missing_sats: z.number().int(),
   overpaid_sats: z.number().int(),
+  ...InvoiceBookShape,
   note: z.string(),
   refund_policy: z.string(),
   refunds: z.array(RefundSchema),
@@ -382,16 +379,6 @@ export const contract = {
     }),
     response: InvoiceSchema,
   },
-  addRefund: {
-    http: { method: 'POST', path: '/invoices/:id/refunds', status: 201 },
-    params: IdParam,
-    body: z.strictObject({
-      sats: z.unknown(),
-      txid: z.string().regex(/^[0-9a-fA-F]{64}$/, 'txid must be 64 hex characters').nullable().optional(),
-      note: z.string().max(2000).optional(),
-    }),
-    response: RefundSchema,
-  },
   unattributedPayments: {
     http: { method: 'GET', path: '/payments/unattributed' },
     query: z.strictObject({ limit: Limit, cursor: z.string().max(200).optional() }),
@@ -400,8 +387,7 @@ export const contract = {
       next_cursor: Cursor,
     }),
   },
-  exportInvoices: { http: { method: 'GET', path: '/export/invoices.csv' }, contentType: 'text/csv', response: z.string() },
-  exportPayments: { http: { method: 'GET', path: '/export/payments.csv' }, contentType: 'text/csv', response: z.string() },
+  ...booksMethods,
   listAgents: { http: { method: 'GET', path: '/agents' }, response: z.object({ agents: z.array(AgentSchema) }) },
   createAgent: { http: { method: 'POST', path: '/agents', status: 201 }, body: CreateAgentSchema, response: AgentSchema },
   patchAgent: { http: { method: 'PATCH', path: '/agents/:id' }, params: IdParam, body: PatchAgentSchema, response: AgentSchema },

@@ -18,6 +18,7 @@ import { describeZodError, dispatch } from '../dispatch.ts';
 import { allowedHostsFor, bearer, checkHostAndOrigin, LoginCodes, tokenMatches } from './auth.ts';
 import { parseJsonBody, readBody } from './body.ts';
 import { rawErrorResponse, safeDecode, sendError, sendJson } from './respond.ts';
+import { isTextChunks, sendText } from './stream.ts';
 import { serveStatic } from './static.ts';
 import { EventStreams } from './sse.ts';
 import { OWNER, type Principal } from '../../shared/contract-counter.ts';
@@ -205,15 +206,16 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
         const v = req.headers[h];
         headers[h] = Array.isArray(v) ? v[0] : v;
       }
-      const out = await dispatch(service, route.name, { params: rawParams, query: parseQuery(url), body, headers }, who);
+      const out = await dispatch(service, route.name, { params: rawParams, query: parseQuery(url), body, headers }, who, { stream: true });
       if (route.def.contentType === 'text/csv') {
-        res.writeHead(200, {
+        const csvHeaders = {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': `attachment; filename="${path.basename(route.def.http.path)}"`,
           'Cache-Control': 'no-store',
           'X-Content-Type-Options': 'nosniff',
-        });
-        res.end(String(out));
+        };
+        // An export is written as it is read (docs/books.md#exports).
+        await sendText(res, csvHeaders, isTextChunks(out) ? out : String(out));
         return;
       }
       sendJson(res, route.def.http.status ?? 200, out);

@@ -3,6 +3,7 @@ import * as m002 from './002-callbacks.ts';
 import * as m003 from './003-counter.ts';
 import * as m004 from './004-chain-watch.ts';
 import * as m005 from './005-chain-trust.ts';
+import * as m006 from './006-books.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
@@ -12,4 +13,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 3, name: 'counter', up: m003.up },
   { version: 4, name: 'chain-watch', up: m004.up },
   { version: 5, name: 'chain-trust', up: m005.up },
+  { version: 6, name: 'books', up: m006.up },
 ];

@@ -1,0 +1,74 @@
+/**
+ * invoices.csv and payments.csv (docs/books.md#exports): written as they are read, a chunk at a time, yielding to
+ * the event loop between chunks, so the API, payment detection and callbacks go on during an export of years of
+ * sales. The consumer pulls the next chunk only when it wrote the last one (back-pressure). The header rows are the
+ * ones docs/books.md documents (test/unit/books-docs.test.ts keeps them equal).
+ */
+import { formatBtc } from '../../core/money.ts';
+import { csvLine } from '../csv.ts';
+import { BookReader, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
+import type { InvoiceFilter } from './filter.ts';
+import type { RateContext } from './rates.ts';
+
+export const INVOICES_CSV_COLUMNS = [
+  'id', 'created_at', 'expires_at', 'status', 'flags', 'order_ref', 'label', 'amount_sats', 'amount_btc', 'due_sats',
+  'paid_sats', 'confirmed_sats', 'missing_sats', 'overpaid_sats', 'refunded_sats', 'net_sats', 'tip_sats', 'tip_fiat',
+  'fiat_amount', 'fiat_currency', 'fiat_rate', 'address', 'paid_at', 'confirmed_at', 'note',
+] as const;
+
+export const PAYMENTS_CSV_COLUMNS = [
+  'time', 'type', 'state', 'sats', 'btc', 'fiat_amount', 'fiat_currency', 'fiat_rate', 'fiat_basis', 'fiat_note',
+  'invoice_id', 'order_ref', 'label', 'txid', 'address', 'height', 'confirmations', 'rbf', 'reversed_sats', 'note',
+] as const;
+
+const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString());
+
+/** A signed sats amount as BTC with 8 decimals ("-0.00002000"). */
+function signedBtc(sats: number): string {
+  return sats < 0 ? `-${formatBtc(-sats)}` : formatBtc(sats);
+}
+
+export function invoiceLine(r: InvoiceBookRow): string {
+  const b = balanceOf(r);
+  return csvLine([
+    r.id, iso(r.created_at), iso(r.expires_at), r.status, r.flags.replace(/,/g, ' '), r.userdata, r.label, r.amount_sats,
+    formatBtc(r.amount_sats), b.dueSats, b.receivedSats, b.confirmedSats, b.missingSats, b.overpaidSats, b.refundedSats,
+    b.netSats, r.tip_sats ?? 0, r.tip_fiat ?? '', r.fiat_amount ?? '', r.fiat_currency ?? '', r.fiat_rate ?? '', r.address,
+    iso(r.paid_at), iso(r.confirmed_at), r.note,
+  ]);
+}
+
+export function ledgerLine(r: LedgerRow): string {
+  return csvLine([
+    iso(r.time), r.kind, r.state, r.sats, signedBtc(r.sats), r.fiat.amount ?? '', r.fiat.currency, r.fiat.rate ?? '',
+    r.fiat.basis ?? '', r.fiat.reason ?? '', r.invoiceId ?? '', r.userdata, r.label, r.txid ?? '', r.address ?? '',
+    r.height, r.confirmations, r.rbf ? 'yes' : 'no', r.reversedSats, r.note,
+  ]);
+}
+
+/** Lets the event loop run (timers, sockets, the watcher) between two chunks. */
+export const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A CSV file as text chunks: the header, then one chunk per read; the reader closes when the consumer stops. */
+async function* chunks<R>(file: string, header: readonly string[], read: (reader: BookReader) => Iterable<R[]>, line: (r: R) => string): AsyncGenerator<string> {
+  const reader = new BookReader(file);
+  try {
+    yield csvLine([...header]);
+    for (const rows of read(reader)) {
+      let text = '';
+      for (const r of rows) text += line(r);
+      yield text;
+      await breathe();
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+export function invoicesCsv(file: string, q: InvoiceFilter & { range: Range }): AsyncGenerator<string> {
+  return chunks(file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceChunks(q), invoiceLine);
+}
+
+export function paymentsCsv(file: string, q: LedgerQuery, rates: RateContext): AsyncGenerator<string> {
+  return chunks(file, PAYMENTS_CSV_COLUMNS, (reader) => reader.ledgerChunks(q, rates), ledgerLine);
+}

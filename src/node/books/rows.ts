@@ -1,0 +1,264 @@
+/**
+ * Reading the books: invoices, payments and refunds in time order, a chunk at a time, on a read-only connection of its
+ * own that holds one snapshot for the whole read — an export of a million invoices is consistent with itself while
+ * the service keeps writing on its own connection (SQLite WAL: readers never block the writer). Every money figure
+ * is derived by src/core/ledger.ts.
+ */
+import { balance, bookState, confirmations, fiatValue, type Balance, type BookState, type FiatValue } from '../../core/ledger.ts';
+import { openDatabase, type DB } from '../store/sqlite.ts';
+import type { InvoiceFilter } from './filter.ts';
+import { filters, invoiceWhere } from './filter.ts';
+import { rateFact, type RateContext } from './rates.ts';
+
+/** Rows per chunk: small enough that formatting one stays a few milliseconds, large enough to keep queries few. */
+export const CHUNK_ROWS = 2000;
+
+export interface Range {
+  /** ms, inclusive */
+  start: number;
+  /** ms, exclusive */
+  end: number;
+}
+
+export interface InvoiceBookRow {
+  seq: number;
+  id: string;
+  created_at: number;
+  expires_at: number;
+  status: string;
+  flags: string;
+  userdata: string;
+  label: string;
+  amount_sats: number;
+  tolerance_bp: number;
+  paid_sats: number;
+  confirmed_sats: number;
+  refunded_sats: number;
+  tip_sats: number | null;
+  tip_fiat: string | null;
+  fiat_amount: string | null;
+  fiat_currency: string | null;
+  fiat_rate: string | null;
+  address: string;
+  paid_at: number | null;
+  confirmed_at: number | null;
+  note: string;
+}
+
+/** The money of an invoice row (the one derivation: src/core/ledger.ts). */
+export function balanceOf(r: Pick<InvoiceBookRow, 'amount_sats' | 'tolerance_bp' | 'paid_sats' | 'confirmed_sats' | 'refunded_sats'>): Balance {
+  return balance(
+    { amountSats: r.amount_sats, tolerancePct: r.tolerance_bp / 100 },
+    { receivedSats: r.paid_sats, confirmedSats: r.confirmed_sats, refundedSats: r.refunded_sats },
+  );
+}
+
+/** A payment or a refund as the books show it: one row of payments.csv. */
+export interface LedgerRow {
+  kind: 'payment' | 'refund';
+  id: number;
+  time: number;
+  /** what the row adds to the books: + for a counted or unattributed payment, − for a refund, 0 for a reversed payment */
+  sats: number;
+  /** what a reversed payment's transaction had paid (0 on other rows) */
+  reversedSats: number;
+  state: BookState | RefundState;
+  txid: string | null;
+  address: string | null;
+  invoiceId: string | null;
+  userdata: string;
+  label: string;
+  height: number;
+  confirmations: number;
+  rbf: boolean;
+  fiat: FiatValue;
+  note: string;
+}
+
+/** A refund's state: recorded (no transaction known), sent (its transaction is known, unconfirmed), confirmed. */
+export type RefundState = 'recorded' | 'sent' | 'confirmed';
+
+export function refundState(r: { txid: string | null; height: number | null; verified: number }): RefundState {
+  if (r.txid === null) return 'recorded';
+  return r.height !== null && r.height > 0 && r.verified === 1 ? 'confirmed' : 'sent';
+}
+
+interface PaymentJoin {
+  id: number;
+  txid: string;
+  address: string;
+  sats: number;
+  invoice_id: string | null;
+  height: number;
+  verified: number;
+  state: 'active' | 'gone';
+  rbf: number;
+  time: number;
+  userdata: string | null;
+  label: string | null;
+  fiat_currency: string | null;
+  fiat_rate: string | null;
+}
+
+interface RefundJoin {
+  id: number;
+  invoice_id: string;
+  sats: number;
+  txid: string | null;
+  note: string;
+  created_at: number;
+  address: string | null;
+  height: number | null;
+  verified: number;
+  userdata: string;
+  label: string;
+  fiat_currency: string | null;
+  fiat_rate: string | null;
+}
+
+export interface LedgerQuery extends InvoiceFilter {
+  range: Range;
+  /** include reversed payments (marked, adding 0) */
+  reversed?: boolean;
+}
+
+/** One read snapshot of the books on its own read-only connection; `close()` when done. */
+export class BookReader {
+  readonly db: DB;
+
+  constructor(file: string) {
+    this.db = openDatabase(file, { readonly: true });
+    // One snapshot for every chunk: a deferred transaction that the first read starts.
+    this.db.prepare('BEGIN').run();
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    if (this.db.inTransaction) this.db.prepare('COMMIT').run();
+    this.db.close();
+  }
+
+  tipHeight(): number {
+    const r = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
+    return r ? Number(r.value) : 0;
+  }
+
+  /** Invoices created in the range and matching the filter, oldest first, a chunk at a time. */
+  *invoiceChunks(q: InvoiceFilter & { range: Range }): Generator<InvoiceBookRow[]> {
+    const f = invoiceWhere(q);
+    const stmt = this.db.prepare(
+      `SELECT i.seq, i.id, i.created_at, i.expires_at, i.status, i.flags, i.userdata, i.label, i.amount_sats, i.tolerance_bp,
+         i.paid_sats, i.confirmed_sats, (SELECT COALESCE(SUM(r.sats), 0) FROM refunds r WHERE r.invoice_id = i.id) AS refunded_sats,
+         s.tip_sats, s.tip_fiat, i.fiat_amount, i.fiat_currency, i.fiat_rate, i.address, i.paid_at, i.confirmed_at, i.note
+       FROM invoices i INDEXED BY invoices_created LEFT JOIN sales s ON s.invoice_id = i.id
+       WHERE i.created_at >= @lo AND i.created_at < @end AND NOT (i.created_at = @t AND i.seq <= @seq) AND ${f.sql}
+       ORDER BY i.created_at, i.seq LIMIT ${CHUNK_ROWS}`,
+    );
+    let t = Number.MIN_SAFE_INTEGER;
+    let seq = 0;
+    for (;;) {
+      const rows = stmt.all({ ...f.args, lo: Math.max(q.range.start, t), end: q.range.end, t, seq }) as InvoiceBookRow[];
+      if (!rows.length) return;
+      yield rows;
+      const last = rows[rows.length - 1]!;
+      t = last.created_at;
+      seq = last.seq;
+      if (rows.length < CHUNK_ROWS) return;
+    }
+  }
+
+  /** Refunds recorded in the range, of invoices matching the filter, oldest first (few: read at once). */
+  refunds(q: InvoiceFilter & { range: Range }): RefundJoin[] {
+    const f = invoiceWhere(q);
+    return this.db
+      .prepare(
+        `SELECT r.id, r.invoice_id, r.sats, r.txid, r.note, r.created_at, r.address, r.height, r.verified,
+           i.userdata, i.label, i.fiat_currency, i.fiat_rate
+         FROM refunds r JOIN invoices i ON i.id = r.invoice_id
+         WHERE r.created_at >= @start AND r.created_at < @end AND ${f.sql}
+         ORDER BY r.created_at, r.id`,
+      )
+      .all({ ...f.args, start: q.range.start, end: q.range.end }) as RefundJoin[];
+  }
+
+  /** Payments (by payment time) and refunds (by the time recorded) in one time order, a chunk at a time. */
+  *ledgerChunks(q: LedgerQuery, rates: RateContext): Generator<LedgerRow[]> {
+    const tip = this.tipHeight();
+    const f = invoiceWhere(q);
+    const onlyInvoices = filters(q);
+    const stmt = this.db.prepare(
+      `SELECT p.id, p.txid, p.address, p.sats, p.invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
+         i.userdata, i.label, i.fiat_currency, i.fiat_rate
+       FROM payments p INDEXED BY payments_time LEFT JOIN invoices i ON i.id = p.invoice_id
+       WHERE p.time >= @lo AND p.time < @end AND NOT (p.time = @t AND p.id <= @id)
+         ${q.reversed ? '' : "AND p.state = 'active'"}
+         ${onlyInvoices ? `AND p.invoice_id IS NOT NULL AND ${f.sql}` : ''}
+       ORDER BY p.time, p.id LIMIT ${CHUNK_ROWS}`,
+    );
+    const refunds = this.refunds(q);
+    let ri = 0;
+    let t = Number.MIN_SAFE_INTEGER;
+    let id = 0;
+    for (;;) {
+      const rows = stmt.all({ ...(onlyInvoices ? f.args : {}), lo: Math.max(q.range.start, t), end: q.range.end, t, id }) as PaymentJoin[];
+      const out: LedgerRow[] = [];
+      for (const p of rows) {
+        while (ri < refunds.length && refunds[ri]!.created_at <= p.time) out.push(refundRow(refunds[ri++]!, tip, rates));
+        out.push(paymentRow(p, tip, rates));
+      }
+      const done = rows.length < CHUNK_ROWS;
+      if (done) while (ri < refunds.length) out.push(refundRow(refunds[ri++]!, tip, rates));
+      if (out.length) yield out;
+      if (done) return;
+      const last = rows[rows.length - 1]!;
+      t = last.time;
+      id = last.id;
+    }
+  }
+}
+
+function paymentRow(p: PaymentJoin, tip: number, rates: RateContext): LedgerRow {
+  const state = bookState({ gone: p.state === 'gone', invoiceId: p.invoice_id });
+  const counts = state !== 'reversed';
+  const invoice = p.invoice_id !== null ? { fiat_currency: p.fiat_currency, fiat_rate: p.fiat_rate } : null;
+  return {
+    kind: 'payment',
+    id: p.id,
+    time: p.time,
+    sats: counts ? p.sats : 0,
+    reversedSats: counts ? 0 : p.sats,
+    state,
+    txid: p.txid,
+    address: p.address,
+    invoiceId: p.invoice_id,
+    userdata: p.userdata ?? '',
+    label: p.label ?? '',
+    height: counts ? p.height : 0,
+    confirmations: counts ? confirmations(p.height, tip, p.verified === 1) : 0,
+    rbf: p.rbf === 1,
+    fiat: fiatValue(counts ? p.sats : 0, rateFact(invoice, p.time, rates)),
+    note: '',
+  };
+}
+
+function refundRow(r: RefundJoin, tip: number, rates: RateContext): LedgerRow {
+  const height = r.height ?? 0;
+  return {
+    kind: 'refund',
+    id: r.id,
+    time: r.created_at,
+    sats: -r.sats,
+    reversedSats: 0,
+    state: refundState(r),
+    txid: r.txid,
+    address: r.address,
+    invoiceId: r.invoice_id,
+    userdata: r.userdata,
+    label: r.label,
+    height,
+    confirmations: confirmations(height, tip, r.verified === 1),
+    rbf: false,
+    fiat: fiatValue(-r.sats, rateFact(r, r.created_at, rates)),
+    note: r.note,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Text answers written as they are produced (the CSV exports, docs/books.md#exports): each chunk is written once the
+ * previous one left (back-pressure: a slow client slows the reader, never fills memory), and a client that goes
+ * away stops the producer, which closes what it holds.
+ */
+import type http from 'node:http';
+
+export type TextChunks = AsyncIterable<string>;
+
+export function isTextChunks(v: unknown): v is TextChunks {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+}
+
+/** Joins a producer's chunks (the desktop IPC answers a whole string). */
+export async function collectText(chunks: TextChunks): Promise<string> {
+  const parts: string[] = [];
+  for await (const c of chunks) parts.push(c);
+  return parts.join('');
+}
+
+/** Resolves when the response can take more (`drain`) or is gone (`close`); true when it can take more. */
+function writable(res: http.ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+/**
+ * Streams `body` as a 200 with `headers`. The first chunk is produced before the status line goes out, so a producer
+ * that fails at once (a bad range, an unreadable store) still gets a proper error answer from the caller; a failure
+ * later cuts the connection, so the client can tell a truncated file from a whole one.
+ */
+export async function sendText(res: http.ServerResponse, headers: Record<string, string>, body: string | TextChunks): Promise<void> {
+  if (typeof body === 'string') {
+    res.writeHead(200, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
+    return;
+  }
+  const it = body[Symbol.asyncIterator]();
+  let next = await it.next();
+  res.writeHead(200, headers);
+  try {
+    while (!next.done) {
+      if (res.destroyed) return;
+      if (!res.write(next.value) && !(await writable(res))) return;
+      next = await it.next();
+    }
+    res.end();
+  } catch (e) {
+    res.destroy(e instanceof Error ? e : new Error(String(e)));
+  } finally {
+    if (!next.done) await it.return?.();
+  }
+}
