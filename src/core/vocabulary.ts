@@ -116,7 +116,8 @@ export interface EventPayloads<I, D> {
     refund: { id: number; sats: number; txid: string | null; note: string; created_at: string };
   };
   'payment.unattributed': { payment: { txid: string; address: string; sats: number; height: number; rbf: boolean } };
-  'payment.reversed': { payment: { txid: string; address: string; sats: number; height: number }; reason: string };
+  /** `invoice`: the invoice the payment counted toward, after the reversal; null for an unattributed payment */
+  'payment.reversed': { payment: { txid: string; address: string; sats: number; height: number }; invoice: I | null; reason: string };
   'chain.tip': { height: number; hash: string; reorg?: { fork_height: number; depth: number } };
   'chain.status': {
     connected: boolean;
@@ -146,7 +147,7 @@ export const EVENT_TYPE_INFO = {
   'invoice.reverted': { callback: true, payload: 'invoice, from, to', meaning: 'a counted transaction disappeared and the status went back' },
   'invoice.refund_recorded': { callback: false, payload: 'invoice, refund', meaning: 'the merchant recorded a refund' },
   'payment.unattributed': { callback: true, payload: 'payment', meaning: 'a payment no invoice may count (seen before any invoice took the address)' },
-  'payment.reversed': { callback: true, payload: 'payment, reason', meaning: 'a transaction left an address history (replaced, double-spent, reorged out)' },
+  'payment.reversed': { callback: true, payload: 'payment, invoice, reason', meaning: 'a transaction left an address history (replaced, double-spent, reorged out)' },
   'chain.tip': { callback: false, payload: 'height, hash, reorg?', meaning: 'the verified chain tip moved (reorg: fork height and depth)' },
   'chain.status': { callback: false, payload: 'connected, server?, protocol?, reason?, tip_height', meaning: 'the Electrum connection came up or went down' },
   'delivery.failed': { callback: false, payload: 'delivery', meaning: 'a delivery reached FAILURE: the merchant is alerted' },

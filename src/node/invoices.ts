@@ -272,6 +272,21 @@ function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: Refre
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * A `payment.reversed` event names the invoice the payment counted toward, as it stands once the reversal is
+ * counted (docs/spec/invoices.md#events): written in the same transaction, after `refreshInvoice`, before anything
+ * is published or planned.
+ */
+export function nameInvoiceOnEvents(db: DB, events: readonly { id: number; invoiceId: string }[], ctx: RefreshContext): void {
+  for (const e of events) {
+    const row = getInvoiceRow(db, e.invoiceId);
+    const text = db.prepare('SELECT data FROM events WHERE id = ?').pluck().get(e.id) as string | undefined;
+    if (!row || text === undefined) continue;
+    const data = { ...(JSON.parse(text) as Record<string, unknown>), invoice: invoiceView(db, row, ctx) };
+    db.prepare('UPDATE events SET data = ? WHERE id = ?').run(JSON.stringify(data), e.id);
+  }
+}
+
 /** The invoice as the API shows it; every money figure comes from the ledger (src/core/ledger.ts). */
 export function invoiceView(
   db: DB,

@@ -62,6 +62,7 @@ function chainPaid(): number {
 }
 
 const refunds: number[] = [];
+const reversedEvents: { payment: { txid: string }; invoice: any }[] = [];
 const reversedTxids: { txid: string; invoice: string; sats: number }[] = [];
 const t0 = Date.now();
 let fiatInvoice = '';
@@ -75,6 +76,9 @@ beforeAll(async () => {
   }));
   await api.call('PATCH', '/settings', { fiat: { currency: 'EUR', rates: { EUR: '60000' } } });
   await app.watcher!.waitSynced(15_000);
+  app.service.bus.subscribe((e) => {
+    if (e.type === 'payment.reversed') reversedEvents.push(e.data as any);
+  });
 
   // exact, partial, over
   const exact = await invoice({ amount_sats: 50_000, userdata: 'exact' });
@@ -205,6 +209,13 @@ describe('the books add up', () => {
     const other = csv.rows.find((r) => r.order_ref === 'exact')!;
     expect(other).toMatchObject({ fiat_amount: '', fiat_currency: 'EUR', fiat_basis: '' });
     expect(other.fiat_note).toMatch(/priced in sats/);
+  });
+
+  it('payment.reversed names the invoice it counted toward, as it stands after the reversal', async () => {
+    expect(reversedEvents.map((e) => [e.payment.txid, e.invoice?.id, e.invoice?.status])).toEqual(reversedTxids.map((r) => [r.txid, r.invoice, 'unpaid']));
+    for (const e of reversedEvents) expect(e.invoice.payments.find((p: any) => p.txid === e.payment.txid)).toMatchObject({ state: 'reversed', counted: false });
+    const stored = app.db.prepare("SELECT data FROM events WHERE type = 'payment.reversed'").pluck().all() as string[];
+    expect(stored.map((d) => JSON.parse(d).invoice.id)).toEqual(reversedTxids.map((r) => r.invoice));
   });
 
   it('an invalid invoice that confirms later is confirmed + late', async () => {

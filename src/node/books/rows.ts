@@ -124,10 +124,13 @@ export interface LedgerQuery extends InvoiceFilter {
 
 /** One read snapshot of the books on its own read-only connection; `close()` when done. */
 export class BookReader {
+  /** Readers open right now (tests check that an abandoned export let go of its snapshot). */
+  static open = 0;
   readonly db: DB;
 
   constructor(file: string) {
     this.db = openDatabase(file, { readonly: true });
+    BookReader.open++;
     // One snapshot for every chunk: a deferred transaction that the first read starts.
     this.db.prepare('BEGIN').run();
   }
@@ -136,6 +139,7 @@ export class BookReader {
     if (!this.db.open) return;
     if (this.db.inTransaction) this.db.prepare('COMMIT').run();
     this.db.close();
+    BookReader.open--;
   }
 
   tipHeight(): number {

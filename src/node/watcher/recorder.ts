@@ -6,7 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import { paymentTime } from '../../core/payment-time.ts';
 import { insertEvent } from '../events.ts';
-import { getInvoiceRow, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
+import { getInvoiceRow, nameInvoiceOnEvents, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
 import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
 import type { AddressRow, EntryFacts } from './history.ts';
@@ -173,15 +173,20 @@ export class Recorder {
         insertEvent(this.db, 'payment.unattributed', null, paymentId, { payment }, now);
       }
     }
+    const reversed: { id: number; invoiceId: string }[] = [];
     for (const p of existing.values()) {
       if (p.state !== 'active' || seen.has(p.txid)) continue;
       this.sql("UPDATE payments SET state = 'gone', verified = 0 WHERE id = ?").run(p.id);
       const payment = { txid: p.txid, address: p.address, sats: p.sats, height: p.height };
-      insertEvent(this.db, 'payment.reversed', p.invoice_id, p.id, { payment, reason: 'no longer in the address history (replaced, double-spent or reorged out)' }, now);
-      if (p.invoice_id) touched.add(p.invoice_id);
+      const id = insertEvent(this.db, 'payment.reversed', p.invoice_id, p.id, { payment, invoice: null, reason: 'no longer in the address history (replaced, double-spent or reorged out)' }, now);
+      if (p.invoice_id) {
+        touched.add(p.invoice_id);
+        reversed.push({ id, invoiceId: p.invoice_id });
+      }
     }
     this.sql('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
     this.refreshInvoices(touched, now, false);
+    nameInvoiceOnEvents(this.db, reversed, this.service.refreshContext(now));
   }
 
   /** A chain.* event in its own write; never fails the caller. */

@@ -1,0 +1,143 @@
+/**
+ * The exports over real HTTP (docs/books.md#exports): written in chunks as they are read, waiting for the client
+ * (a paused download leaves the API answering), let go of their snapshot when the client leaves, filtered by the
+ * console's status and search and by a time range; the daily report and the totals by role and time zone.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/node/app.ts';
+import { BookReader } from '../../src/node/books/rows.ts';
+import { dispatch } from '../../src/node/dispatch.ts';
+import { startTestApp, type ApiClient } from '../helpers/api.ts';
+import { parseCsv, sumColumn } from '../helpers/csv.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const N = 6000;
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+let app: App;
+let api: ApiClient;
+
+beforeAll(async () => {
+  ({ app, api } = await startTestApp());
+  // N invoices straight into the store, one every 30 minutes from T0: 48 a day over 125 days.
+  app.db.exec(`
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+    INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at)
+    SELECT i, 'bcrt1qbooks' || i, printf('%064x', i), '0014' || printf('%040x', i), 'static', 'used', ${T0} FROM s;
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
+      confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)
+    SELECT i, printf('books%011d', i), CASE WHEN i % 3 = 0 THEN 'unpaid' ELSE 'confirmed' END, 1000 + i, 'item ' || (i % 7),
+      'order-' || i, i, 'bcrt1qbooks' || i, ${T0} + (i - 1) * 1800000, ${T0} + (i - 1) * 1800000 + 900000, 1, 0, 86400000,
+      CASE WHEN i % 3 = 0 THEN 0 ELSE 1000 + i END, CASE WHEN i % 3 = 0 THEN 0 ELSE 1000 + i END,
+      CASE WHEN i % 3 = 0 THEN NULL ELSE ${T0} + (i - 1) * 1800000 + 60000 END,
+      CASE WHEN i % 3 = 0 THEN NULL ELSE ${T0} + (i - 1) * 1800000 + 600000 END, ${T0} FROM s;
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+    INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, first_seen, time, verified, state)
+    SELECT printf('%064x', i), i, 'bcrt1qbooks' || i, 1000 + i, printf('books%011d', i), 100, ${T0} + (i - 1) * 1800000 + 60000,
+      ${T0} + (i - 1) * 1800000 + 60000, 1, 'active' FROM s WHERE i % 3 <> 0;`);
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+/** A GET whose body the test reads chunk by chunk (and may pause or abandon). */
+function rawGet(p: string): Promise<http.IncomingMessage> {
+  const url = new URL(`${api.base}/api/v1${p}`);
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: { Authorization: `Bearer ${api.token}` } }, resolve).on('error', reject);
+  });
+}
+
+describe('exports stream', () => {
+  it('writes invoices.csv in chunks, oldest first, every row once', async () => {
+    const res = await rawGet('/export/invoices.csv');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(res.headers['content-length']).toBeUndefined();
+    let text = '';
+    let chunks = 0;
+    for await (const c of res) {
+      text += String(c);
+      chunks++;
+    }
+    expect(chunks).toBeGreaterThan(1);
+    const csv = parseCsv(text);
+    expect(csv.rows).toHaveLength(N);
+    expect(csv.rows[0]!.id).toBe('books00000000001');
+    expect(csv.rows[N - 1]!.id).toBe(`books${String(N).padStart(11, '0')}`);
+    expect(sumColumn(csv.rows, 'paid_sats')).toBe((await api.get('/reports/invoices')).body.paid_sats);
+  });
+
+  it('waits for a paused client, keeps answering the API meanwhile, and lets go of its snapshot when the client leaves', async () => {
+    const before = BookReader.open;
+    const res = await rawGet('/export/invoices.csv');
+    res.pause();
+    await waitFor(() => BookReader.open, (n) => n === before + 1, 'an open reader');
+    // The download is stalled on back-pressure: the API answers, and a payment written now does not block.
+    const health = await api.get('/health');
+    expect(health.status).toBe(200);
+    expect((await api.get('/reports/invoices?status=unpaid')).body.count).toBe(N / 3);
+    res.destroy();
+    await waitFor(() => BookReader.open, (n) => n === before, 'the reader closed');
+  });
+
+  it('filters by status, search and a time range, like the list', async () => {
+    const unpaid = parseCsv((await api.get('/export/invoices.csv?status=unpaid')).body);
+    expect(unpaid.rows).toHaveLength(N / 3);
+    expect(unpaid.rows.every((r) => r.status === 'unpaid')).toBe(true);
+    expect(parseCsv((await api.get('/export/invoices.csv?q=order-42')).body).rows.map((r) => r.id)).toEqual(['books00000000042']);
+    const day = parseCsv((await api.get('/export/invoices.csv?from=2026-01-02&to=2026-01-02&tz=UTC')).body);
+    expect(day.rows).toHaveLength(48);
+    expect(day.rows[0]!.created_at).toBe('2026-01-02T00:00:00.000Z');
+    const paris = parseCsv((await api.get('/export/invoices.csv?from=2026-01-02&to=2026-01-02&tz=Europe/Paris')).body);
+    expect(paris.rows[0]!.created_at).toBe('2026-01-01T23:00:00.000Z');
+    const exact = parseCsv((await api.get(`/export/invoices.csv?from=2026-01-02T10:00:00Z&to=2026-01-02T11:00:00Z`)).body);
+    expect(exact.rows.map((r) => r.created_at)).toEqual(['2026-01-02T10:00:00.000Z', '2026-01-02T10:30:00.000Z']);
+    const pays = parseCsv((await api.get('/export/payments.csv?from=2026-01-02&to=2026-01-03&tz=UTC')).body);
+    expect(pays.rows).toHaveLength(64); // 96 invoices, a third unpaid
+    expect(pays.rows.every((r) => r.time >= '2026-01-02' && r.time < '2026-01-04')).toBe(true);
+  });
+
+  it('refuses a bad range or zone before writing anything', async () => {
+    for (const q of ['from=yesterday', 'from=2026-01-03&to=2026-01-02', 'tz=Mars/Olympus', 'from=2026-01-02T10:00:00', 'reversed=maybe']) {
+      const r = await api.get(`/export/payments.csv?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.error.code).toBe('invalid_request');
+    }
+  });
+});
+
+describe('the daily report and the totals', () => {
+  it('counts each local day from the indexes and the payments', async () => {
+    const r = (await api.get('/reports/daily?from=2026-01-01&to=2026-01-03&tz=UTC')).body;
+    expect(r.days.map((d: any) => [d.date, d.invoices.created, d.invoices.paid, d.invoices.confirmed, d.received.count])).toEqual([
+      ['2026-01-01', 48, 32, 32, 32],
+      ['2026-01-02', 48, 32, 32, 32],
+      ['2026-01-03', 48, 32, 32, 32],
+    ]);
+    const csv = parseCsv((await api.get('/export/payments.csv?from=2026-01-01&to=2026-01-03&tz=UTC')).body);
+    expect(r.totals.net_sats).toBe(sumColumn(csv.rows, 'sats'));
+    expect(r.totals.received.fiat).toEqual([{ currency: 'USD', amount: '0.00', missing: 96 }]);
+    expect((await api.get('/reports/daily?from=2025-01-01&to=2026-03-01')).body.error.message).toBe('a report covers at most 366 days');
+  });
+
+  it('a cashier gets today only', async () => {
+    const cashier = { role: 'cashier' as const, tokenId: 'c', name: 'cashier', tillId: null };
+    const today = await dispatch(app.service, 'dailyReport', {}, cashier) as any;
+    expect(today.days).toHaveLength(1);
+    expect(today.totals.invoices.created).toBe(0);
+    await expect(dispatch(app.service, 'dailyReport', { query: { from: '2026-01-01', to: '2026-01-01' } }, cashier)).rejects.toMatchObject({ code: 'forbidden' });
+    const totals = await dispatch(app.service, 'invoiceTotals', {}, cashier) as any;
+    expect(totals.count).toBe(0);
+    await expect(dispatch(app.service, 'exportInvoices', {}, cashier)).rejects.toMatchObject({ code: 'forbidden' });
+    expect(((await dispatch(app.service, 'invoiceTotals', {})) as any).count).toBe(N);
+  });
+
+  it('the IPC and in-process callers get the whole file as one string', async () => {
+    const text = (await dispatch(app.service, 'exportInvoices', { query: { from: '2026-01-01', to: '2026-01-01', tz: 'UTC' } })) as string;
+    expect(typeof text).toBe('string');
+    expect(parseCsv(text).rows).toHaveLength(48);
+  });
+});
+
