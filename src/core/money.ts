@@ -35,10 +35,9 @@ export function assertSats(n: unknown, field: string): asserts n is number {
 /** Sats → BTC with exactly 8 decimals: 122678000 → "1.22678000", 1 → "0.00000001", 0 → "0.00000000". */
 export function formatBtc(sats: number): string {
   assertSats(sats, 'sats');
-  const b = BigInt(sats);
-  const whole = b / SATS_PER_BTC_BIG;
-  const frac = (b % SATS_PER_BTC_BIG).toString().padStart(8, '0');
-  return `${whole}.${frac}`;
+  // Exact: sats is a safe integer, so the remainder, the difference and the division by 1e8 are all exact.
+  const frac = sats % SATS_PER_BTC;
+  return `${(sats - frac) / SATS_PER_BTC}.${String(frac).padStart(8, '0')}`;
 }
 
 /** Sats → BTC without trailing zeros (BIP21 style): 100000 → "0.001", 100000000 → "1", 1 → "0.00000001". */

@@ -5,7 +5,7 @@
  * ones docs/books.md documents (test/unit/books-docs.test.ts keeps them equal).
  */
 import { formatBtc } from '../../core/money.ts';
-import { csvLine } from '../csv.ts';
+import { csvCell, csvLine } from '../csv.ts';
 import { BookReader, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
 import type { InvoiceFilter } from './filter.ts';
 import type { RateContext } from './rates.ts';
@@ -21,21 +21,49 @@ export const PAYMENTS_CSV_COLUMNS = [
   'invoice_id', 'order_ref', 'label', 'txid', 'address', 'height', 'confirmations', 'rbf', 'reversed_sats', 'note',
 ] as const;
 
-const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString());
+const DAY_MS = 86_400_000;
+let isoDay = NaN;
+let isoDate = '';
+
+/**
+ * ISO 8601 UTC with milliseconds, as Date#toISOString writes it, several times faster for a file of a million rows:
+ * the date part is remembered per day, the time of day is integer arithmetic. Empty for null.
+ */
+export function iso(ms: number | null): string {
+  if (ms === null) return '';
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoDate = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  const t = ms - day * DAY_MS;
+  const h = Math.floor(t / 3_600_000);
+  const m = Math.floor(t / 60_000) % 60;
+  const sec = Math.floor(t / 1000) % 60;
+  const milli = t % 1000;
+  return `${isoDate}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
 
 /** A signed sats amount as BTC with 8 decimals ("-0.00002000"). */
 function signedBtc(sats: number): string {
   return sats < 0 ? `-${formatBtc(-sats)}` : formatBtc(sats);
 }
 
+/** An optional text cell: empty for null, escaped otherwise. */
+const opt = (v: string | null): string => (v === null ? '' : csvCell(v));
+
+/**
+ * One row of invoices.csv. Cells Satdesk writes itself (ids, statuses, times, amounts, addresses) cannot hold a quote,
+ * a comma or a formula sign and go out as they are; text that comes from a shop or a customer is escaped.
+ */
 export function invoiceLine(r: InvoiceBookRow): string {
   const b = balanceOf(r);
-  return csvLine([
-    r.id, iso(r.created_at), iso(r.expires_at), r.status, r.flags.replace(/,/g, ' '), r.userdata, r.label, r.amount_sats,
-    formatBtc(r.amount_sats), b.dueSats, b.receivedSats, b.confirmedSats, b.missingSats, b.overpaidSats, b.refundedSats,
-    b.netSats, r.tip_sats ?? 0, r.tip_fiat ?? '', r.fiat_amount ?? '', r.fiat_currency ?? '', r.fiat_rate ?? '', r.address,
-    iso(r.paid_at), iso(r.confirmed_at), r.note,
-  ]);
+  return (
+    `${r.id},${iso(r.created_at)},${iso(r.expires_at)},${r.status},${r.flags.replace(/,/g, ' ')},${csvCell(r.userdata)},${csvCell(r.label)},` +
+    `${r.amount_sats},${formatBtc(r.amount_sats)},${b.dueSats},${b.receivedSats},${b.confirmedSats},${b.missingSats},${b.overpaidSats},` +
+    `${b.refundedSats},${b.netSats},${r.tip_sats ?? 0},${opt(r.tip_fiat)},${opt(r.fiat_amount)},${opt(r.fiat_currency)},${opt(r.fiat_rate)},` +
+    `${r.address},${iso(r.paid_at)},${iso(r.confirmed_at)},${csvCell(r.note)}\r\n`
+  );
 }
 
 export function ledgerLine(r: LedgerRow): string {
