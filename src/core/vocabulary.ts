@@ -115,6 +115,10 @@ export interface EventPayloads<I, D> {
     invoice: I;
     refund: { id: number; sats: number; txid: string | null; note: string; created_at: string };
   };
+  'invoice.refund_updated': {
+    invoice: I;
+    refund: { id: number; sats: number; txid: string | null; note: string; created_at: string };
+  };
   'payment.unattributed': { payment: { txid: string; address: string; sats: number; height: number; rbf: boolean } };
   /** `invoice`: the invoice the payment counted toward, after the reversal; null for an unattributed payment */
   'payment.reversed': { payment: { txid: string; address: string; sats: number; height: number }; invoice: I | null; reason: string };
@@ -146,6 +150,7 @@ export const EVENT_TYPE_INFO = {
   'invoice.marked': { callback: true, payload: 'invoice, from, to', meaning: 'the merchant set the status by hand' },
   'invoice.reverted': { callback: true, payload: 'invoice, from, to', meaning: 'a counted transaction disappeared and the status went back' },
   'invoice.refund_recorded': { callback: false, payload: 'invoice, refund', meaning: 'the merchant recorded a refund' },
+  'invoice.refund_updated': { callback: false, payload: 'invoice, refund', meaning: 'Satdesk saw the transaction of a refund pay the refund address, confirm, or leave the chain' },
   'payment.unattributed': { callback: true, payload: 'payment', meaning: 'a payment no invoice may count (seen before any invoice took the address)' },
   'payment.reversed': { callback: true, payload: 'payment, invoice, reason', meaning: 'a transaction left an address history (replaced, double-spent, reorged out)' },
   'chain.tip': { callback: false, payload: 'height, hash, reorg?', meaning: 'the verified chain tip moved (reorg: fork height and depth)' },
@@ -160,7 +165,7 @@ export const EVENT_TYPES = keysOf(EVENT_TYPE_INFO);
 export const CALLBACK_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => EVENT_TYPE_INFO[t].callback);
 
 /** The invoice events a re-evaluation can produce (`transitionEvents` in invoice.ts). */
-export type InvoiceTransitionType = Exclude<Extract<EventType, `invoice.${string}`>, 'invoice.created' | 'invoice.refund_recorded'>;
+export type InvoiceTransitionType = Exclude<Extract<EventType, `invoice.${string}`>, 'invoice.created' | 'invoice.refund_recorded' | 'invoice.refund_updated'>;
 
 /** One stored event as it is published (SSE, desktop window): the payload plus id, type and time. */
 export type SatdeskEvent<I, D> = {

@@ -105,6 +105,8 @@ export function insertRefund(
 
 /** A refund address the watcher should follow. */
 export interface RefundScript {
+  /** the first refund to this address */
+  first_id: number;
   scripthash: string;
   script_hex: string;
   address: string;
@@ -118,20 +120,13 @@ export interface RefundScript {
 export function watchedRefundScripts(db: DB, now: number, tip: number): RefundScript[] {
   return db
     .prepare(
-      `SELECT scripthash, MIN(script_hex) AS script_hex, MIN(address) AS address, MIN(electrum_status) AS electrum_status
+      `SELECT MIN(id) AS first_id, scripthash, MIN(script_hex) AS script_hex, MIN(address) AS address, MIN(electrum_status) AS electrum_status
        FROM refunds INDEXED BY refunds_watched
        WHERE scripthash IS NOT NULL AND created_at > @since
          AND (txid IS NULL OR height IS NULL OR height = 0 OR verified = 0 OR height > @settled)
        GROUP BY scripthash`,
     )
     .all({ since: now - REFUND_WATCH_MS, settled: tip - REFUND_SETTLED_CONFIRMATIONS + 1 }) as RefundScript[];
-}
-
-export function refundScript(db: DB, sh: string): RefundScript | null {
-  const r = db
-    .prepare('SELECT scripthash, script_hex, address, electrum_status FROM refunds WHERE scripthash = ? ORDER BY id DESC LIMIT 1')
-    .get(sh) as RefundScript | undefined;
-  return r ?? null;
 }
 
 /** One transaction in a refund address's verified history. */
@@ -143,39 +138,47 @@ export interface RefundTxFact extends AddressTx {
 
 /**
  * Inside the watcher's write: what a refund address's history shows. Fills in (or clears) the refunds' txids by the
- * matching rule and records their heights; answers the invoices whose refunds changed.
+ * matching rule and records their heights; answers the refunds whose state or transaction changed.
  */
-export function recordRefundHistory(db: DB, sh: string, status: string | null, history: readonly RefundTxFact[], now: number): string[] {
+export function recordRefundHistory(db: DB, sh: string, status: string | null, history: readonly RefundTxFact[], now: number): RefundRow[] {
   const rows = db
     .prepare(
       `SELECT r.*, i.created_at AS invoice_created_at FROM refunds r JOIN invoices i ON i.id = r.invoice_id
        WHERE r.scripthash = ? ORDER BY r.id`,
     )
     .all(sh) as (RefundRow & { invoice_created_at: number })[];
-  const changes = matchRefunds(
-    rows.map((r) => ({ id: r.id, sats: r.sats, txid: r.txid, matched: r.matched === 1, notBefore: r.invoice_created_at })),
-    history,
+  const matches = new Map(
+    matchRefunds(
+      rows.map((r) => ({ id: r.id, sats: r.sats, txid: r.txid, matched: r.matched === 1, notBefore: r.invoice_created_at })),
+      history,
+    ).map((m) => [m.id, m]),
   );
-  const txids = new Map(rows.map((r) => [r.id, r.txid]));
-  for (const c of changes) {
-    db.prepare('UPDATE refunds SET txid = ?, matched = ?, height = NULL, block_hash = NULL, verified = 0, seen_at = NULL WHERE id = ?').run(c.txid, c.matched ? 1 : 0, c.id);
-    txids.set(c.id, c.txid);
-  }
   const byTxid = new Map(history.map((t) => [t.txid, t]));
-  const touched = new Set<string>(changes.map((c) => rows.find((r) => r.id === c.id)!.invoice_id));
+  const changed: RefundRow[] = [];
+  const update = db.prepare(
+    `UPDATE refunds SET txid = @txid, matched = @matched, height = @height, block_hash = @block_hash, verified = @verified,
+       seen_at = @seen_at WHERE id = @id`,
+  );
   for (const r of rows) {
-    const txid = txids.get(r.id) ?? null;
+    const m = matches.get(r.id);
+    const txid = m ? m.txid : r.txid;
     const t = txid !== null ? byTxid.get(txid) : undefined;
-    const next = t
-      ? { height: t.height, block_hash: t.blockHash, verified: t.verified ? 1 : 0, seen_at: r.seen_at ?? now }
-      : { height: null, block_hash: null, verified: 0, seen_at: r.seen_at };
-    const cur = changes.some((c) => c.id === r.id) ? { height: null, block_hash: null, verified: 0, seen_at: null } : r;
-    if (cur.height === next.height && cur.block_hash === next.block_hash && cur.verified === next.verified && cur.seen_at === next.seen_at) continue;
-    db.prepare('UPDATE refunds SET height = @height, block_hash = @block_hash, verified = @verified, seen_at = @seen_at WHERE id = @id').run({ ...next, id: r.id });
-    touched.add(r.invoice_id);
+    const next: RefundRow = {
+      ...r,
+      txid,
+      matched: m ? (m.matched ? 1 : 0) : r.matched,
+      height: t ? t.height : null,
+      block_hash: t ? t.blockHash : null,
+      verified: t?.verified ? 1 : 0,
+      seen_at: t ? (m ? now : (r.seen_at ?? now)) : null,
+      electrum_status: status,
+    };
+    if (next.txid === r.txid && next.matched === r.matched && next.height === r.height && next.block_hash === r.block_hash && next.verified === r.verified && next.seen_at === r.seen_at) continue;
+    update.run({ id: r.id, txid: next.txid, matched: next.matched, height: next.height, block_hash: next.block_hash, verified: next.verified, seen_at: next.seen_at });
+    if (next.txid !== r.txid || refundState(next) !== refundState(r)) changed.push(next);
   }
   db.prepare('UPDATE refunds SET electrum_status = ? WHERE scripthash = ?').run(status, sh);
-  return [...touched];
+  return changed;
 }
 
 /** Inside a tip update's write: a reorg below a refund's block makes it unconfirmed until its history says again. */

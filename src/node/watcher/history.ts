@@ -10,6 +10,7 @@ import { electrumStatus, merkleRootFromProof } from '../../core/chain/index.ts';
 import type { ElectrumClient, HistoryEntry } from '../electrum/index.ts';
 import type { PaymentRow } from '../invoices.ts';
 import { ServerMisbehaviour } from './errors.ts';
+import { refundAddressRow } from '../books/refund-watch.ts';
 import type { HeaderStore } from './headers.ts';
 
 export interface AddressRow {
@@ -71,10 +72,11 @@ export class HistoryVerifier {
    * even when it equals the stored one (after a reorg touched the address).
    */
   async verify(client: ElectrumClient, live: () => boolean, sh: string, announced: string | null | undefined, forced: boolean): Promise<Verdict> {
-    const addr = this.sql(
+    // One of our addresses, or a customer's refund address (a watched script of its own kind, src/node/books/refund-watch.ts).
+    const addr = (this.sql(
         'SELECT id, address, scripthash, script_hex, origin, state, invoice_id, electrum_status FROM addresses WHERE scripthash = ?',
       )
-      .get(sh) as AddressRow | undefined;
+      .get(sh) as AddressRow | undefined) ?? refundAddressRow(this.sql, sh);
     if (!addr) return { kind: 'gone' };
     if (!forced && announced !== undefined && announced === addr.electrum_status) return { kind: 'unchanged' };
     const history = await this.fetchHistory(client, sh);

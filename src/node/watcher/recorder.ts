@@ -5,6 +5,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { paymentTime } from '../../core/payment-time.ts';
+import { isRefundScript, recordRefundFacts } from '../books/refund-watch.ts';
+import { unconfirmRefundsAbove } from '../books/refunds.ts';
 import { insertEvent } from '../events.ts';
 import { getInvoiceRow, nameInvoiceOnEvents, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
 import type { Satdesk } from '../service.ts';
@@ -44,6 +46,7 @@ export class Recorder {
           if (o.invoice_id) touched.add(o.invoice_id);
           shs.push(o.scripthash);
         }
+        shs.push(...unconfirmRefundsAbove(this.db, plan.fork));
       }
       for (const h of plan.checked) this.headers.insert(h);
       this.setTipState(plan.newTip);
@@ -145,6 +148,7 @@ export class Recorder {
   /** Inside a write: the accepted history of one address becomes payments, events and invoice statuses. */
   private writeHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>): void {
     const now = this.service.clock.now();
+    if (isRefundScript(addr)) return recordRefundFacts(this.db, addr, status, facts, this.service.refreshContext(now));
     const touched = new Set<string>();
     const seen = new Set<string>();
     const update = this.sql(`UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, state = 'active' WHERE id = ?`);

@@ -12,6 +12,7 @@
  * server supports it (protocol 1.4.2 and later), unsubscribed.
  */
 import type { DB } from '../store/sqlite.ts';
+import { refundWatchRows } from '../books/refund-watch.ts';
 
 export interface WatchedRow {
   id: number;
@@ -59,5 +60,7 @@ export function watchedAddresses(db: DB, now: number, tipHeight: number, maxConf
     const used = sql.includes('@now') ? { now } : sql.includes('@minHeight') ? { minHeight: params.minHeight } : { after: params.after };
     for (const r of st.all(used) as WatchedRow[]) if (r.id > afterId) byId.set(r.id, r);
   }
+  // A full pass also watches customers' refund addresses (negative ids, docs/decisions/0054-refund-address-watching.md).
+  if (afterId === 0) for (const r of refundWatchRows(db, now, tipHeight)) byId.set(r.id, r);
   return [...byId.values()].sort((x, y) => x.id - y.id);
 }

@@ -30,6 +30,7 @@ import { Scheduler, type HistoryOutcome, type TipRequest } from './scheduler.ts'
 import type { PacerOptions } from './pacer.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { maxConfirmations, watchedAddresses, type WatchedRow } from './watched.ts';
+import { lastRefundId } from '../books/refund-watch.ts';
 
 export { ServerMisbehaviour } from './errors.ts';
 
@@ -169,10 +170,17 @@ export class ChainWatcher {
     this.offs.push(this.conn.onDisconnected((reason) => this.onDisconnect(reason)));
     // New invoices take new (derived) addresses and new pool addresses are added by writes: after each commit, a
     // cheap MAX(id) check finds them and subscribes them at once.
+    let refunds = lastRefundId(this.service.db);
     const afterCommit = (): void => {
       if (!this.running) return;
       const gen = this.gen;
       this.subs.checkNew(this.client, () => gen === this.gen, (e) => this.fail(gen, e));
+      // A refund with the customer's address was recorded: watch that address now (src/node/books/refund-watch.ts).
+      const last = lastRefundId(this.service.db);
+      if (last > refunds && this.client && this.initialDone && !this.subs.subscribing) {
+        refunds = last;
+        void this.subs.subscribeWatched(this.client, () => gen === this.gen, false).catch((e: unknown) => this.fail(gen, e));
+      }
     };
     this.service.afterCommit.push(afterCommit);
     this.offs.push(() => {
