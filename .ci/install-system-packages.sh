@@ -3,11 +3,18 @@
 #   electrum  — the real Electrum 4.3.4 wallet, checking the sandbox chain (test/integration/electrum-interop)
 #   chromium  — the console's Playwright tests (playwright-core with executablePath; no browser download)
 #   prosody   — a real XMPP server for XMPP callback agents (test/integration/callbacks-xmpp)
+#   with SATDESK_REALNODE set: the run-time libraries of its Bitcoin Core, Fulcrum and ElectrumX (its README)
 set -eu
 missing=""
 command -v electrum >/dev/null 2>&1 || missing="$missing electrum"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 { command -v prosody >/dev/null 2>&1 && command -v prosodyctl >/dev/null 2>&1; } || missing="$missing prosody"
+if [ -n "${SATDESK_REALNODE:-}" ]; then
+  for p in libevent-core-2.1-7 libevent-extra-2.1-7 libevent-pthreads-2.1-7 libsqlite3-0 librocksdb7.8 libqt5core5a \
+    libqt5network5 libzmq5 libjemalloc2 python3-plyvel python3-aiohttp openssl; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
+fi
 [ -z "$missing" ] && exit 0
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi

@@ -51,7 +51,7 @@ export interface ChainStatus {
   lagBlocks: number | null;
   error: string | null;
   /** How the watched addresses are watched: subscribed, or checked on a schedule past the server's cap. */
-  watch?: { subscribed: number; scheduled: number; scheduledEveryS: number | null; subscriptionCap: number | null };
+  watch?: { subscribed: number; scheduled: number; scheduledEveryS: number | null; subscriptionCap: number | null; sessions: number };
 }
 
 export interface ServiceOptions {
@@ -230,7 +230,7 @@ export class Satdesk {
         synced: c.synced,
         lag_blocks: c.lagBlocks,
         watch: c.watch
-          ? { subscribed: c.watch.subscribed, scheduled: c.watch.scheduled, scheduled_every_s: c.watch.scheduledEveryS, subscription_cap: c.watch.subscriptionCap }
+          ? { subscribed: c.watch.subscribed, scheduled: c.watch.scheduled, scheduled_every_s: c.watch.scheduledEveryS, subscription_cap: c.watch.subscriptionCap, sessions: c.watch.sessions }
           : null,
         error: c.error,
         transport_warning: plaintextWarning(this.network, this.electrumServers()),

@@ -190,9 +190,9 @@ export const SysinfoSchema = z.object({
     synced: z.boolean(),
     lag_blocks: z.number().int().nullable(),
     error: z.string().nullable(),
-    /** Subscribed addresses, and those past the server's subscription cap that are checked every scheduled_every_s. */
+    /** Subscribed addresses (over `sessions` connections), and those past the server's cap checked every scheduled_every_s. */
     watch: z
-      .object({ subscribed: z.number().int(), scheduled: z.number().int(), scheduled_every_s: z.number().int().nullable(), subscription_cap: z.number().int().nullable() })
+      .object({ subscribed: z.number().int(), scheduled: z.number().int(), scheduled_every_s: z.number().int().nullable(), subscription_cap: z.number().int().nullable(), sessions: z.number().int() })
       .nullable(),
     /** set when a mainnet server is reached in plaintext (tcp://) over a network path */
     transport_warning: z.string().nullable(),

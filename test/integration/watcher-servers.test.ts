@@ -113,4 +113,17 @@ describe('watcher against server-like sandboxes', () => {
     const unattributed = await waitFor(async () => (await api.get('/payments/unattributed')).body, (b: any) => JSON.stringify(b).includes(target), 'seen by a scheduled check', 10_000);
     expect(JSON.stringify(unattributed)).toContain('12345');
   });
+
+  it('spreads subscriptions over several sessions when one session may hold only so many (ElectrumX cost)', async () => {
+    const { sb, app, api } = await setup({}, { sessions: { budget: 500 } }, undefined, 1400);
+    const info = (await api.get('/sysinfo')).body.chain;
+    expect(info).toMatchObject({ synced: true, watch: { subscribed: 1400, scheduled: 0, sessions: 3 } });
+    expect(sb.sb.server.sessionCount).toBe(3);
+    const addrs = (await api.get('/addresses?state=free&limit=500')).body.addresses as { address: string }[];
+    const last = addrs[addrs.length - 1]!.address; // the 500th: first session; pay one on the last session too
+    const all = app.db.prepare('SELECT address FROM addresses ORDER BY id DESC LIMIT 1').get() as { address: string };
+    for (const a of [last, all.address]) await sb.control('POST', '/pay', { address: a, sats: 11_111 });
+    await waitFor(async () => JSON.stringify((await api.get('/payments/unattributed')).body), (b) => b.includes(last) && b.includes(all.address), 'both seen', 10_000);
+    expect(app.watcher!.stats.connects).toBe(1);
+  });
 });

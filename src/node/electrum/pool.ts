@@ -194,6 +194,18 @@ export class ElectrumConnection {
     }
   }
 
+  /**
+   * Another connection to the server in use, with the same transport settings (proxy and stream isolation, IP
+   * family, TLS pin) — for extra subscription sessions. The caller owns and closes it.
+   */
+  async openSide(): Promise<ElectrumClient> {
+    const server = this.servers[this.index];
+    if (!server || !this.connected) throw new Error('no server connected');
+    const c = new ElectrumClient({ ...this.clientOpts, server });
+    await c.connect();
+    return c;
+  }
+
   /** Hand any error from a request here: refusals trigger failover. Returns true if it acted. */
   reportError(err: unknown): boolean {
     if (isServerRefusal(err)) {

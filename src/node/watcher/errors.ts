@@ -5,3 +5,14 @@ export class ServerMisbehaviour extends Error {
     this.name = 'ServerMisbehaviour';
   }
 }
+
+/**
+ * The server's headers and its announced tip disagree. An honest server does this for a moment while it applies a
+ * reorg (ElectrumX serves headers from a database it is rewriting): retried, blamed only if it persists.
+ */
+export class InconsistentTip extends ServerMisbehaviour {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InconsistentTip';
+  }
+}

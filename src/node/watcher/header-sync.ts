@@ -9,7 +9,7 @@ import type { NetworkName } from '../../core/network.ts';
 import { ElectrumRpcError, GENESIS_HASHES, type ElectrumClient, type HeaderInfo } from '../electrum/index.ts';
 import type { DB } from '../store/sqlite.ts';
 import { anchorHeight, CHAIN_PARAMS, checkHeader, HeaderCheckError, HeaderStore, type StoredHeader } from './headers.ts';
-import { ServerMisbehaviour } from './errors.ts';
+import { InconsistentTip, ServerMisbehaviour } from './errors.ts';
 
 /** What a tip update changes; committed by the recorder in one write. */
 export interface TipPlan {
@@ -87,7 +87,7 @@ export class HeaderSync {
       prev = h;
     }
     if (info.height > fork && (checked.length === 0 || checked[checked.length - 1]!.hash !== infoHash)) {
-      throw new ServerMisbehaviour(`the headers the server sent do not lead to the tip it announced (${info.height})`);
+      throw new InconsistentTip(`the headers the server sent do not lead to the tip it announced (${info.height})`);
     }
     const newTip = checked.length ? checked[checked.length - 1]! : this.store.get(fork)!;
     return { fork, checked, newTip, oldTip: local.height, reorg: fork < local.height };
@@ -145,7 +145,7 @@ export class HeaderSync {
       }
       const count = Math.min(2016, end - h + 1);
       const r = await client.blockHeaders(h, count);
-      if (r.count === 0) throw new ServerMisbehaviour(`server returned no headers from ${h} though its tip is ${end}`);
+      if (r.count === 0) throw new InconsistentTip(`server returned no headers from ${h} though its tip is ${end}`);
       for (let i = 0; i < r.count; i++) out.push(r.hex.slice(i * 160, (i + 1) * 160));
       h += r.count;
     }

@@ -193,6 +193,15 @@ export class Recorder {
     nameInvoiceOnEvents(this.db, reversed, this.service.refreshContext(now));
   }
 
+  private lastConnected: boolean | null = null;
+
+  /** chain.status, only when connectedness changes: a server that keeps failing does not flood the event log. */
+  connectivity(data: { connected: boolean } & Record<string, unknown>, log: (l: string) => void): void {
+    if (this.lastConnected === data.connected) return;
+    this.lastConnected = data.connected;
+    this.chainEvent('chain.status', data, log);
+  }
+
   /** A chain.* event in its own write; never fails the caller. */
   chainEvent(type: string, data: Record<string, unknown>, log: (l: string) => void): void {
     try {

@@ -9,7 +9,7 @@
 import { ServerMisbehaviour } from './errors.ts';
 
 /** A header notification to follow, or a request to ask the server where its tip is (a check, or a refresh). */
-export type TipRequest = { info: { height: number; hex: string } } | { check: true };
+export type TipRequest = { info: { height: number; hex: string } } | { check: true } | { refresh: true };
 
 export type HistoryOutcome = 'done' | 'ahead' | 'stale';
 
@@ -41,15 +41,17 @@ export class Scheduler {
   private processing = new Set<string>();
   private pumping = false;
   private tipRunning = false;
+  private runningCheck = false;
   private wake: (() => void) | null = null;
   private epoch = 0;
   private staleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly jobs: SchedulerJobs, private readonly opts: SchedulerOptions) {}
 
-  /** Nothing queued, running or parked. */
+  /** Nothing queued, running or parked (a routine tip check does not count: it changes nothing unless it finds news). */
   get idle(): boolean {
-    return !this.pumping && this.tipReq === null && this.dirty.size === 0 && this.inflight.size === 0 && this.parked.size === 0;
+    const tipWork = (this.tipReq !== null && !('check' in this.tipReq)) || (this.tipRunning && !this.runningCheck);
+    return !tipWork && this.dirty.size === 0 && this.inflight.size === 0 && this.parked.size === 0;
   }
   get parkedCount(): number {
     return this.parked.size;
@@ -75,9 +77,10 @@ export class Scheduler {
     this.staleTimer = null;
   }
 
-  /** A newer header notification replaces an older one; a check never replaces a notification. */
+  /** A newer header notification replaces an older one; a check or refresh never replaces a notification. */
   requestTip(req: TipRequest): void {
-    if ('check' in req && this.tipReq && 'info' in this.tipReq) return;
+    if (!('info' in req) && this.tipReq && 'info' in this.tipReq) return;
+    if ('check' in req && this.tipReq && 'refresh' in this.tipReq) return;
     this.tipReq = req;
     this.kick();
   }
@@ -112,10 +115,12 @@ export class Scheduler {
           const req = this.tipReq;
           this.tipReq = null;
           this.tipRunning = true;
+          this.runningCheck = 'check' in req;
           try {
             await this.jobs.tip(req);
           } finally {
             this.tipRunning = false;
+            this.runningCheck = false;
           }
           continue;
         }
@@ -176,7 +181,7 @@ export class Scheduler {
       if (this.aheadRetried.has(sh)) throw new ServerMisbehaviour(`the history of ${sh} names blocks beyond the server's own headers`);
       this.aheadRetried.add(sh);
       this.dirty.add(sh);
-      this.requestTip({ check: true });
+      this.requestTip({ refresh: true });
       return;
     }
     // A notification that came while this history was fetched has already queued it again: no need to wait.

@@ -8,6 +8,7 @@ import type { Statement } from 'better-sqlite3';
 import type { ElectrumClient } from '../electrum/index.ts';
 import { ServerMisbehaviour } from './errors.ts';
 import { isPacingError, isSubscriptionCap, Pacer, type PacerOptions } from './pacer.ts';
+import { SubscriptionSessions, type SessionOptions, type SubSession } from './sessions.ts';
 import type { WatchedRow } from './watched.ts';
 
 export interface SubscriptionStats {
@@ -26,7 +27,11 @@ export interface SubscriptionOptions {
   /** A watched script hash the server would not let us subscribe: check it on a schedule. */
   overflowed(sh: string): void;
   pacing?: Partial<PacerOptions>;
+  sessions: SessionOptions;
 }
+
+/** A batch slower than this tells that its session is being throttled: subscribe elsewhere. */
+const SESSION_FULL_MS = 2000;
 
 export class Subscriptions {
   /** scripthash -> address id, subscribed on the current connection */
@@ -45,9 +50,13 @@ export class Subscriptions {
   cap: number | null = null;
   /** Watched script hashes beyond the cap: checked on a schedule (get_history) instead of subscribed. */
   overflow = new Map<string, WatchedRow>();
+  readonly sessions: SubscriptionSessions;
+  /** which session holds each subscription (unsubscribe goes there) */
+  private where = new Map<string, SubSession>();
 
   constructor(private readonly o: SubscriptionOptions) {
     this.pacer = new Pacer(o.pacing);
+    this.sessions = new SubscriptionSessions(o.sessions);
   }
 
   /** A full pass or an incremental subscription is in progress (the watcher is not synced meanwhile). */
@@ -55,7 +64,10 @@ export class Subscriptions {
     return this.running || this.active > 0;
   }
 
-  reset(): void {
+  /** A new connection (or none): every subscription starts over on `main`. */
+  reset(main: ElectrumClient | null): void {
+    this.sessions.reset(main);
+    this.where = new Map();
     this.pacer.reset();
     this.cap = null;
     this.overflow = new Map();
@@ -98,7 +110,7 @@ export class Subscriptions {
       for (const sh of [...this.overflow.keys()]) if (!keep.has(sh)) this.overflow.delete(sh);
       if (prune && client.supportsUnsubscribe) {
         const drop = [...this.subscribed.keys()].filter((sh) => !keep.has(sh) && !this.o.isQueued(sh));
-        await this.unsubscribe(client, live, drop);
+        await this.unsubscribe(live, drop);
       }
     } finally {
       this.running = false;
@@ -142,9 +154,15 @@ export class Subscriptions {
     const inflight = new Set<Promise<void>>();
     let failure: unknown = null;
     const send = async (chunk: WatchedRow[]): Promise<void> => {
+      const sess = await this.sessions.reserve(chunk.length);
+      if (!live()) return;
+      if (!sess) {
+        for (const r of chunk) this.capReached(r);
+        return;
+      }
       for (const r of chunk) this.pending.add(r.scripthash);
       const t0 = Date.now();
-      const results = await client.batch<string | null>(
+      const results = await sess.client.batch<string | null>(
         chunk.map((r) => ({ method: 'blockchain.scripthash.subscribe', params: [r.scripthash] })),
         { pageSize: chunk.length, timeoutMs: this.pacer.timeoutMs },
       );
@@ -152,24 +170,26 @@ export class Subscriptions {
       const refused = results.filter((r) => !r.ok && isPacingError(r.error));
       if (refused.length === chunk.length || (refused.length > 0 && !results.some((r) => r.ok))) {
         for (const r of chunk) this.pending.delete(r.scripthash);
+        this.sessions.release(sess, chunk.length);
         queue.unshift(...chunk);
         await this.pacer.refused(String((refused[0] as { error: Error }).error.message));
         return;
       }
-      this.pacer.answered(chunk.length, Date.now() - t0);
+      const ms = Date.now() - t0;
+      this.pacer.answered(chunk.length, ms);
+      if (ms > SESSION_FULL_MS) this.sessions.full(sess);
       for (let i = 0; i < chunk.length; i++) {
         const res = results[i]!;
-        if (!res.ok && isSubscriptionCap(res.error)) {
-          this.pending.delete(chunk[i]!.scripthash);
-          this.capReached(chunk[i]!);
+        const row = chunk[i]!;
+        if (!res.ok && (isSubscriptionCap(res.error) || isPacingError(res.error))) {
+          this.pending.delete(row.scripthash);
+          this.sessions.release(sess, 1);
+          if (isSubscriptionCap(res.error)) this.capReached(row);
+          else queue.unshift(row);
           continue;
         }
-        if (!res.ok && isPacingError(res.error)) {
-          this.pending.delete(chunk[i]!.scripthash);
-          queue.unshift(chunk[i]!);
-          continue;
-        }
-        this.settle(chunk[i]!, res);
+        this.settle(row, res);
+        this.where.set(row.scripthash, sess);
       }
     };
     while ((queue.length || inflight.size) && live() && failure === null) {
@@ -194,6 +214,11 @@ export class Subscriptions {
             inflight.delete(p);
           });
         inflight.add(p);
+        continue;
+      }
+      if (!queue.length) {
+        if (!inflight.size) break;
+        await Promise.race(inflight);
         continue;
       }
       // The window is full (maybe with another caller's requests): wait for some to come back.
@@ -225,19 +250,31 @@ export class Subscriptions {
     if (st !== row.electrum_status) this.o.changed(sh, false);
   }
 
-  private async unsubscribe(client: ElectrumClient, live: () => boolean, shs: string[]): Promise<void> {
+  private async unsubscribe(live: () => boolean, shs: string[]): Promise<void> {
+    const bySession = new Map<SubSession, string[]>();
+    for (const sh of shs) {
+      const sess = this.where.get(sh);
+      if (!sess || !sess.client.supportsUnsubscribe) continue;
+      let list = bySession.get(sess);
+      if (!list) bySession.set(sess, (list = []));
+      list.push(sh);
+    }
     const size = this.pacer.batchSize;
-    for (let i = 0; i < shs.length && live(); i += size) {
-      const chunk = shs.slice(i, i + size);
-      const results = await client.batch(chunk.map((sh) => ({ method: 'blockchain.scripthash.unsubscribe', params: [sh] })), { pageSize: chunk.length });
-      if (!live()) return;
-      chunk.forEach((sh, k) => {
-        if (results[k]?.ok) {
-          this.subscribed.delete(sh);
-          this.announced.delete(sh);
-          this.o.stats.unsubscriptions++;
-        }
-      });
+    for (const [sess, list] of bySession) {
+      for (let i = 0; i < list.length && live(); i += size) {
+        const chunk = list.slice(i, i + size);
+        const results = await sess.client.batch(chunk.map((sh) => ({ method: 'blockchain.scripthash.unsubscribe', params: [sh] })), { pageSize: chunk.length });
+        if (!live()) return;
+        chunk.forEach((sh, k) => {
+          if (results[k]?.ok) {
+            this.subscribed.delete(sh);
+            this.announced.delete(sh);
+            this.where.delete(sh);
+            this.sessions.release(sess, 1);
+            this.o.stats.unsubscriptions++;
+          }
+        });
+      }
     }
   }
 }

@@ -4,7 +4,6 @@
  * one job: the scheduler (a new tip runs alone), header sync, subscriptions, history verification (no writes) and
  * recording (synchronous, inside the write). Trust rules are in history.ts and headers.ts.
  */
-import type { NetworkName } from '../../core/network.ts';
 import {
   ElectrumClient,
   ElectrumConnection,
@@ -14,64 +13,28 @@ import {
   ElectrumTimeoutError,
   isServerRefusal,
   parseProxyUrl,
-  type ElectrumConnectionOptions,
-  type IpFamily,
-  type ProxyConfig,
 } from '../electrum/index.ts';
 import { statementCache } from '../store/sqlite.ts';
 import type { ChainStatus, Satdesk } from '../service.ts';
-import { ServerMisbehaviour } from './errors.ts';
+import { InconsistentTip, ServerMisbehaviour } from './errors.ts';
 import { HeaderSync } from './header-sync.ts';
 import { HeaderCheckError } from './headers.ts';
 import { HistoryVerifier } from './history.ts';
 import { LagProbe } from './lag.ts';
 import { Recorder } from './recorder.ts';
 import { Scheduler, type HistoryOutcome, type TipRequest } from './scheduler.ts';
-import type { PacerOptions } from './pacer.ts';
 import { Subscriptions } from './subscriptions.ts';
-import { maxConfirmations, watchedAddresses, type WatchedRow } from './watched.ts';
+import { openWiredSession } from './sessions.ts';
+import { STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
+import { Chores } from './chores.ts';
+import { maxConfirmations, watchedAddresses } from './watched.ts';
 import { lastRefundId } from '../books/refund-watch.ts';
 
 export { ServerMisbehaviour } from './errors.ts';
+export { STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
 
-export interface WatcherOptions {
-  service: Satdesk;
-  servers: string[];
-  network: NetworkName;
-  family?: IpFamily;
-  /** socks5://host:port (settings.electrum.proxy) or a parsed config. */
-  proxy?: string | ProxyConfig | null;
-  log?: (line: string) => void;
-  /** Overrides for the connection pool (backoff, timeouts): tests and the bench. */
-  connection?: Partial<Omit<ElectrumConnectionOptions, 'servers' | 'network'>>;
-  /** Subscribe requests in flight, batch size, back-off (pacer.ts). */
-  pacing?: Partial<PacerOptions>;
-  /** How often addresses past the server's subscription cap are checked (default 60 s). */
-  overflowCheckMs?: number;
-  /** Deepest reorg followed before the server is considered broken (default 1000). */
-  maxReorgDepth?: number;
-  /** How long a status that does not match its history may stay so before the server is blamed (default 60 s). */
-  staleTimeoutMs?: number;
-  /** How often the tip is re-checked for a chain that got shorter without a notification (default 30 s). */
-  tipCheckMs?: number;
-}
-
-export interface WatcherStats {
-  /** get_history calls made, in total. */
-  historyFetches: number;
-  txFetches: number;
-  merkleFetches: number;
-  subscriptions: number;
-  unsubscriptions: number;
-  reorgs: number;
-  connects: number;
-  /** histories that did not match the announced status at first and waited for the next notification */
-  statusRetries: number;
-}
-
-/** Why 60 s: Fulcrum sends notifications in 500 ms batches and ElectrumX after each mempool poll (5 s by default); a
- * dozen polls is enough for an honest server to catch up with itself, even in a reorg burst. */
-export const STALE_TIMEOUT_MS = 60_000;
+/** Tip updates in a row whose headers may disagree with the announced tip (1 s apart) before the server is blamed. */
+const INCONSISTENT_TIP_RETRIES = 10;
 
 export class ChainWatcher {
   readonly stats: WatcherStats = {
@@ -106,12 +69,11 @@ export class ChainWatcher {
   private readonly offs: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private syncedLogged = false;
-  private lastStatusConnected: boolean | null = null;
   private lastReorgAt = 0;
+  private inconsistent = 0;
   /** Blocks at or above this height arrived while this connection was watching (null until it caught up). */
   private liveFromHeight: number | null = null;
-  private tipTimer: NodeJS.Timeout | null = null;
-  private overflowTimer: NodeJS.Timeout | null = null;
+  private readonly chores: Chores;
 
   constructor(opts: WatcherOptions) {
     this.opts = opts;
@@ -146,12 +108,21 @@ export class ChainWatcher {
         onSettled: () => this.wakeIdle(),
       },
     );
+    this.chores = new Chores({
+      tipCheckMs: opts.tipCheckMs ?? 30_000,
+      overflowCheckMs: opts.overflowCheckMs ?? 60_000,
+      checkTip: () => this.scheduler.requestTip({ check: true }),
+      checkOverflow: () => {
+        for (const sh of this.subs.overflow.keys()) this.scheduler.markBackground(sh);
+      },
+    });
     this.subs = new Subscriptions({
       sql,
       stats: this.stats,
       ...(opts.pacing ? { pacing: opts.pacing } : {}),
       overflowed: (sh) => this.scheduler.markDirty(sh),
-      watchedRows: (after) => this.watchedRows(after),
+      sessions: { open: () => this.openSession(), ...(opts.sessions ?? {}) },
+      watchedRows: (after) => watchedAddresses(db, this.service.clock.now(), this.service.tipHeight(), maxConfirmations(db), after),
       changed: (sh, forced) => {
         if (forced) this.forced.add(sh);
         this.scheduler.markDirty(sh);
@@ -196,7 +167,8 @@ export class ChainWatcher {
     this.running = false;
     this.gen++;
     this.scheduler.reset();
-    this.stopTipTimer();
+    this.subs.reset(null);
+    this.chores.stop();
     for (const off of this.offs.splice(0)) off();
     this.log(`watcher: stopped; ${JSON.stringify(this.stats)}`);
     await this.conn.stop();
@@ -204,9 +176,7 @@ export class ChainWatcher {
     this.wakeIdle();
   }
 
-  get connection(): ElectrumConnection {
-    return this.conn;
-  }
+  get connection(): ElectrumConnection { return this.conn; }
 
   /** get_history calls per scripthash (tests assert that unchanged addresses are not re-fetched). */
   get historyFetchesBy(): ReadonlyMap<string, number> {
@@ -227,8 +197,9 @@ export class ChainWatcher {
       watch: {
         subscribed: this.subs.subscribed.size,
         scheduled: this.subs.overflow.size,
-        scheduledEveryS: this.subs.overflow.size ? Math.round(this.overflowEvery / 1000) : null,
+        scheduledEveryS: this.subs.overflow.size ? Math.round((this.opts.overflowCheckMs ?? 60_000) / 1000) : null,
         subscriptionCap: this.subs.cap,
+        sessions: this.subs.sessions.count,
       },
     };
   }
@@ -269,7 +240,7 @@ export class ChainWatcher {
     const gen = ++this.gen;
     this.client = client;
     this.stats.connects++;
-    this.subs.reset();
+    this.subs.reset(client);
     this.scheduler.reset();
     this.forced.clear();
     this.initialDone = false;
@@ -291,7 +262,7 @@ export class ChainWatcher {
       await this.subs.subscribeWatched(client, () => gen === this.gen, true);
       if (gen !== this.gen) return;
       this.initialDone = true;
-      this.startTipTimer(gen);
+      this.chores.start();
       this.scheduler.kick();
       this.wakeIdle();
     } catch (e) {
@@ -303,8 +274,9 @@ export class ChainWatcher {
     this.gen++;
     this.client = null;
     this.initialDone = false;
-    this.stopTipTimer();
+    this.chores.stop();
     this.scheduler.reset();
+    this.subs.reset(null);
     if (this.running) this.chainEvent({ connected: false, reason });
     this.wakeIdle();
   }
@@ -336,36 +308,12 @@ export class ChainWatcher {
     this.conn.markBad(`watcher error: ${msg}`);
   }
 
-  private startTipTimer(gen: number): void {
-    this.stopTipTimer();
-    const every = this.opts.tipCheckMs ?? 30_000;
-    if (every > 0) {
-      this.tipTimer = setInterval(() => {
-        if (gen === this.gen) this.scheduler.requestTip({ check: true });
-      }, every);
-      this.tipTimer.unref?.();
-    }
-    // Addresses past the server's subscription cap get no notifications: check them in the background.
-    this.overflowTimer = setInterval(() => {
-      if (gen === this.gen) for (const sh of this.subs.overflow.keys()) this.scheduler.markBackground(sh);
-    }, this.overflowEvery);
-    this.overflowTimer.unref?.();
-  }
-
-  private get overflowEvery(): number {
-    return this.opts.overflowCheckMs ?? 60_000;
-  }
-
-  private stopTipTimer(): void {
-    if (this.tipTimer) clearInterval(this.tipTimer);
-    if (this.overflowTimer) clearInterval(this.overflowTimer);
-    this.tipTimer = null;
-    this.overflowTimer = null;
-  }
-
-  private watchedRows(afterId = 0): WatchedRow[] {
-    const db = this.service.db;
-    return watchedAddresses(db, this.service.clock.now(), this.service.tipHeight(), maxConfirmations(db), afterId);
+  /** Another subscription session to the current server (sessions.ts); if it drops, the connection starts over. */
+  private async openSession(): Promise<ElectrumClient> {
+    const gen = this.gen;
+    const main = this.client;
+    if (!main) throw new Error('not connected');
+    return openWiredSession(this.conn, () => gen === this.gen && this.running, (sh, st) => this.subs.onNotification(sh, st), main);
   }
 
   // ---- jobs --------------------------------------------------------------------------------------------------
@@ -376,9 +324,22 @@ export class ChainWatcher {
     const gen = this.gen;
     if (!client) return;
     const live = (): boolean => gen === this.gen;
-    const info = 'info' in req ? req.info : ((await this.headerSync.probe(client)) ?? (await client.headersSubscribe()));
-    if (!live()) return;
-    const plan = await this.headerSync.plan(client, live, info);
+    // A notification names the tip; a routine check asks whether our tip still exists (a shorter chain is not always
+    // announced); a refresh (a history ahead of our headers) asks the server for its tip.
+    const info = 'info' in req ? req.info : 'check' in req ? await this.headerSync.probe(client) : await client.headersSubscribe();
+    if (!live() || !info) return;
+    let plan;
+    try {
+      plan = await this.headerSync.plan(client, live, info);
+      this.inconsistent = 0;
+    } catch (e) {
+      // Mid-reorg an honest server's headers trail its announcement: ask again shortly; blame it only if it lasts.
+      if (!(e instanceof InconsistentTip) || ++this.inconsistent > INCONSISTENT_TIP_RETRIES) throw e;
+      this.log(`watcher: ${e.message}; asking again (${this.inconsistent}/${INCONSISTENT_TIP_RETRIES})`);
+      this.lastReorgAt = Date.now();
+      setTimeout(() => live() && this.scheduler.requestTip({ refresh: true }), 1000).unref?.();
+      return;
+    }
     if (!live()) return;
     if (!plan) {
       const tip = this.headerSync.tip();
@@ -386,6 +347,7 @@ export class ChainWatcher {
       if (tip && this.liveFromHeight === null) this.liveFromHeight = tip.height + 1;
       return;
     }
+    this.log(`chain: tip ${plan.newTip.height} ${plan.newTip.hash}`);
     if (plan.reorg) {
       this.stats.reorgs++;
       this.lastReorgAt = Date.now();
@@ -412,25 +374,34 @@ export class ChainWatcher {
     const gen = this.gen;
     if (!client) return 'done';
     const live = (): boolean => gen === this.gen;
-    const v = await this.verifier.verify(client, live, sh, this.subs.announced.get(sh), this.forced.has(sh));
+    let v;
+    try {
+      v = await this.verifier.verify(client, live, sh, this.subs.announced.get(sh), this.forced.has(sh));
+    } catch (e) {
+      // Mid-reorg ElectrumX answers get_merkle for a block it is rewriting with an error ("block 106 not on disk"):
+      // like a stale status, wait for its next notification; blamed only on the last try.
+      if (final || !(e instanceof ElectrumRpcError) || isServerRefusal(e)) throw e;
+      return 'stale';
+    }
     if (!live()) return 'done';
     if (v.kind === 'ahead') return 'ahead';
     if (v.kind === 'stale') {
+      if (process.env.SATDESK_WATCH_DEBUG) this.log(`history ${sh.slice(0, 8)}: stale, waiting`);
       if (!final) return 'stale';
       // During a reorg burst an honest server's statuses trail its histories: wait again rather than blame it.
       if (Date.now() - this.lastReorgAt < (this.opts.staleTimeoutMs ?? STALE_TIMEOUT_MS)) return 'stale';
       const addr = this.subs.subscribed.has(sh) ? sh : 'an address';
       throw new ServerMisbehaviour(`the history of ${addr} still does not match the status the server announced`);
     }
-    if (v.kind === 'facts') await this.recorder.recordHistory(v.addr, v.status, v.facts, v.existing);
+    if (v.kind === 'facts') {
+      if (process.env.SATDESK_WATCH_DEBUG) this.log(`history ${v.addr.address}: ${v.facts.map((f) => `${f.txid.slice(0, 8)}@${f.height}`).join(' ') || 'empty'}`);
+      await this.recorder.recordHistory(v.addr, v.status, v.facts, v.existing);
+    }
     this.forced.delete(sh);
     return 'done';
   }
 
-  private chainEvent(data: Record<string, unknown>): void {
-    // chain.status only when connectedness changes: a server that keeps failing does not flood the event log.
-    if (this.lastStatusConnected === data.connected) return;
-    this.lastStatusConnected = data.connected as boolean;
-    this.recorder.chainEvent('chain.status', data, this.log);
+  private chainEvent(data: { connected: boolean } & Record<string, unknown>): void {
+    this.recorder.connectivity(data, this.log);
   }
 }

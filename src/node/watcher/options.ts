@@ -1,0 +1,47 @@
+/** The watcher's options and counters. */
+import type { NetworkName } from '../../core/network.ts';
+import type { ElectrumConnectionOptions, IpFamily, ProxyConfig } from '../electrum/index.ts';
+import type { Satdesk } from '../service.ts';
+import type { PacerOptions } from './pacer.ts';
+
+export interface WatcherOptions {
+  service: Satdesk;
+  servers: string[];
+  network: NetworkName;
+  family?: IpFamily;
+  /** socks5://host:port (settings.electrum.proxy) or a parsed config. */
+  proxy?: string | ProxyConfig | null;
+  log?: (line: string) => void;
+  /** Overrides for the connection pool (backoff, timeouts): tests and the bench. */
+  connection?: Partial<Omit<ElectrumConnectionOptions, 'servers' | 'network'>>;
+  /** Subscribe requests in flight, batch size, back-off (pacer.ts). */
+  pacing?: Partial<PacerOptions>;
+  /** How often addresses past the server's subscription cap are checked (default 60 s). */
+  overflowCheckMs?: number;
+  /** Extra subscription sessions to the same server (sessions.ts): how many at most, budget per ElectrumX one. */
+  sessions?: { maxSessions?: number; electrumxBudget?: number; budget?: number };
+  /** Deepest reorg followed before the server is considered broken (default 1000). */
+  maxReorgDepth?: number;
+  /** How long a status that does not match its history may stay so before the server is blamed (default 60 s). */
+  staleTimeoutMs?: number;
+  /** How often the tip is re-checked for a chain that got shorter without a notification (default 30 s). */
+  tipCheckMs?: number;
+}
+
+export interface WatcherStats {
+  /** get_history calls made, in total. */
+  historyFetches: number;
+  txFetches: number;
+  merkleFetches: number;
+  subscriptions: number;
+  unsubscriptions: number;
+  reorgs: number;
+  connects: number;
+  /** histories that did not match the announced status at first and waited for the next notification */
+  statusRetries: number;
+}
+
+/** Why 60 s: Fulcrum sends notifications in 500 ms batches and ElectrumX after each mempool poll (5 s by default); a
+ * dozen polls is enough for an honest server to catch up with itself, even in a reorg burst. */
+export const STALE_TIMEOUT_MS = 60_000;
+

@@ -1,0 +1,98 @@
+/**
+ * The real regtest stack for the interop suite: Bitcoin Core with ElectrumX or Fulcrum in front, started from the
+ * folder named by SATDESK_REALNODE (its `up`/`down`/`cli` scripts; `.ci/run` points it at ../shared/realnode), on
+ * free ports, in a fresh work folder. These binaries are test tools, never part of the product.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { networks, payments } from 'bitcoinjs-lib';
+
+const run = promisify(execFile);
+
+export const REALNODE = process.env.SATDESK_REALNODE ? path.resolve(process.env.SATDESK_REALNODE) : null;
+
+/** Why the interop suite cannot run here, or null when it can. */
+export function skipReason(): string | null {
+  if (!REALNODE) return 'SATDESK_REALNODE is not set (point it at a folder with up/down/cli and bin/bitcoind, e.g. ../shared/realnode)';
+  for (const f of ['up', 'down', 'cli', 'bin/bitcoind']) {
+    if (!fs.existsSync(path.join(REALNODE, f))) return `${path.join(REALNODE, f)} not found`;
+  }
+  return null;
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export interface Stack {
+  server: 'electrumx' | 'fulcrum';
+  url: string;
+  work: string;
+  cli(...args: string[]): Promise<string>;
+  /** bitcoin-cli against the "miner" wallet. */
+  wallet(...args: string[]): Promise<string>;
+  mine(blocks?: number): Promise<void>;
+  height(): Promise<number>;
+  down(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Seconds between the server's polls of bitcoind (their defaults: ElectrumX 5, Fulcrum 2). */
+  poll: number;
+  /** Fulcrum applies its per-IP limits to loopback too, as to any remote client. */
+  publicLimits?: boolean;
+}
+
+export async function startStack(server: 'electrumx' | 'fulcrum', opts: StackOptions): Promise<Stack> {
+  const dir = REALNODE!;
+  const [btc, p2p, exTcp, exSsl, fuTcp, fuSsl] = await freePorts(6);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `satdesk-interop-${server}-`));
+  const env = {
+    ...process.env,
+    BTC_RPC: String(btc), P2P: String(p2p), EX_TCP: String(exTcp), EX_SSL: String(exSsl), FU_TCP: String(fuTcp), FU_SSL: String(fuSsl),
+    POLL: String(opts.poll),
+  };
+  try {
+    await run(path.join(dir, 'up'), [work, server, ...(opts.publicLimits ? ['--public-limits'] : [])], { env, timeout: 180_000 });
+  } catch (e) {
+    await run(path.join(dir, 'down'), [work]).catch(() => {});
+    throw e;
+  }
+  const cli = async (...args: string[]): Promise<string> => (await run(path.join(dir, 'cli'), [work, ...args], { timeout: 60_000 })).stdout.trim();
+  const wallet = (...args: string[]): Promise<string> => cli('-rpcwallet=miner', ...args);
+  return {
+    server,
+    url: `tcp://127.0.0.1:${server === 'electrumx' ? exTcp : fuTcp}`,
+    work,
+    cli,
+    wallet,
+    // A fresh coinbase address each time: after invalidateblock, a block identical to the invalidated one (same
+    // second, same coinbase) would be refused.
+    mine: async (blocks = 1) => {
+      for (let i = 0; i < blocks; i++) await wallet('generatetoaddress', '1', await wallet('getnewaddress'));
+    },
+    height: async () => Number(await cli('getblockcount')),
+    down: async () => {
+      await run(path.join(dir, 'down'), [work], { timeout: 120_000 });
+      fs.rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Regtest P2WPKH addresses nobody holds keys for (watched, paid by bitcoind, never spent). */
+export function randomAddresses(n: number): string[] {
+  return Array.from({ length: n }, () => payments.p2wpkh({ hash: randomBytes(20), network: networks.regtest }).address!);
+}
