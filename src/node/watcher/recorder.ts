@@ -4,6 +4,7 @@
  * Histories answered in the same event-loop turn share one transaction (group commit), each in its own savepoint.
  */
 import type { Statement } from 'better-sqlite3';
+import { attribute } from '../../core/attribution.ts';
 import { paymentTime } from '../../core/payment-time.ts';
 import { isRefundScript, recordRefundFacts } from '../books/refund-watch.ts';
 import { unconfirmRefundsAbove } from '../books/refunds.ts';
@@ -130,19 +131,17 @@ export class Recorder {
     queue.forEach((w, i) => (outcomes[i] ? w.reject(outcomes[i]) : w.resolve()));
   }
 
-  /** Which invoice a newly seen payment to this address counts toward, or null (unattributed). */
-  private attribute(addr: AddressRow, firstSeen: number, blockTime: number | null): string | null {
+  /** Which invoice a newly seen payment to this address counts toward (src/core/attribution.ts), or null. */
+  private attribute(addr: AddressRow, firstSeen: number, f: EntryFacts): string | null {
     let inv: InvoiceRow | undefined;
     if (addr.invoice_id) inv = getInvoiceRow(this.db, addr.invoice_id);
     else if (addr.origin === 'derived') {
       // A derived address belongs to one invoice for ever, even after it released the address.
       inv = this.sql('SELECT * FROM invoices WHERE address_id = ? ORDER BY seq DESC LIMIT 1').get(addr.id) as InvoiceRow | undefined;
     }
-    if (!inv) return null;
-    if (inv.created_at > firstSeen) return null;
-    // Mined while we were not watching, in a block older than the invoice (2 h of header-time slack): seen before.
-    if (addr.origin === 'static' && blockTime !== null && blockTime < inv.created_at - 2 * 3600_000) return null;
-    return inv.id;
+    const taken = inv ? { takenAt: inv.created_at, tipAtTake: inv.taken_tip_height ?? null } : null;
+    const a = attribute(taken, { firstSeen, height: f.height, blockTime: f.blockTime });
+    return a.attributed && inv ? inv.id : null;
   }
 
   /** Inside a write: the accepted history of one address becomes payments, events and invoice statuses. */
@@ -167,7 +166,7 @@ export class Recorder {
         }
         continue;
       }
-      const invoiceId = this.attribute(addr, now, f.blockTime);
+      const invoiceId = this.attribute(addr, now, f);
       const time = paymentTime({ seenAt: now, height: f.height, blockTime: f.blockTime, liveFromHeight: this.liveFromHeight() });
       const r = insert.run(f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0);
       const paymentId = Number(r.lastInsertRowid);
