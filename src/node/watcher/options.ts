@@ -1,6 +1,6 @@
 /** The watcher's options and counters. */
 import type { NetworkName } from '../../core/network.ts';
-import type { ElectrumConnectionOptions, IpFamily, ProxyConfig } from '../electrum/index.ts';
+import { ElectrumConnection, parseProxyUrl, type ElectrumConnectionOptions, type IpFamily, type ProxyConfig } from '../electrum/index.ts';
 import type { Satdesk } from '../service.ts';
 import type { PacerOptions } from './pacer.ts';
 
@@ -18,6 +18,9 @@ export interface WatcherOptions {
   pacing?: Partial<PacerOptions>;
   /** How often addresses past the server's subscription cap are checked (default 60 s). */
   overflowCheckMs?: number;
+  /** Addresses no longer watched are checked `sweepBatch` (default 50) at a time every `sweepMs` (default 60 s). */
+  sweepMs?: number;
+  sweepBatch?: number;
   /** Extra subscription sessions to the same server (sessions.ts): how many at most, budget per ElectrumX one. */
   sessions?: { maxSessions?: number; electrumxBudget?: number; budget?: number };
   /** Deepest reorg followed before the server is considered broken (default 1000). */
@@ -45,3 +48,22 @@ export interface WatcherStats {
  * dozen polls is enough for an honest server to catch up with itself, even in a reorg burst. */
 export const STALE_TIMEOUT_MS = 60_000;
 
+
+/** The watcher's connection pool, with its transport settings (the lag probe and extra sessions use the same). */
+export function connectionFor(opts: WatcherOptions, log: (l: string) => void): { conn: ElectrumConnection; proxy: ProxyConfig | undefined; family: IpFamily } {
+  const proxy = typeof opts.proxy === 'string' ? parseProxyUrl(opts.proxy) : (opts.proxy ?? undefined);
+  const family = opts.family ?? 0;
+  const conn = new ElectrumConnection({
+    servers: opts.servers,
+    network: opts.network,
+    family,
+    ...(proxy ? { proxy } : {}),
+    backoff: { baseMs: 500, capMs: 30_000 },
+    // A server that refuses or throttles is paced (pacer.ts), not dropped: the watcher decides when to leave.
+    failoverOnRefusal: false,
+    log: (m) => log(`electrum: ${m}`),
+    onListenerError: (e) => log(`electrum listener error: ${(e as Error)?.message ?? String(e)}`),
+    ...opts.connection,
+  });
+  return { conn, proxy, family };
+}

@@ -73,6 +73,19 @@ export class Recorder {
     const up = this.sql('INSERT OR REPLACE INTO chain_state (key, value) VALUES (?, ?)');
     up.run('tip_height', String(tip.height));
     up.run('tip_hash', tip.hash);
+    // When the watcher last followed the chain: the next start looks at what was watched then (see watched.ts).
+    up.run('watched_at', String(this.service.clock.now()));
+  }
+
+  /** When the watcher last followed the chain (ms), or null on a first start. */
+  watchedAt(): number | null {
+    const r = this.sql("SELECT value FROM chain_state WHERE key = 'watched_at'").get() as { value: string } | undefined;
+    return r ? Number(r.value) : null;
+  }
+
+  /** Up to `n` addresses after id `after` (any but removed ones), for the slow check of what is no longer watched. */
+  sweepPage(after: number, n: number): { id: number; scripthash: string }[] {
+    return this.sql("SELECT id, scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id LIMIT ?").all(after, n) as { id: number; scripthash: string }[];
   }
 
   /**

@@ -4,16 +4,8 @@
  * one job: the scheduler (a new tip runs alone), header sync, subscriptions, history verification (no writes) and
  * recording (synchronous, inside the write). Trust rules are in history.ts and headers.ts.
  */
-import {
-  ElectrumClient,
-  ElectrumConnection,
-  ElectrumDisconnectedError,
-  ElectrumProtocolError,
-  ElectrumRpcError,
-  ElectrumTimeoutError,
-  isServerRefusal,
-  parseProxyUrl,
-} from '../electrum/index.ts';
+import { ElectrumDisconnectedError, ElectrumProtocolError, ElectrumRpcError, ElectrumTimeoutError, isServerRefusal } from '../electrum/index.ts';
+import type { ElectrumClient, ElectrumConnection } from '../electrum/index.ts';
 import { statementCache } from '../store/sqlite.ts';
 import type { ChainStatus, Satdesk } from '../service.ts';
 import { InconsistentTip, ServerMisbehaviour } from './errors.ts';
@@ -25,7 +17,7 @@ import { Recorder } from './recorder.ts';
 import { Scheduler, type HistoryOutcome, type TipRequest } from './scheduler.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { openWiredSession } from './sessions.ts';
-import { STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
+import { connectionFor, STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
 import { Chores } from './chores.ts';
 import { maxConfirmations, watchedAddresses } from './watched.ts';
 import { lastRefundId } from '../books/refund-watch.ts';
@@ -71,6 +63,7 @@ export class ChainWatcher {
   private syncedLogged = false;
   private lastReorgAt = 0;
   private inconsistent = 0;
+  private sweepCursor = 0;
   /** Blocks at or above this height arrived while this connection was watching (null until it caught up). */
   private liveFromHeight: number | null = null;
   private readonly chores: Chores;
@@ -81,20 +74,8 @@ export class ChainWatcher {
     const db = opts.service.db;
     const sql = statementCache(db);
     this.log = opts.log ?? (() => {});
-    const proxy = typeof opts.proxy === 'string' ? parseProxyUrl(opts.proxy) : (opts.proxy ?? undefined);
-    const family = opts.family ?? 0;
-    this.conn = new ElectrumConnection({
-      servers: opts.servers,
-      network: opts.network,
-      family,
-      ...(proxy ? { proxy } : {}),
-      backoff: { baseMs: 500, capMs: 30_000 },
-      // A server that refuses or throttles is paced (pacer.ts), not dropped: the watcher decides when to leave.
-      failoverOnRefusal: false,
-      log: (m) => this.log(`electrum: ${m}`),
-      onListenerError: (e) => this.log(`electrum listener error: ${(e as Error)?.message ?? String(e)}`),
-      ...opts.connection,
-    });
+    const { conn, proxy, family } = connectionFor(opts, this.log);
+    this.conn = conn;
     this.headerSync = new HeaderSync(db, opts.network, (fn) => this.service.write(fn), opts.maxReorgDepth ?? 1000);
     this.verifier = new HistoryVerifier(sql, this.headerSync.store, this.stats);
     this.recorder = new Recorder(this.service, sql, this.headerSync.store, () => this.liveFromHeight);
@@ -115,6 +96,8 @@ export class ChainWatcher {
       checkOverflow: () => {
         for (const sh of this.subs.overflow.keys()) this.scheduler.markBackground(sh);
       },
+      sweepMs: opts.sweepMs ?? 60_000,
+      sweep: () => this.sweep(),
     });
     this.subs = new Subscriptions({
       sql,
@@ -122,7 +105,13 @@ export class ChainWatcher {
       ...(opts.pacing ? { pacing: opts.pacing } : {}),
       overflowed: (sh) => this.scheduler.markDirty(sh),
       sessions: { open: () => this.openSession(), ...(opts.sessions ?? {}) },
-      watchedRows: (after) => watchedAddresses(db, this.service.clock.now(), this.service.tipHeight(), maxConfirmations(db), after),
+      // The first pass of a connection also takes what was watched when the watcher last followed the chain, so a
+      // payment made while Satdesk was closed to an invoice whose window ended meanwhile is still seen.
+      watchedRows: (after) => {
+        const now = this.service.clock.now();
+        const since = this.initialDone ? now : Math.min(now, this.recorder.watchedAt() ?? now);
+        return watchedAddresses(db, since, this.service.tipHeight(), maxConfirmations(db), after);
+      },
       changed: (sh, forced) => {
         if (forced) this.forced.add(sh);
         this.scheduler.markDirty(sh);
@@ -308,7 +297,13 @@ export class ChainWatcher {
     this.conn.markBad(`watcher error: ${msg}`);
   }
 
-  /** Another subscription session to the current server (sessions.ts); if it drops, the connection starts over. */
+  /** The slow sweep: the next page of addresses that are neither subscribed nor checked as overflow. */
+  private sweep(): void {
+    const page = this.recorder.sweepPage(this.sweepCursor, this.opts.sweepBatch ?? 50);
+    this.sweepCursor = page.length ? page[page.length - 1]!.id : 0;
+    for (const r of page) if (!this.subs.subscribed.has(r.scripthash) && !this.subs.overflow.has(r.scripthash)) this.scheduler.markBackground(r.scripthash);
+  }
+
   private async openSession(): Promise<ElectrumClient> {
     const gen = this.gen;
     const main = this.client;
