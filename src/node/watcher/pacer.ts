@@ -4,17 +4,17 @@
  * src/Options.h) and refuses more with code 4 "Batch limit exceeded" (src/RPC.cpp); ElectrumX 1.20.0 meters each
  * session's cost and, past its soft limit, delays every answer (up to REQUEST_SLEEP, 2.5 s) and shrinks its
  * concurrency, answering -101/-102 when pushed further (src/electrumx/server/env.py; aiorpcx session.py). So: start
- * well under 345, grow slowly while answers are quick, halve and back off when refused or slow — never reconnect
- * and start over because one request was slow. docs/electrum.md, docs/decisions/0022-server-aware-subscription.md.
+ * well under 345, grow while answers are quick, and when refused or slow halve, remember a ceiling under where it
+ * happened, and back off — never reconnect and start over because one request was slow. docs/electrum.md, docs/decisions/0022-server-aware-subscription.md.
  */
 import { ElectrumRpcError, ElectrumTimeoutError, isServerRefusal } from '../electrum/index.ts';
 
 export interface PacerOptions {
   /** Requests in flight to start with (default 100). */
   initialWindow: number;
-  /** Never more than this in flight (default 250: under Fulcrum's 345 with room for history fetches). */
+  /** Never more than this in flight (default 1,000); a refusal lowers the ceiling for the connection. */
   maxWindow: number;
-  /** Subscriptions per JSON-RPC batch (default 50). */
+  /** Subscriptions per JSON-RPC batch (default 250). */
   batchSize: number;
   /** An answer slower than this counts as throttling (default 5 s). */
   slowMs: number;
@@ -24,7 +24,7 @@ export interface PacerOptions {
   backoffMs: number;
 }
 
-const DEFAULTS: PacerOptions = { initialWindow: 100, maxWindow: 250, batchSize: 50, slowMs: 5000, timeoutMs: 60_000, backoffMs: 250 };
+const DEFAULTS: PacerOptions = { initialWindow: 100, maxWindow: 1000, batchSize: 250, slowMs: 5000, timeoutMs: 60_000, backoffMs: 250 };
 
 /** A refusal that means "slow down", not "this server is broken". */
 export function isPacingError(e: unknown): boolean {
@@ -42,6 +42,8 @@ export function isSubscriptionCap(e: unknown): boolean {
 export class Pacer {
   readonly o: PacerOptions;
   window: number;
+  /** The most in flight the server has shown it accepts on this connection. */
+  ceiling: number;
   inFlight = 0;
   private backoff: number;
   readonly stats = { refusals: 0, slow: 0, lastRefusal: null as string | null };
@@ -49,6 +51,7 @@ export class Pacer {
   constructor(o: Partial<PacerOptions> = {}) {
     this.o = { ...DEFAULTS, ...o };
     this.window = this.o.initialWindow;
+    this.ceiling = this.o.maxWindow;
     this.backoff = this.o.backoffMs;
   }
 
@@ -63,6 +66,8 @@ export class Pacer {
 
   reset(): void {
     this.inFlight = 0;
+    this.ceiling = this.o.maxWindow;
+    this.window = Math.min(this.window, this.o.initialWindow);
     this.backoff = this.o.backoffMs;
     this.wake();
   }
@@ -93,13 +98,14 @@ export class Pacer {
       return;
     }
     this.backoff = this.o.backoffMs;
-    this.window = Math.min(this.o.maxWindow, this.window + Math.ceil(n / 4));
+    this.window = Math.min(this.ceiling, this.window + Math.ceil(n / 2));
   }
 
   /** The server refused a batch: halve the window and wait before the same batch goes again. */
   async refused(why: string): Promise<void> {
     this.stats.refusals++;
     this.stats.lastRefusal = why;
+    this.ceiling = Math.max(1, Math.floor(this.window * 0.75));
     this.window = Math.max(1, Math.floor(this.window / 2));
     const wait = this.backoff;
     this.backoff = Math.min(20_000, this.backoff * 2);

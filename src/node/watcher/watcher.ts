@@ -216,7 +216,9 @@ export class ChainWatcher {
   private wakeIdle(): void {
     if (!this.syncedLogged && this.isSynced()) {
       this.syncedLogged = true;
-      this.log(`chain: synced ${this.subs.subscribed.size} watched addresses with ${this.client?.label} at height ${this.service.tipHeight()}`);
+      const p = this.subs.pacer;
+      const extra = `${this.subs.sessions.count} session(s), ${this.subs.overflow.size} checked on a schedule, ${p.stats.refusals} refusals, window ${p.window}`;
+      this.log(`chain: synced ${this.subs.subscribed.size} watched addresses with ${this.client?.label} at height ${this.service.tipHeight()} (${extra})`);
     }
     const w = this.idleWaiters;
     this.idleWaiters = [];
