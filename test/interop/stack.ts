@@ -1,6 +1,6 @@
 /**
  * The real regtest stack for the interop suite: Bitcoin Core with ElectrumX or Fulcrum in front, started from the
- * folder named by SATDESK_REALNODE (its `up`/`down`/`cli` scripts; `.ci/run` points it at ../shared/realnode), on
+ * folder named by SATDESK_REALNODE (its `up`/`down`/`cli` scripts; `.ci/run` points it at the realnode folder beside the clone), on
  * free ports, in a fresh work folder. These binaries are test tools, never part of the product.
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +18,7 @@ export const REALNODE = process.env.SATDESK_REALNODE ? path.resolve(process.env.
 
 /** Why the interop suite cannot run here, or null when it can. */
 export function skipReason(): string | null {
-  if (!REALNODE) return 'SATDESK_REALNODE is not set (point it at a folder with up/down/cli and bin/bitcoind, e.g. ../shared/realnode)';
+  if (!REALNODE) return 'SATDESK_REALNODE is not set (point it at a folder with up/down/cli and bin/bitcoind, e.g. the realnode folder beside the clone)';
   for (const f of ['up', 'down', 'cli', 'bin/bitcoind']) {
     if (!fs.existsSync(path.join(REALNODE, f))) return `${path.join(REALNODE, f)} not found`;
   }
