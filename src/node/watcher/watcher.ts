@@ -143,10 +143,7 @@ export class ChainWatcher {
       }
     };
     this.service.afterCommit.push(afterCommit);
-    this.offs.push(() => {
-      const i = this.service.afterCommit.indexOf(afterCommit);
-      if (i >= 0) this.service.afterCommit.splice(i, 1);
-    });
+    this.offs.push(() => this.service.afterCommit.includes(afterCommit) && this.service.afterCommit.splice(this.service.afterCommit.indexOf(afterCommit), 1));
     this.service.chainStatus = () => this.status();
     this.conn.start();
   }
@@ -165,7 +162,9 @@ export class ChainWatcher {
     this.wakeIdle();
   }
 
-  get connection(): ElectrumConnection { return this.conn; }
+  get connection(): ElectrumConnection {
+    return this.conn;
+  }
 
   /** get_history calls per scripthash (tests assert that unchanged addresses are not re-fetched). */
   get historyFetchesBy(): ReadonlyMap<string, number> {
@@ -244,7 +243,7 @@ export class ChainWatcher {
     client.onScripthash((sh, st) => {
       if (gen === this.gen) this.subs.onNotification(sh, st);
     });
-    this.chainEvent({ connected: true, server: client.label, protocol: client.protocolVersion });
+    this.recorder.connectivity({ connected: true, server: client.label, protocol: client.protocolVersion }, this.log);
     try {
       const tip = await client.headersSubscribe();
       if (gen !== this.gen) return;
@@ -268,7 +267,7 @@ export class ChainWatcher {
     this.chores.stop();
     this.scheduler.reset();
     this.subs.reset(null);
-    if (this.running) this.chainEvent({ connected: false, reason });
+    if (this.running) this.recorder.connectivity({ connected: false, reason }, this.log);
     this.wakeIdle();
   }
 
@@ -398,7 +397,4 @@ export class ChainWatcher {
     return 'done';
   }
 
-  private chainEvent(data: { connected: boolean } & Record<string, unknown>): void {
-    this.recorder.connectivity(data, this.log);
-  }
 }
