@@ -25,8 +25,6 @@ import { lastRefundId } from '../books/refund-watch.ts';
 export { ServerMisbehaviour } from './errors.ts';
 export { STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
 
-/** Tip updates in a row whose headers may disagree with the announced tip (1 s apart) before the server is blamed. */
-const INCONSISTENT_TIP_RETRIES = 10;
 
 export class ChainWatcher {
   readonly stats: WatcherStats = {
@@ -62,7 +60,7 @@ export class ChainWatcher {
   private idleWaiters: (() => void)[] = [];
   private syncedLogged = false;
   private lastReorgAt = 0;
-  private inconsistent = 0;
+  private inconsistentSince: number | null = null;
   private sweepCursor = 0;
   /** Blocks at or above this height arrived while this connection was watching (null until it caught up). */
   private liveFromHeight: number | null = null;
@@ -327,11 +325,14 @@ export class ChainWatcher {
     let plan;
     try {
       plan = await this.headerSync.plan(client, live, info);
-      this.inconsistent = 0;
+      this.inconsistentSince = null;
     } catch (e) {
-      // Mid-reorg an honest server's headers trail its announcement: ask again shortly; blame it only if it lasts.
-      if (!(e instanceof InconsistentTip) || ++this.inconsistent > INCONSISTENT_TIP_RETRIES) throw e;
-      this.log(`watcher: ${e.message}; asking again (${this.inconsistent}/${INCONSISTENT_TIP_RETRIES})`);
+      // Mid-reorg an honest server's headers trail its announcement, or it errs on a block it is rewriting: ask again
+      // each second; blame it only if that lasts past the stale-status grace (docs/decisions/0024-stale-status-grace.md).
+      const transient = e instanceof InconsistentTip || (e instanceof ElectrumRpcError && !isServerRefusal(e));
+      this.inconsistentSince ??= Date.now();
+      if (!transient || Date.now() - this.inconsistentSince > (this.opts.staleTimeoutMs ?? STALE_TIMEOUT_MS)) throw e;
+      this.log(`watcher: ${(e as Error).message}; asking again`);
       this.lastReorgAt = Date.now();
       setTimeout(() => live() && this.scheduler.requestTip({ refresh: true }), 1000).unref?.();
       return;
