@@ -35,7 +35,8 @@ export class Scheduler {
   private background = new Set<string>();
   /** script hash → when its status first failed to match (waiting for the server's next notification) */
   private parked = new Map<string, number>();
-  private aheadRetried = new Set<string>();
+  /** script hash → when its history first named blocks beyond our headers (ElectrumX's tip can trail its histories) */
+  private aheadSince = new Map<string, number>();
   private finalTry = new Set<string>();
   private inflight = new Set<Promise<void>>();
   private processing = new Set<string>();
@@ -70,7 +71,7 @@ export class Scheduler {
     this.dirty.clear();
     this.background.clear();
     this.parked.clear();
-    this.aheadRetried.clear();
+    this.aheadSince.clear();
     this.finalTry.clear();
     this.wake?.();
     if (this.staleTimer) clearTimeout(this.staleTimer);
@@ -172,16 +173,25 @@ export class Scheduler {
 
   private settle(sh: string, outcome: HistoryOutcome): void {
     if (outcome === 'done') {
-      this.aheadRetried.delete(sh);
+      this.aheadSince.delete(sh);
       this.parked.delete(sh);
       return;
     }
     if (outcome === 'ahead') {
-      // The history names a block our headers do not reach: a tip update first, then once more.
-      if (this.aheadRetried.has(sh)) throw new ServerMisbehaviour(`the history of ${sh} names blocks beyond the server's own headers`);
-      this.aheadRetried.add(sh);
-      this.dirty.add(sh);
+      // The history names a block our headers do not reach: a tip update first, then once more — again each second
+      // while the server's tip trails its own histories (ElectrumX mid-reorg), an error only past the grace.
+      const first = !this.aheadSince.has(sh);
+      const since = this.aheadSince.get(sh) ?? Date.now();
+      this.aheadSince.set(sh, since);
+      if (Date.now() - since > this.opts.staleTimeoutMs) throw new ServerMisbehaviour(`the history of ${sh} names blocks beyond the server's own headers`);
       this.requestTip({ refresh: true });
+      if (first) {
+        this.dirty.add(sh);
+        return;
+      }
+      this.parked.set(sh, since);
+      const epoch = this.epoch;
+      setTimeout(() => epoch === this.epoch && this.parked.has(sh) && (this.requestTip({ refresh: true }), this.markDirty(sh)), 1000).unref?.();
       return;
     }
     // A notification that came while this history was fetched has already queued it again: no need to wait.
