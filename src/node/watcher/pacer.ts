@@ -98,7 +98,9 @@ export class Pacer {
       return;
     }
     this.backoff = this.o.backoffMs;
-    this.window = Math.min(this.ceiling, this.window + Math.ceil(n / 2));
+    // Until the server has refused once, double (slow start); after, grow by half a batch at a time.
+    const grown = this.ceiling === this.o.maxWindow ? this.window * 2 : this.window + Math.ceil(n / 2);
+    this.window = Math.min(this.ceiling, grown);
   }
 
   /** The server refused a batch: halve the window and wait before the same batch goes again. */
