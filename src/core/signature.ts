@@ -61,33 +61,54 @@ export function formatCreated(ms: number): string {
   );
 }
 
-/** hex HMAC-SHA256(token, "<t>.<body>"). */
-export function hmacHex(token: string, t: number, body: string): string {
-  return bytesToHex(hmac(sha256, utf8ToBytes(token), utf8ToBytes(`${t}.${body}`)));
+/** What identifies one callback request: signed together with its body. */
+export interface CallbackIdentity {
+  /** Stable across every delivery and resend of one notification (`X-Satdesk-Notification`). */
+  notificationId: string;
+  /** This delivery (`X-Satdesk-Delivery`): a resend gets a new one. */
+  deliveryId: string;
+  /** `X-Satdesk-Test: 1` for test callbacks, `0` otherwise. */
+  test: boolean;
 }
 
-/** The `X-Satdesk-Signature` header value for `body` sent at unix second `t`. */
-export function signatureHeader(token: string, t: number, body: string): string {
-  return `t=${t},v1=${hmacHex(token, t, body)}`;
+/**
+ * The string the HMAC covers (docs/callbacks.md): `<t>.<notification id>.<delivery id>.<test 0|1>.<raw body>`.
+ * Ids are `ntf_`/`dlv_` plus hex, so the dots cannot be confused with theirs; the body goes last, byte for byte.
+ */
+export function signedString(t: number, id: CallbackIdentity, body: string): string {
+  return `${t}.${id.notificationId}.${id.deliveryId}.${id.test ? 1 : 0}.${body}`;
 }
 
-/** Constant-time check of an `X-Satdesk-Signature` header (used by tests and the documented receivers' logic). */
-export function verifySignatureHeader(header: string, token: string, body: string, nowS: number, toleranceS = 300): boolean {
-  const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header);
+/** hex HMAC-SHA256(token, signedString). */
+export function hmacHex(token: string, t: number, id: CallbackIdentity, body: string): string {
+  return bytesToHex(hmac(sha256, utf8ToBytes(token), utf8ToBytes(signedString(t, id, body))));
+}
+
+/** The `X-Satdesk-Signature` header value: `t=<unix seconds>,v2=<hex>`. */
+export function signatureHeader(token: string, t: number, id: CallbackIdentity, body: string): string {
+  return `t=${t},v2=${hmacHex(token, t, id, body)}`;
+}
+
+/** Constant-time check of an `X-Satdesk-Signature` header (what the documented receivers do). */
+export function verifySignatureHeader(header: string, token: string, id: CallbackIdentity, body: string, nowS: number, toleranceS = 300): boolean {
+  const m = /^t=(\d{1,12}),v2=([0-9a-f]{64})$/.exec(header);
   if (!m) return false;
   const t = Number(m[1]);
   if (Math.abs(nowS - t) > toleranceS) return false;
-  const want = hmacHex(token, t, body);
+  const want = hmacHex(token, t, id, body);
   let diff = 0;
   for (let i = 0; i < 64; i++) diff |= want.charCodeAt(i) ^ m[2]!.charCodeAt(i);
   return diff === 0;
 }
 
-/** The short text of an XMPP notification (docs/spec/callbacks.md#format-xmpp), e.g. "Payment 0.00100000 BTC to bcrt1… — 1 confirmation — order-77". */
-export function xmppText(d: SignedData): string {
+/**
+ * The short text of an XMPP notification (docs/spec/callbacks.md#format-xmpp), e.g. "Payment 0.00100000 BTC to bcrt1… — 1 confirmation — order-77".
+ * A test callback says so first: nobody reading it should take it for a payment.
+ */
+export function xmppText(d: SignedData, test = false): string {
   const conf = d.confirmations === 0 ? 'unconfirmed (0 confirmations)' : `${d.confirmations} confirmation${d.confirmations === 1 ? '' : 's'}`;
   const parts = [`Payment ${d.amount_btc} BTC to ${d.address}`, conf];
   if (d.userdata) parts.push(d.userdata);
   parts.push(`tx ${d.txhash}`);
-  return parts.join(' — ');
+  return (test ? 'TEST from Satdesk, not a payment: ' : '') + parts.join(' — ');
 }

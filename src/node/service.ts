@@ -534,7 +534,7 @@ export class Satdesk {
       return { id: params.id, deleted: true as const };
     },
     rotateAgentToken: ({ params, body }) => ({ token: this.write(() => rotateToken(this.db, params.id, body?.token)) }),
-    testAgent: ({ params }) => deliveryView(this.db, this.write(() => createTestDelivery(this.db, params.id, this.clock.now()))),
+    testAgent: ({ params }) => deliveryView(this.db, this.write(() => createTestDelivery(this.db, params.id, this.network, this.clock.now()))),
     listDeliveries: ({ query }) => {
       if (query.agent) mustAgent(this.db, query.agent);
       return listDeliveries(this.db, query);

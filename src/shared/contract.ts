@@ -272,11 +272,14 @@ export const AttemptSchema = z.object({
   response_excerpt: z.string().nullable(),
   /** The delivery's state once this attempt ended (RETRY, SUCCESS or FAILURE). */
   state: DeliveryStateSchema,
+  /** The headers this attempt sent (the HMAC value withheld); null for XMPP and for attempts logged before. */
+  request_headers: z.record(z.string(), z.string()).nullable(),
 });
 
 export const DeliverySchema = z.object({
   id: z.string(),
-  notification_id: z.number().int(),
+  /** Stable across every delivery and resend of one notification: the X-Satdesk-Notification header. */
+  notification_id: z.string(),
   redelivery_of: z.string().nullable(),
   agent_id: z.string(),
   test: z.boolean(),
@@ -288,6 +291,7 @@ export const DeliverySchema = z.object({
   created_at: ISO,
   next_attempt_at: ISO.nullable(),
   ended_at: ISO.nullable(),
+  /** The body as sent by the last attempt (before any: as it will be sent), its md5 signature withheld. */
   request_body: z.string(),
   attempts: z.array(AttemptSchema),
 });

@@ -1,8 +1,13 @@
 /**
- * Callbacks end to end on the sandbox chain with the real watcher: thresholds [0, 6] through the documented receivers
- * (docs/receivers, started as real Node and Python processes) and a byte-checking loopback receiver.
+ * Callbacks end to end on the sandbox chain with the real watcher: thresholds [0, 6] through the documented
+ * receivers (docs/receivers, started as real Node and Python processes, each behind a loopback tap that records
+ * the exact requests, as an eavesdropper would) and a byte-checking loopback receiver. Then the attacks: captured
+ * callbacks replayed as they were, under new delivery or notification ids, with the test flag flipped, a wrong
+ * token, a stale timestamp — and Satdesk's own "Resend", which must not credit twice.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import type { ApiClient } from '../helpers/api.ts';
@@ -18,7 +23,53 @@ let api: ApiClient;
 let rx: TestReceiver;
 let nodeRx: Awaited<ReturnType<typeof startDocReceiver>>;
 let pyRx: Awaited<ReturnType<typeof startDocReceiver>>;
+let nodeTap: Tap;
+let pyTap: Tap;
 const TOKEN = 'doc-receiver-token';
+
+interface Captured {
+  headers: Record<string, string>;
+  body: string;
+}
+interface Tap {
+  url: string;
+  captured: Captured[];
+  close(): Promise<void>;
+}
+
+/** A loopback tap in front of a receiver: records each request exactly and forwards it unchanged. */
+async function startTap(target: string): Promise<Tap> {
+  const captured: Captured[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      captured.push({ headers, body: body.toString('utf8') });
+      const fwd = http.request(target, { method: req.method, headers: { ...headers, host: new URL(target).host } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      fwd.on('error', () => res.destroy());
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    captured,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+/** Sends a request to a receiver with the given headers and body, as an attacker replaying it would. */
+async function replay(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  const h = { ...headers };
+  delete h.host;
+  delete h['content-length'];
+  return (await fetch(url, { method: 'POST', headers: h, body })).status;
+}
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
@@ -26,8 +77,12 @@ beforeAll(async () => {
   rx = await startReceiver();
   nodeRx = await startDocReceiver(process.execPath, ['docs/receivers/node-receiver.mjs'], TOKEN);
   pyRx = await startDocReceiver('python3', ['docs/receivers/python_receiver.py'], TOKEN);
+  nodeTap = await startTap(nodeRx.url);
+  pyTap = await startTap(pyRx.url);
 });
 afterAll(async () => {
+  await nodeTap?.close();
+  await pyTap?.close();
   nodeRx?.stop();
   pyRx?.stop();
   await rx?.close();
@@ -37,7 +92,7 @@ afterAll(async () => {
 
 describe('callbacks on the sandbox chain', () => {
   it('thresholds [0, 6]: 0 at once, 6 after the sixth block; the seed-format md5 and the HMAC verify in Node and Python receivers', async () => {
-    for (const [name, url] of [['bytes', rx.url], ['node', nodeRx.url], ['python', pyRx.url]] as const) {
+    for (const [name, url] of [['bytes', rx.url], ['node', nodeTap.url], ['python', pyTap.url]] as const) {
       const r = await api.post('/agents', { name, url, thresholds: [0, 6], token: TOKEN });
       expect(r.status).toBe(201);
     }
@@ -66,24 +121,54 @@ describe('callbacks on the sandbox chain', () => {
     }
   });
 
-  it('the documented receivers drop a repeated delivery id and reject a wrong token or a stale timestamp', async () => {
-    const agents = (await api.get('/agents')).body.agents as { id: string; name: string }[];
-    const py = agents.find((a) => a.name === 'python')!;
-    const last = (await api.get(`/deliveries?agent=${py.id}&state=SUCCESS`)).body.deliveries[0];
-    const body: string = last.request_body;
-    for (const target of [nodeRx, pyRx]) {
-      const t = Math.floor(Date.now() / 1000);
-      const sign = (tok: string, ts: number) => `t=${ts},v1=${crypto.createHmac('sha256', tok).update(`${ts}.${body}`).digest('hex')}`;
-      const send = (sig: string) =>
-        fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-satdesk-delivery': last.id, 'x-satdesk-signature': sig }, body });
-      // request_body carries the python agent's name in signed_data, so the md5 matches for any receiver with TOKEN.
-      expect((await send(sign(TOKEN, t))).status).toBe(200);
-      expect((await send(sign('wrong-token', t))).status).toBe(401);
-      expect((await send(sign(TOKEN, t - 600))).status).toBe(401);
+  it('the documented receivers refuse replays under new ids, a flipped test flag, a wrong token or a stale timestamp, and a resend credits once', async () => {
+    const accepted = (lines: Record<string, unknown>[]) => lines.filter((l) => l.accepted).length;
+    for (const [rxp, tap] of [[nodeRx, nodeTap], [pyRx, pyTap]] as const) {
+      const before = accepted(rxp.lines);
+      const rejectedBefore = rxp.lines.filter((l) => l.rejected).length;
+      const cap = tap.captured.at(-1)!;
+      expect(cap.headers['x-satdesk-notification']).toMatch(/^ntf_[0-9a-f]{24}$/);
+      const fresh = () => `dlv_${crypto.randomBytes(12).toString('hex')}`;
+      // 1. Replayed as captured, within the window: a duplicate of a handled notification, nothing credited.
+      expect(await replay(tap.url, cap.headers, cap.body)).toBe(200);
+      // 2–4. Under a new delivery id (the audit's attack, 3 of 3 accepted before), a new notification id, or the
+      // test flag flipped: the signature covers them, so each is refused.
+      expect(await replay(tap.url, { ...cap.headers, 'x-satdesk-delivery': fresh() }, cap.body)).toBe(401);
+      expect(await replay(tap.url, { ...cap.headers, 'x-satdesk-delivery': fresh() }, cap.body)).toBe(401);
+      expect(await replay(tap.url, { ...cap.headers, 'x-satdesk-notification': `ntf_${crypto.randomBytes(12).toString('hex')}`, 'x-satdesk-delivery': fresh() }, cap.body)).toBe(401);
+      expect(await replay(tap.url, { ...cap.headers, 'x-satdesk-test': '1' }, cap.body)).toBe(401);
+      // 5. Re-signed with a wrong token, or with a stale timestamp.
+      const ids = `${cap.headers['x-satdesk-notification']}.${cap.headers['x-satdesk-delivery']}.${cap.headers['x-satdesk-test']}`;
+      const sign = (tok: string, ts: number) => `t=${ts},v2=${crypto.createHmac('sha256', tok).update(`${ts}.${ids}.${cap.body}`).digest('hex')}`;
+      const now = Math.floor(Date.now() / 1000);
+      expect(await replay(tap.url, { ...cap.headers, 'x-satdesk-signature': sign('wrong-token', now) }, cap.body)).toBe(401);
+      expect(await replay(tap.url, { ...cap.headers, 'x-satdesk-signature': sign(TOKEN, now - 600) }, cap.body)).toBe(401);
+      await until(() => rxp.lines.filter((l) => l.rejected).length === rejectedBefore + 6, 'six rejections');
+      expect(rxp.lines.filter((l) => l.rejected).slice(-6).map((l) => l.rejected)).toEqual(['bad HMAC', 'bad HMAC', 'bad HMAC', 'bad HMAC', 'bad HMAC', 'stale timestamp']);
+      expect(rxp.lines.some((l) => l.duplicate === cap.headers['x-satdesk-notification'])).toBe(true);
+      expect(accepted(rxp.lines)).toBe(before);
     }
-    await until(() => pyRx.lines.some((l) => l.duplicate === last.id) && nodeRx.lines.some((l) => l.accepted === last.id || l.duplicate === last.id), 'dedup');
-    await until(() => pyRx.lines.filter((l) => l.rejected).length === 2 && nodeRx.lines.filter((l) => l.rejected).length === 2, 'rejections logged');
-    expect(pyRx.lines.filter((l) => l.rejected).map((l) => l.rejected)).toEqual(['bad HMAC', 'stale timestamp']);
-    expect(nodeRx.lines.filter((l) => l.rejected).map((l) => l.rejected)).toEqual(['bad HMAC', 'stale timestamp']);
+    // 6. "Resend" in the console: a new delivery of the same notification. Each receiver answers 200 and credits once.
+    for (const [name, rxp, tap] of [['node', nodeRx, nodeTap], ['python', pyRx, pyTap]] as const) {
+      const agent = ((await api.get('/agents')).body.agents as { id: string; name: string }[]).find((a) => a.name === name)!;
+      const last = (await api.get(`/deliveries?agent=${agent.id}&state=SUCCESS`)).body.deliveries[0];
+      const before = accepted(rxp.lines);
+      const n = tap.captured.length;
+      const re = await api.post(`/deliveries/${last.id}/redeliver`);
+      expect(re.status).toBe(201);
+      await until(async () => (await api.get(`/deliveries/${re.body.id}`)).body.state === 'SUCCESS', `${name}: resend SUCCESS`);
+      expect(tap.captured[n]!.headers['x-satdesk-notification']).toBe(last.notification_id);
+      expect(tap.captured[n]!.headers['x-satdesk-delivery']).toBe(re.body.id);
+      await until(() => rxp.lines.some((l) => l.duplicate === last.notification_id && l.delivery === re.body.id), `${name}: resend seen as a duplicate`);
+      expect(accepted(rxp.lines)).toBe(before);
+    }
+    // 7. A test callback is recognised as one and credits nothing.
+    for (const [name, rxp] of [['node', nodeRx], ['python', pyRx]] as const) {
+      const agent = ((await api.get('/agents')).body.agents as { id: string; name: string }[]).find((a) => a.name === name)!;
+      const before = accepted(rxp.lines);
+      const t = await api.post(`/agents/${agent.id}/test`);
+      await until(() => rxp.lines.some((l) => l.test_received === t.body.id), `${name}: test received`);
+      expect(accepted(rxp.lines)).toBe(before);
+    }
   });
 });

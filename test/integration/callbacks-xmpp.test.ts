@@ -135,6 +135,6 @@ VirtualHost "localhost"
     // The test message goes out too.
     await api.post(`/agents/${agent.id}/test`);
     await until(() => inbox.length >= 3, 'the test message', 10_000);
-    expect(inbox[2]!.body).toContain('satdesk-test');
+    expect(inbox[2]!.body).toMatch(/^TEST from Satdesk, not a payment: Payment 0\.00000000 BTC to bcrt1q.* — satdesk-test — tx 0{64}$/);
   });
 });

@@ -9,6 +9,7 @@ import { startTestApp } from '../helpers/api.ts';
 import { addPayment, confirm, randomTxid, setTip, startReceiver, until, VPUB, type TestReceiver } from '../helpers/callbacks.ts';
 import type { App } from '../../src/node/app.ts';
 import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
+import { testCallbackAddress } from '../../src/core/test-callback.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,14 +32,20 @@ async function receiver(reply?: Parameters<typeof startReceiver>[0]): Promise<Te
 const md5 = (s: string): string => crypto.createHash('md5').update(s, 'utf8').digest('hex');
 const hmac = (token: string, s: string): string => crypto.createHmac('sha256', token).update(s).digest('hex');
 
+/** The documented check: HMAC over `<t>.<notification>.<delivery>.<test>.<raw body>`, a fresh t. */
+function signedOk(headers: Record<string, unknown>, raw: string, token: string): boolean {
+  const m = /^t=(\d+),v2=([0-9a-f]{64})$/.exec(String(headers['x-satdesk-signature']));
+  if (!m || Math.abs(Number(m[1]) - Date.now() / 1000) > 60) return false;
+  return m[2] === hmac(token, `${m[1]}.${headers['x-satdesk-notification']}.${headers['x-satdesk-delivery']}.${headers['x-satdesk-test']}.${raw}`);
+}
+
 /** Checks a bitcoinmonitor request as the seed's receiver would, plus the HMAC header; returns signed_data. */
 function checkBitcoinmonitor(headers: Record<string, unknown>, raw: string, token: string): Record<string, any> {
   expect(headers['content-type']).toBe('application/json');
   expect(headers['x-satdesk-delivery']).toMatch(/^dlv_[0-9a-f]{24}$/);
-  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(headers['x-satdesk-signature']));
-  expect(m).not.toBeNull();
-  expect(Math.abs(Number(m![1]) - Date.now() / 1000)).toBeLessThan(60);
-  expect(m![2]).toBe(hmac(token, `${m![1]}.${raw}`));
+  expect(headers['x-satdesk-notification']).toMatch(/^ntf_[0-9a-f]{24}$/);
+  expect(headers['x-satdesk-test']).toMatch(/^[01]$/);
+  expect(signedOk(headers, raw, token)).toBe(true);
   const body = JSON.parse(raw);
   expect(Object.keys(body)).toEqual(['signed_data', 'signature']);
   const d = body.signed_data;
@@ -149,7 +156,13 @@ describe('bitcoinmonitor callbacks', () => {
     ]);
     expect(list[1].attempts).toHaveLength(1);
     expect(list[1].attempts[0]).toMatchObject({ http_status: 200, error: null, response_excerpt: 'ok' });
-    expect(list[1].request_body).toBe(rx.requests[0]!.body);
+    // The log shows what was sent, byte for byte, but for the md5 (an offline oracle for the token).
+    expect(list[1].request_body).toBe(rx.requests[0]!.body.replace(/"signature": "[0-9a-f]{32}"\}$/, '"signature": "withheld"}'));
+    expect(JSON.stringify(list)).not.toContain(JSON.parse(rx.requests[0]!.body).signature);
+    expect(list[1].notification_id).toBe(rx.requests[0]!.headers['x-satdesk-notification']);
+    const sent = list[1].attempts[0].request_headers;
+    expect(sent['X-Satdesk-Delivery']).toBe(list[1].id);
+    expect(sent['X-Satdesk-Signature']).toMatch(/^t=\d+,v2=withheld$/);
     // More blocks plan nothing more.
     setTip(t.app.service, 230);
     await new Promise((r) => setTimeout(r, 200));
@@ -279,6 +292,18 @@ describe('bitcoinmonitor callbacks', () => {
     checkBitcoinmonitor(hanging.requests[0]!.headers, hanging.requests[0]!.body, 'first-token');
     checkBitcoinmonitor(hanging.requests[1]!.headers, hanging.requests[1]!.body, 'second-token');
     expect(hanging.requests[1]!.headers['x-satdesk-delivery']).toBe(hanging.requests[0]!.headers['x-satdesk-delivery']);
+    // The log keeps what each attempt sent, not a body rebuilt with today's token.
+    const stored = svc.db
+      .prepare('SELECT a.request_headers AS h, b.body FROM attempts a JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id')
+      .all(d2.id) as { h: string; body: string }[];
+    expect(stored.map((r) => r.body)).toEqual([hanging.requests[0]!.body, hanging.requests[1]!.body]);
+    expect(stored.map((r) => Object.fromEntries(JSON.parse(r.h))['X-Satdesk-Signature'])).toEqual([
+      hanging.requests[0]!.headers['x-satdesk-signature'],
+      hanging.requests[1]!.headers['x-satdesk-signature'],
+    ]);
+    expect(d2.attempts.map((a: any) => a.request_headers['X-Satdesk-Signature'])).toEqual(
+      [0, 1].map((i) => String(hanging.requests[i]!.headers['x-satdesk-signature']).replace(/v2=[0-9a-f]+/, 'v2=withheld')),
+    );
   });
 
   it('sends a marked test callback and redelivers as a new delivery pointing at the original', async () => {
@@ -291,12 +316,13 @@ describe('bitcoinmonitor callbacks', () => {
     await rx.waitFor(1);
     expect(rx.requests[0]!.headers['x-satdesk-test']).toBe('1');
     const d = checkBitcoinmonitor(rx.requests[0]!.headers, rx.requests[0]!.body, 'tok-tok-tok');
-    expect(d).toMatchObject({ txhash: '0'.repeat(64), userdata: 'satdesk-test', agent: 'shop' });
+    // Nothing a naive receiver could credit: no pool address, amount 0, threshold 0.
+    expect(d).toMatchObject({ txhash: '0'.repeat(64), userdata: 'satdesk-test', agent: 'shop', amount: 0, confirmations: 0, address: testCallbackAddress('regtest') });
 
     const inv = await invoice(t);
     addPayment(t.app.service, { address: inv.address, sats: 1000 });
     await rx.waitFor(2);
-    expect(rx.requests[1]!.headers['x-satdesk-test']).toBeUndefined();
+    expect(rx.requests[1]!.headers['x-satdesk-test']).toBe('0');
     const orig = rx.requests[1]!.headers['x-satdesk-delivery'] as string;
     await until(async () => (await t.api.get(`/deliveries/${orig}`)).body.state === 'SUCCESS', 'SUCCESS');
     const re = await t.api.post(`/deliveries/${orig}/redeliver`);
@@ -306,6 +332,10 @@ describe('bitcoinmonitor callbacks', () => {
     expect(re.body.notification_id).toBe((await t.api.get(`/deliveries/${orig}`)).body.notification_id);
     await rx.waitFor(3);
     expect(rx.requests[2]!.headers['x-satdesk-delivery']).toBe(re.body.id);
+    // Same notification id, new delivery id, both signed: a receiver deduplicating on the notification drops it.
+    expect(rx.requests[2]!.headers['x-satdesk-notification']).toBe(rx.requests[1]!.headers['x-satdesk-notification']);
+    expect(re.body.notification_id).toBe(rx.requests[1]!.headers['x-satdesk-notification']);
+    checkBitcoinmonitor(rx.requests[2]!.headers, rx.requests[2]!.body, 'tok-tok-tok');
     expect(rx.requests[2]!.body).toBe(rx.requests[1]!.body);
     expect((await t.api.get('/deliveries/dlv_nope')).status).toBe(404);
     await until(async () => (await t.api.get('/deliveries?state=SUCCESS')).body.deliveries.length === 3, 'three SUCCESS');
@@ -371,13 +401,15 @@ describe('events callbacks', () => {
     const types = rx.requests.map((r) => JSON.parse(r.body).type);
     expect(types).toEqual(['invoice.created', 'invoice.paid', 'invoice.confirmed']);
     for (const r of rx.requests) {
-      const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r.headers['x-satdesk-signature']))!;
-      expect(m[2]).toBe(hmac('events-token', `${m[1]}.${r.body}`));
+      expect(signedOk(r.headers, r.body, 'events-token')).toBe(true);
       const e = JSON.parse(r.body);
       expect(Object.keys(e).slice(0, 4)).toEqual(['id', 'type', 'created_at', 'invoice']);
       expect(e.invoice.id).toBe(inv.id);
     }
     const list = (await t.api.get(`/deliveries?agent=${agent.id}`)).body.deliveries;
     expect(list.map((d: any) => d.event).reverse()).toEqual(types);
+    // Event notifications refer to their event instead of copying its invoice snapshot.
+    expect(t.app.db.prepare('SELECT COUNT(*) AS n FROM notifications WHERE event_id IS NOT NULL AND body IS NOT NULL').get()).toEqual({ n: 0 });
+    expect(list.map((d: any) => d.request_body).reverse()).toEqual(rx.requests.map((r) => r.body));
   });
 });

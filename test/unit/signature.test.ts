@@ -9,6 +9,8 @@ import {
   xmppText,
   type SignedData,
 } from '../../src/core/signature.ts';
+import { testCallbackAddress, testSignedData } from '../../src/core/test-callback.ts';
+import { validateAddress } from '../../src/core/wallet/address.ts';
 
 // docs/spec/callbacks.md vector (the seed's example fields with a real md5).
 const vector: SignedData = {
@@ -50,20 +52,40 @@ describe('callback signatures (docs/spec/callbacks.md)', () => {
     expect(formatCreated(Date.UTC(2026, 0, 2, 3, 4, 5, 6))).toBe('2026-01-02 03:04:05.006000');
   });
 
-  it('the HMAC header equals an independent HMAC-SHA256 and verifies in constant time with a 5 minute window', () => {
+  it('the HMAC covers t, the notification id, the delivery id, the test flag and the body; constant time, 5 minute window', () => {
     const body = '{"x": 1}';
-    const h = signatureHeader('tok-tok-tok', 1_700_000_000, body);
-    expect(h).toBe(`t=1700000000,v1=${crypto.createHmac('sha256', 'tok-tok-tok').update(`1700000000.${body}`).digest('hex')}`);
-    expect(verifySignatureHeader(h, 'tok-tok-tok', body, 1_700_000_100)).toBe(true);
-    expect(verifySignatureHeader(h, 'tok-tok-tok', body, 1_700_000_301)).toBe(false);
-    expect(verifySignatureHeader(h, 'other-token', body, 1_700_000_000)).toBe(false);
-    expect(verifySignatureHeader(h, 'tok-tok-tok', body + ' ', 1_700_000_000)).toBe(false);
-    expect(verifySignatureHeader('v1=abc', 'tok-tok-tok', body, 1_700_000_000)).toBe(false);
+    const id = { notificationId: 'ntf_0123456789abcdef01234567', deliveryId: 'dlv_89abcdef0123456789abcdef', test: false };
+    const h = signatureHeader('tok-tok-tok', 1_700_000_000, id, body);
+    const want = crypto.createHmac('sha256', 'tok-tok-tok').update(`1700000000.${id.notificationId}.${id.deliveryId}.0.${body}`).digest('hex');
+    expect(h).toBe(`t=1700000000,v2=${want}`);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', id, body, 1_700_000_100)).toBe(true);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', id, body, 1_700_000_301)).toBe(false);
+    expect(verifySignatureHeader(h, 'other-token', id, body, 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', id, body + ' ', 1_700_000_000)).toBe(false);
+    // A replay under another delivery id, another notification id, or with the test flag flipped fails.
+    expect(verifySignatureHeader(h, 'tok-tok-tok', { ...id, deliveryId: 'dlv_ffffffffffffffffffffffff' }, body, 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', { ...id, notificationId: 'ntf_ffffffffffffffffffffffff' }, body, 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader(h, 'tok-tok-tok', { ...id, test: true }, body, 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader('v2=abc', 'tok-tok-tok', id, body, 1_700_000_000)).toBe(false);
+    expect(verifySignatureHeader(h.replace('v2=', 'v1='), 'tok-tok-tok', id, body, 1_700_000_000)).toBe(false);
   });
 
-  it('xmpp text is short and human', () => {
+  it('xmpp text is short and human, and a test says so first', () => {
     expect(xmppText({ ...vector, confirmations: 1, userdata: 'order-77' })).toBe(
       `Payment 1.22678000 BTC to ${vector.address} — 1 confirmation — order-77 — tx ${vector.txhash}`,
     );
+    expect(xmppText(vector, true)).toMatch(/^TEST from Satdesk, not a payment: Payment /);
+  });
+
+  it('test callbacks name a provably unspendable address of the network, and nothing that looks like a payment', () => {
+    // P2WSH of the one-byte script OP_RETURN: bech32 of sha256(0x6a).
+    const program = crypto.createHash('sha256').update(Buffer.from([0x6a])).digest();
+    expect(testCallbackAddress('mainnet')).toBe('bc1qrz05qq6tu7senu06nzgkdrhr4dsyn7pd8rrghec0t9h2ktsc27msqvznj2');
+    for (const n of ['mainnet', 'testnet', 'signet', 'regtest'] as const) {
+      const a = validateAddress(testCallbackAddress(n), n);
+      expect(Buffer.from(a.scriptPubKey).toString('hex')).toBe(`0020${program.toString('hex')}`);
+    }
+    const d = testSignedData('shop', 'regtest', Date.UTC(2026, 0, 1));
+    expect(d).toMatchObject({ amount: 0, confirmations: 0, userdata: 'satdesk-test', txhash: '0'.repeat(64), address: testCallbackAddress('regtest') });
   });
 });

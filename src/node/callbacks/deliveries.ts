@@ -1,13 +1,15 @@
 /**
- * Deliveries (docs/spec/notifications.md, docs/spec/api.md): the API views, the request body built for an attempt, test callbacks, redelivery and
- * pruning of the log.
+ * Deliveries (docs/spec/notifications.md, docs/callbacks.md): the API views (what each attempt sent, as stored),
+ * test callbacks, redelivery and pruning of the log.
  */
 import type { DB } from '../store/sqlite.ts';
 import { SatdeskError } from '../../core/errors.ts';
-import { bitcoinmonitorBody, formatCreated, xmppText, type SignedData } from '../../core/signature.ts';
+import type { NetworkName } from '../../core/network.ts';
+import { testEventBody, testSignedData } from '../../core/test-callback.ts';
 import type { Delivery } from '../../shared/contract.ts';
-import { newDeliveryId } from './planner.ts';
+import { newDeliveryId, newNotificationId } from './planner.ts';
 import { mustAgent, type AgentRow } from './agents.ts';
+import { lastSentBody, redactBody, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -29,8 +31,9 @@ export interface NotificationRow {
   payment_id: number | null;
   threshold: number | null;
   event_id: number | null;
-  body: string;
+  body: string | null;
   created_at: number;
+  public_id: string;
 }
 
 interface AttemptRow {
@@ -39,40 +42,65 @@ interface AttemptRow {
   http_status: number | null;
   error: string | null;
   response_excerpt: string | null;
+  request_headers: string | null;
+  body: string | null;
 }
 
-/** What goes on the wire for one attempt, signed with the agent's current token. */
-export function requestBody(agent: Pick<AgentRow, 'format' | 'token'>, notificationBody: string): string {
-  if (agent.format === 'events') return notificationBody;
-  const d = JSON.parse(notificationBody) as SignedData;
-  return agent.format === 'xmpp' ? xmppText(d) : bitcoinmonitorBody(d, agent.token);
+/** A notification's content: its own body, or the event it refers to (while kept), or what was last sent. */
+export function notificationContent(db: DB, n: NotificationRow): NotificationContent {
+  const event = n.event_id === null ? null : ((db.prepare('SELECT id, type, data, created_at FROM events WHERE id = ?').get(n.event_id) as EventRow | undefined) ?? null);
+  return { body: n.body, event, lastSent: () => lastSentBody(db, n.id) };
+}
+
+function fieldsOf(body: string | null): Record<string, unknown> {
+  try {
+    return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * The API view of a delivery: each attempt with the headers it sent, and the body as sent (the last attempt's bytes;
+ * before the first attempt, what will be sent). The HMAC and the md5 are withheld (wire.ts says why).
+ */
 export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?: AgentRow): Delivery {
   const note = n ?? (db.prepare('SELECT * FROM notifications WHERE id = ?').get(d.notification_id) as NotificationRow);
   const a = agent ?? (db.prepare('SELECT * FROM agents WHERE id = ?').get(d.agent_id) as AgentRow);
   const attempts = db
-    .prepare('SELECT at, duration_ms, http_status, error, response_excerpt FROM attempts WHERE delivery_id = ? ORDER BY id')
+    .prepare(
+      `SELECT a.at, a.duration_ms, a.http_status, a.error, a.response_excerpt, a.request_headers, b.body
+       FROM attempts a LEFT JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id`,
+    )
     .all(d.id) as AttemptRow[];
-  const body = JSON.parse(note.body) as Record<string, unknown>;
+  const content = notificationContent(db, note);
   const isEvent = a.format === 'events';
+  let body = [...attempts].reverse().find((t) => t.body !== null)?.body ?? null;
+  if (body === null) {
+    try {
+      body = wireBody(a, content, d.test === 1);
+    } catch {
+      body = '';
+    }
+  }
+  const fields = isEvent ? fieldsOf(body) : fieldsOf(note.body);
   return {
     id: d.id,
-    notification_id: d.notification_id,
+    notification_id: note.public_id,
     redelivery_of: d.redelivery_of,
     agent_id: d.agent_id,
     test: d.test === 1,
-    txid: isEvent ? null : (body.txhash as string),
-    address: isEvent ? null : (body.address as string),
-    threshold: isEvent ? null : (body.confirmations as number),
-    event: isEvent ? (body.type as string) : null,
+    txid: isEvent ? null : (fields.txhash as string),
+    address: isEvent ? null : (fields.address as string),
+    threshold: isEvent ? null : (fields.confirmations as number),
+    event: isEvent ? (content.event?.type ?? (fields.type as string | undefined) ?? null) : null,
     state: d.state,
     created_at: new Date(d.created_at).toISOString(),
     next_attempt_at: d.state === 'PENDING' || d.state === 'RETRY' ? iso(d.next_attempt_at) : null,
     ended_at: iso(d.ended_at),
-    request_body: requestBody(a, note.body),
+    request_body: redactBody(body),
     attempts: attempts.map((t, i) => ({
       at: new Date(t.at).toISOString(),
       duration_ms: t.duration_ms,
@@ -80,6 +108,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
       error: t.error,
       response_excerpt: t.response_excerpt,
       state: i < attempts.length - 1 || d.state === 'PENDING' ? 'RETRY' : d.state,
+      request_headers: t.request_headers ? redactHeaders(JSON.parse(t.request_headers) as [string, string][]) : null,
     })),
   };
 }
@@ -131,40 +160,16 @@ export function listDeliveries(
   };
 }
 
-const ZERO_TX = '0'.repeat(64);
-
-/** A test callback (docs/spec/notifications.md#resend-and-test): txhash of 64 zeros, userdata "satdesk-test", header X-Satdesk-Test: 1. */
-export function createTestDelivery(db: DB, agentId: string, now: number): DeliveryRow {
+/**
+ * A test callback: an address that cannot be anyone's, amount 0, txhash of zeros, threshold 0, userdata
+ * "satdesk-test", `X-Satdesk-Test: 1` (signed), and "test" in the text of every format (core/test-callback.ts).
+ */
+export function createTestDelivery(db: DB, agentId: string, network: NetworkName, now: number): DeliveryRow {
   const a = mustAgent(db, agentId);
-  const addresses = a.addresses ? (JSON.parse(a.addresses) as string[]) : [];
-  const firstAddress =
-    addresses[0] ??
-    (db.prepare("SELECT address FROM addresses WHERE state <> 'removed' ORDER BY id LIMIT 1").get() as { address: string } | undefined)?.address ??
-    '';
-  const thresholds = JSON.parse(a.thresholds) as number[];
-  const signed: SignedData = {
-    amount: 0,
-    userdata: 'satdesk-test',
-    confirmations: thresholds[0] ?? 0,
-    amount_btc: '0.00000000',
-    address: firstAddress,
-    created: formatCreated(now),
-    txhash: ZERO_TX,
-    agent: a.name,
-  };
-  const body =
-    a.format === 'events'
-      ? JSON.stringify({
-          id: 'evt_test',
-          type: 'satdesk.test',
-          created_at: new Date(now).toISOString(),
-          invoice: { id: 'test', userdata: 'satdesk-test', address: firstAddress },
-          payment: { txid: ZERO_TX, sats: 0 },
-        })
-      : JSON.stringify(signed);
+  const body = JSON.stringify(a.format === 'events' ? testEventBody(network, now) : testSignedData(a.name, network, now));
   const r = db
-    .prepare('INSERT INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at) VALUES (?, NULL, NULL, NULL, ?, ?)')
-    .run(a.id, body, now);
+    .prepare('INSERT INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at, public_id) VALUES (?, NULL, NULL, NULL, ?, ?, ?)')
+    .run(a.id, body, now, newNotificationId());
   const id = newDeliveryId();
   db.prepare(
     `INSERT INTO deliveries (id, notification_id, test, state, attempts, next_attempt_at, created_at, agent_id, order_key)
@@ -173,11 +178,20 @@ export function createTestDelivery(db: DB, agentId: string, now: number): Delive
   return mustDelivery(db, id);
 }
 
-/** A resend: a new delivery of the same notification, pointing at the original. */
+/**
+ * A resend: a new delivery (new delivery id) of the same notification (same notification id, so a receiver that
+ * deduplicates on it does not credit twice), pointing at the original.
+ */
 export function redeliver(db: DB, id: string, now: number): DeliveryRow {
   const orig = mustDelivery(db, id);
   const agent = db.prepare('SELECT * FROM agents WHERE id = ?').get(orig.agent_id) as AgentRow;
   if (agent.deleted_at !== null) throw new SatdeskError('invalid_request', 'The agent of this delivery was deleted.');
+  const n = db.prepare('SELECT * FROM notifications WHERE id = ?').get(orig.notification_id) as NotificationRow;
+  try {
+    wireBody(agent, notificationContent(db, n), orig.test === 1);
+  } catch {
+    throw new SatdeskError('invalid_request', 'This notification is older than what is kept and was never sent: it cannot be resent.');
+  }
   const nid = newDeliveryId();
   db.prepare(
     `INSERT INTO deliveries (id, notification_id, redelivery_of, test, state, attempts, next_attempt_at, created_at, agent_id, order_key)

@@ -23,14 +23,20 @@ const ID_BYTES = 12;
 const idPool = Buffer.alloc(ID_BYTES * 4096);
 let idPos = idPool.length;
 
-export function newDeliveryId(): string {
+function randomHex(): string {
   if (idPos === idPool.length) {
     crypto.randomFillSync(idPool);
     idPos = 0;
   }
   idPos += ID_BYTES;
-  return `dlv_${idPool.toString('hex', idPos - ID_BYTES, idPos)}`;
+  return idPool.toString('hex', idPos - ID_BYTES, idPos);
 }
+
+/** A delivery's id (`X-Satdesk-Delivery`): new for every delivery, a resend included. */
+export const newDeliveryId = (): string => `dlv_${randomHex()}`;
+
+/** A notification's id (`X-Satdesk-Notification`): the same for all its deliveries; receivers deduplicate on it. */
+export const newNotificationId = (): string => `ntf_${randomHex()}`;
 
 interface PlanAgent {
   row: AgentRow;
@@ -69,7 +75,7 @@ export interface Planner {
 export function createPlanner(db: DB): Planner {
   const agentsStmt = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL');
   const insertNotification = db.prepare(
-    `INSERT OR IGNORE INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at, public_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (id, notification_id, state, attempts, next_attempt_at, created_at, agent_id, order_key)
@@ -84,12 +90,12 @@ export function createPlanner(db: DB): Planner {
   const tipStmt = db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'");
   const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
   const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
-  const newEvents = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT 5000');
+  const newEvents = db.prepare('SELECT id, type, invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000');
   const invoiceAddress = db.prepare('SELECT address FROM invoices WHERE id = ?');
   const paymentAddress = db.prepare('SELECT address FROM payments WHERE id = ?');
 
-  const plan = (agentId: string, paymentId: number | null, threshold: number | null, eventId: number | null, body: string, orderKey: string, now: number): void => {
-    const r = insertNotification.run(agentId, paymentId, threshold, eventId, body, now);
+  const plan = (agentId: string, paymentId: number | null, threshold: number | null, eventId: number | null, body: string | null, orderKey: string, now: number): void => {
+    const r = insertNotification.run(agentId, paymentId, threshold, eventId, body, now, newNotificationId());
     if (r.changes === 0) return; // planned before: exactly one notification per (agent, payment, threshold) / event
     insertDelivery.run(newDeliveryId(), Number(r.lastInsertRowid), now, now, agentId, orderKey);
   };
@@ -138,29 +144,19 @@ export function createPlanner(db: DB): Planner {
     const w0 = (watermarkStmt.get() as { value: number }).value;
     let w = w0;
     for (;;) {
-      const evs = newEvents.all(w) as { id: number; type: string; invoice_id: string | null; payment_id: number | null; data: string; created_at: number }[];
+      const evs = newEvents.all(w) as { id: number; type: string; invoice_id: string | null; payment_id: number | null }[];
       if (!evs.length) break;
       for (const e of evs) {
         w = e.id;
         if (!eventAgents.length || !CALLBACK_EVENTS.has(e.type)) continue;
-        const data = JSON.parse(e.data) as Record<string, unknown>;
         let address: string | null = null;
         if (e.invoice_id) address = (invoiceAddress.get(e.invoice_id) as { address: string } | undefined)?.address ?? null;
         else if (e.payment_id) address = (paymentAddress.get(e.payment_id) as { address: string } | undefined)?.address ?? null;
-        const body = JSON.stringify({
-          id: `evt_${e.id}`,
-          type: e.type,
-          created_at: new Date(e.created_at).toISOString(),
-          invoice: data.invoice ?? null,
-          ...(data.payment !== undefined ? { payment: data.payment } : {}),
-          ...(data.from !== undefined ? { from: data.from } : {}),
-          ...(data.to !== undefined ? { to: data.to } : {}),
-          ...(data.zero_conf !== undefined ? { zero_conf: data.zero_conf } : {}),
-        });
         for (const a of eventAgents) {
           if (e.id <= a.row.event_floor) continue;
           if (a.addresses && (address === null || !a.addresses.has(address))) continue;
-          plan(a.row.id, null, null, e.id, body, e.invoice_id ? `i:${e.invoice_id}` : `e:${e.id}`, now);
+          // No copy of the event's invoice snapshot: the body is built from the event row when sent (wire.ts).
+          plan(a.row.id, null, null, e.id, null, e.invoice_id ? `i:${e.invoice_id}` : `e:${e.id}`, now);
         }
       }
       if (evs.length < 5000) break;

@@ -4,7 +4,8 @@
  *
  * - Due = state PENDING/RETRY, next_attempt_at ≤ now, and no earlier unfinished delivery with the same order key
  *   (a payment's lower threshold, or an earlier event of the same invoice) — the query itself enforces the order.
- * - Every attempt is signed at send time with the agent's current token.
+ * - Every attempt is signed at send time with the agent's current token (wire.ts), and what it sent — headers and
+ *   the exact body bytes — is stored with the attempt.
  * - Results are committed in small batches (one transaction per event-loop turn or every few ms under load). A
  *   crash between a send and its commit means the same delivery, with the same id, is sent again: delivery is at
  *   least once, and nothing is ever lost because the plan was committed before the first attempt.
@@ -13,13 +14,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Satdesk } from '../service.ts';
-import { signatureHeader } from '../../core/signature.ts';
 import { nextDeliveryState } from '../../core/delivery.ts';
 import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
-import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
-import { deliveryView, mustDelivery, pruneDeliveries, requestBody, type DeliveryRow } from './deliveries.ts';
+import { deliveryView, mustDelivery, pruneDeliveries, type DeliveryRow } from './deliveries.ts';
+import { bodyStore, lastSentBody, wireRequest, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
 
@@ -32,7 +32,12 @@ export interface SenderOptions {
 }
 
 interface DueRow extends DeliveryRow {
-  body: string;
+  body: string | null;
+  public_id: string;
+  event_id: number | null;
+  event_type: string | null;
+  event_data: string | null;
+  event_created_at: number | null;
 }
 
 interface Finished {
@@ -41,6 +46,8 @@ interface Finished {
   at: number;
   end: number;
   result: PostResult;
+  /** What this attempt sent (null when it failed before anything could be built). */
+  request: WireRequest | null;
 }
 
 interface AgentQueue {
@@ -93,7 +100,9 @@ export class CallbackSender {
       agents: db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL'),
       agent: db.prepare('SELECT * FROM agents WHERE id = ?'),
       due: db.prepare(
-        `SELECT d.*, n.body AS body FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        `SELECT d.*, n.body AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, ev.data AS event_data,
+           ev.created_at AS event_created_at
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id LEFT JOIN events ev ON ev.id = n.event_id
          WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
            AND (d.order_key IS NULL OR NOT EXISTS (
                  SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
@@ -105,8 +114,10 @@ export class CallbackSender {
          WHERE state IN ('PENDING', 'RETRY') AND next_attempt_at > ? ORDER BY next_attempt_at LIMIT 1`,
       ),
       insertAttempt: db.prepare(
-        'INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)',
+        `INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt, request_headers, body_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      storeBody: bodyStore(db),
       current: db.prepare('SELECT attempts, state FROM deliveries WHERE id = ?'),
       step: db.prepare(
         "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, ended_at = ? WHERE id = ? AND state IN ('PENDING', 'RETRY')",
@@ -239,26 +250,30 @@ export class CallbackSender {
     const agent = this.stmts.agent.get(agentId) as AgentRow;
     const at = this.service.clock.now();
     let result: PostResult;
+    let request: WireRequest | null = null;
     try {
-      const body = requestBody(agent, row.body);
+      const db = this.service.db;
+      const event =
+        row.event_id !== null && row.event_type !== null
+          ? { id: row.event_id, type: row.event_type, data: row.event_data!, created_at: row.event_created_at! }
+          : null;
+      request = wireRequest(
+        agent,
+        { body: row.body, event, lastSent: () => lastSentBody(db, row.notification_id) },
+        { notificationId: row.public_id, deliveryId: row.id, test: row.test === 1 },
+        Math.floor(Date.now() / 1000),
+      );
       if (agent.format === 'xmpp') {
-        await this.xmpp.send(agent.jid!, body, agent.timeout_s * 1000);
+        await this.xmpp.send(agent.jid!, request.body, agent.timeout_s * 1000);
         result = { status: null, error: null, excerpt: null };
       } else {
-        const headers: Record<string, string> = {
-          'Content-Type': 'application/json',
-          'User-Agent': `Satdesk/${VERSION}`,
-          'X-Satdesk-Delivery': row.id,
-          'X-Satdesk-Signature': signatureHeader(agent.token, Math.floor(Date.now() / 1000), body),
-        };
-        if (row.test) headers['X-Satdesk-Test'] = '1';
-        result = await postOnce(agent.url!, body, headers, agent.timeout_s * 1000, this.queueOf(agentId).agents);
+        result = await postOnce(agent.url!, request.body, Object.fromEntries(request.headers), agent.timeout_s * 1000, this.queueOf(agentId).agents);
       }
     } catch (e) {
       result = { status: null, error: (e as Error).message || String(e), excerpt: null };
     }
     if (!this.running) return;
-    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result });
+    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request });
     if (this.finished.length >= 512) this.flush();
     else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
@@ -273,12 +288,21 @@ export class CallbackSender {
     if (!batch.length) return;
     this.finished = [];
     const db = this.service.db;
-    const { insertAttempt, current, step } = this.stmts;
+    const { insertAttempt, current, step, storeBody } = this.stmts;
     const delays = new Map<string, number[]>();
     try {
       this.service.write(() => {
         for (const f of batch) {
-          insertAttempt.run(f.deliveryId, f.at, Math.max(0, f.end - f.at), f.result.status, f.result.error, f.result.excerpt);
+          insertAttempt.run(
+            f.deliveryId,
+            f.at,
+            Math.max(0, f.end - f.at),
+            f.result.status,
+            f.result.error,
+            f.result.excerpt,
+            f.request ? JSON.stringify(f.request.headers) : null,
+            f.request ? storeBody(f.request.body) : null,
+          );
           const d = current.get(f.deliveryId) as { attempts: number; state: DeliveryState } | undefined;
           if (!d) continue;
           let ds = delays.get(f.agentId);

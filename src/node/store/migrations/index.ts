@@ -4,6 +4,7 @@ import * as m003 from './003-counter.ts';
 import * as m004 from './004-chain-watch.ts';
 import * as m005 from './005-chain-trust.ts';
 import * as m006 from './006-books.ts';
+import * as m007 from './007-callback-identity.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
@@ -14,4 +15,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 4, name: 'chain-watch', up: m004.up },
   { version: 5, name: 'chain-trust', up: m005.up },
   { version: 6, name: 'books', up: m006.up },
+  { version: 7, name: 'callback-identity', up: m007.up },
 ];

@@ -1,0 +1,119 @@
+/**
+ * One callback request as it goes on the wire (docs/callbacks.md): the exact body bytes and the headers, signed at
+ * each attempt with the agent's current token over the timestamp, the notification id, the delivery id, the test
+ * flag and the body. What was sent is stored per attempt (sent_bodies, attempts.request_headers); the API shows it
+ * with the two token-derived values withheld, since a signature over known bytes lets anyone test guesses of a
+ * weak token offline.
+ */
+import crypto from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { DB } from '../store/sqlite.ts';
+import { bitcoinmonitorBody, signatureHeader, xmppText, type SignedData } from '../../core/signature.ts';
+import { VERSION } from '../version.ts';
+import type { AgentRow } from './agents.ts';
+
+/** A stored event, as the `events` callback format presents it. */
+export interface EventRow {
+  id: number;
+  type: string;
+  data: string;
+  created_at: number;
+}
+
+/** The `events` format's body for one stored event. */
+export function eventCallbackBody(e: EventRow): string {
+  const data = JSON.parse(e.data) as Record<string, unknown>;
+  return JSON.stringify({
+    id: `evt_${e.id}`,
+    type: e.type,
+    created_at: new Date(e.created_at).toISOString(),
+    invoice: data.invoice ?? null,
+    ...(data.payment !== undefined ? { payment: data.payment } : {}),
+    ...(data.from !== undefined ? { from: data.from } : {}),
+    ...(data.to !== undefined ? { to: data.to } : {}),
+    ...(data.zero_conf !== undefined ? { zero_conf: data.zero_conf } : {}),
+  });
+}
+
+/** What a notification says, before it is dressed for one agent's format and token. */
+export interface NotificationContent {
+  /** The notification's own JSON (signed_data for payments, a test body), or null for an event notification. */
+  body: string | null;
+  /** The event row of an event notification, while it is kept. */
+  event: EventRow | null;
+  /** The last body actually sent for this notification (when the event was pruned since). */
+  lastSent: () => string | null;
+}
+
+export interface WireRequest {
+  body: string;
+  headers: [string, string][];
+}
+
+/** The body bytes for `agent`, before any signature header. Throws when nothing is left to build it from. */
+export function wireBody(agent: Pick<AgentRow, 'format' | 'token'>, c: NotificationContent, test: boolean): string {
+  if (agent.format === 'events') {
+    const b = c.body ?? (c.event ? eventCallbackBody(c.event) : c.lastSent());
+    if (b === null) throw new Error('the event of this notification was pruned and it was never sent: nothing to resend');
+    return b;
+  }
+  const d = JSON.parse(c.body!) as SignedData;
+  return agent.format === 'xmpp' ? xmppText(d, test) : bitcoinmonitorBody(d, agent.token);
+}
+
+/** The full request of one HTTP attempt, signed now with the agent's current token. */
+export function wireRequest(
+  agent: Pick<AgentRow, 'format' | 'token'>,
+  c: NotificationContent,
+  ids: { notificationId: string; deliveryId: string; test: boolean },
+  nowS: number,
+): WireRequest {
+  const body = wireBody(agent, c, ids.test);
+  if (agent.format === 'xmpp') return { body, headers: [] };
+  return {
+    body,
+    headers: [
+      ['Content-Type', 'application/json'],
+      ['User-Agent', `Satdesk/${VERSION}`],
+      ['X-Satdesk-Notification', ids.notificationId],
+      ['X-Satdesk-Delivery', ids.deliveryId],
+      ['X-Satdesk-Test', ids.test ? '1' : '0'],
+      ['X-Satdesk-Signature', signatureHeader(agent.token, nowS, ids, body)],
+    ],
+  };
+}
+
+const WITHHELD = 'withheld';
+
+/** Headers as shown by the API: the HMAC value withheld, everything else as sent. */
+export function redactHeaders(headers: [string, string][]): Record<string, string> {
+  return Object.fromEntries(headers.map(([k, v]) => [k, k.toLowerCase() === 'x-satdesk-signature' ? v.replace(/v2=[0-9a-f]+/, `v2=${WITHHELD}`) : v]));
+}
+
+/** A body as shown by the API: a bitcoinmonitor body's md5 signature withheld, everything else byte for byte. */
+export function redactBody(body: string): string {
+  return body.replace(/"signature": "[0-9a-f]{32}"\}$/, `"signature": "${WITHHELD}"}`);
+}
+
+/** Stores a sent body once (by its sha256) and returns its row id. */
+export function bodyStore(db: DB): (body: string) => number {
+  const insert: Statement = db.prepare('INSERT INTO sent_bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING');
+  const find: Statement = db.prepare('SELECT id FROM sent_bodies WHERE sha256 = ?');
+  return (body) => {
+    const h = crypto.createHash('sha256').update(body).digest('hex');
+    const r = insert.run(h, body);
+    if (r.changes) return Number(r.lastInsertRowid);
+    return (find.get(h) as { id: number }).id;
+  };
+}
+
+/** The last body sent for a notification, if any attempt was recorded. */
+export function lastSentBody(db: DB, notificationId: number): string | null {
+  const r = db
+    .prepare(
+      `SELECT b.body FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN sent_bodies b ON b.id = a.body_id
+       WHERE d.notification_id = ? ORDER BY a.id DESC LIMIT 1`,
+    )
+    .get(notificationId) as { body: string } | undefined;
+  return r?.body ?? null;
+}
