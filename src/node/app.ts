@@ -11,6 +11,7 @@ import { assertDatabaseNotLost, DB_FILE, ensureDataDir, loadOrCreateToken, lockD
 import type { NetworkName } from '../core/network.ts';
 import type { Clock } from './invoices.ts';
 import { CallbackSender } from './callbacks/sender.ts';
+import { Maintenance } from './retention.ts';
 import { TokenAuth } from './counter/tokens.ts';
 import { ChainWatcher, type WatcherOptions } from './watcher/index.ts';
 
@@ -40,6 +41,8 @@ export interface App {
   api: ApiServer | null;
   /** The chain watcher when Electrum servers are configured. */
   watcher: ChainWatcher | null;
+  /** Pruning of events, the delivery log and idempotency keys, on a schedule sysinfo shows. */
+  maintenance: Maintenance;
   token: string;
   /** A fresh one-time console link at each read (`/?login=<code>`), null without the API. */
   readonly consoleUrl: string | null;
@@ -77,6 +80,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     service.write(() => {});
     const sender = new CallbackSender(service, { log });
     sender.start();
+    const maintenance = new Maintenance(service, { log });
+    service.maintenanceInfo = () => maintenance.info();
     let timer: NodeJS.Timeout | null = null;
     const schedule = (): void => {
       const next = service.nextTickAt();
@@ -159,12 +164,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
       }
     }
     watcher?.start(); // after the API is up, so a failed listen leaves nothing running
+    maintenance.start();
     let closed = false;
     const openDb = db;
     return {
       service,
       db: openDb,
       api,
+      maintenance,
       get watcher() {
         return watcher;
       },
@@ -178,6 +185,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         unsubscribe();
         if (timer) clearTimeout(timer);
         if (api) await api.close();
+        await maintenance.stop();
         await sender.stop();
         service.settingsListeners.splice(service.settingsListeners.indexOf(onSettings), 1);
         await swap;

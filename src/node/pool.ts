@@ -192,12 +192,8 @@ export class AddressPool {
   }
 
   remove(input: string): { address: string; state: 'removed' } {
-    let address = input.trim();
-    try {
-      address = validateAddress(input, this.network).address;
-    } catch {
-      // fall through: not found below
-    }
+    // A malformed or wrong-network address is a bad request (invalid_address / wrong_network), not "not found".
+    const address = validateAddress(input, this.network).address;
     const row = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?').get(address) as
       | { id: number; state: string; origin: string }
       | undefined;

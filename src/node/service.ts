@@ -136,6 +136,18 @@ export class Satdesk {
   readonly counter: Counter;
   /** Settings the command line overrides for this run, for sysinfo (the app fills it). */
   overrides: { setting: string; flag: string; value: string }[] = [];
+  /** The pruning schedule for sysinfo (src/node/retention.ts; the app attaches it). */
+  maintenanceInfo: () => Sysinfo['maintenance'] = () => ({
+    every_s: 0,
+    last_run_at: null,
+    next_run_at: null,
+    last_removed: null,
+    events_days: this.settings.events_days,
+    delivery_log_days: this.settings.delivery_log_days,
+    idempotency_hours: 24,
+    oldest_event_id: null,
+    events_pruned_through: 0,
+  });
 
   tipHeight(): number {
     const r = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
@@ -244,6 +256,7 @@ export class Satdesk {
       accepting_orders: this.pool.acceptingOrders(),
       outbox: this.outboxCounts(),
       overrides: this.overrides,
+      maintenance: this.maintenanceInfo(),
     };
   }
 

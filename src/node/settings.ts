@@ -6,12 +6,13 @@ import type { NetworkName } from '../core/network.ts';
 import { SatdeskError } from '../core/errors.ts';
 import { parseServerUrl } from './electrum/url.ts';
 import { parseProxyUrl } from './electrum/socks.ts';
+import { checkXmppAccount } from './callbacks/xmpp.ts';
 
 export type PatchSettings = z.output<typeof PatchSettingsSchema>;
 
 /** Stored settings: what the API shows plus write-only secrets. */
 export interface StoredSettings extends Omit<Settings, 'xmpp'> {
-  xmpp: { jid: string | null; password: string | null; service: string | null };
+  xmpp: { jid: string | null; password: string | null; service: string | null; plaintext_loopback: boolean };
 }
 
 export function defaultSettings(network: NetworkName): StoredSettings {
@@ -22,8 +23,9 @@ export function defaultSettings(network: NetworkName): StoredSettings {
     fiat: { currency: 'USD', rates: {} },
     refund_policy: '',
     electrum: { servers: [], proxy: null, ip_family: 'auto' },
-    xmpp: { jid: null, password: null, service: null },
+    xmpp: { jid: null, password: null, service: null, plaintext_loopback: false },
     delivery_log_days: 90,
+    events_days: 90,
     api: { enabled: true, port: 8787 },
     counter: structuredClone(DEFAULT_COUNTER_SETTINGS),
   };
@@ -84,8 +86,12 @@ export function applySettingsPatch(db: DB, current: StoredSettings, patch: Patch
       }
     }
   }
-  if (patch.xmpp) next.xmpp = { ...next.xmpp, ...patch.xmpp };
+  if (patch.xmpp) {
+    next.xmpp = { ...next.xmpp, ...patch.xmpp };
+    checkXmppAccount(next.xmpp);
+  }
   if (patch.delivery_log_days !== undefined) next.delivery_log_days = patch.delivery_log_days;
+  if (patch.events_days !== undefined) next.events_days = patch.events_days;
   if (patch.api) next.api = { ...next.api, ...patch.api };
   if (patch.counter) next.counter = { ...next.counter, ...patch.counter, tips: { ...next.counter.tips, ...patch.counter.tips } };
   db.transaction(() => {
@@ -99,5 +105,8 @@ export function applySettingsPatch(db: DB, current: StoredSettings, patch: Patch
 
 /** The API view: the XMPP password is write-only. */
 export function publicSettings(s: StoredSettings): Settings {
-  return { ...s, xmpp: { jid: s.xmpp.jid, service: s.xmpp.service, password_set: Boolean(s.xmpp.password) } };
+  return {
+    ...s,
+    xmpp: { jid: s.xmpp.jid, service: s.xmpp.service, password_set: Boolean(s.xmpp.password), plaintext_loopback: s.xmpp.plaintext_loopback },
+  };
 }

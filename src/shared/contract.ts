@@ -118,8 +118,12 @@ export const SettingsSchema = z.object({
     jid: z.string().max(300).nullable(),
     password_set: z.boolean(),
     service: z.string().max(300).nullable(),
+    /** TLS is required; true allows a plaintext session, for a loopback service only (docs/security.md#xmpp). */
+    plaintext_loopback: z.boolean(),
   }),
   delivery_log_days: z.number().int().min(1).max(3650),
+  /** Stored events (the event stream's history) are kept this long; see sysinfo.maintenance. */
+  events_days: z.number().int().min(1).max(3650),
   api: z.object({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }),
   counter: CounterSettingsSchema,
 });
@@ -149,8 +153,10 @@ export const PatchSettingsSchema = z.strictObject({
     jid: z.string().max(300).nullable(),
     password: z.string().max(1000).nullable(),
     service: z.string().max(300).nullable(),
+    plaintext_loopback: z.boolean(),
   }).partial().optional(),
   delivery_log_days: z.number().int().min(1).max(3650).optional(),
+  events_days: z.number().int().min(1).max(3650).optional(),
   api: z.strictObject({ enabled: z.boolean(), port: z.number().int().min(0).max(65535) }).partial().optional(),
   counter: PatchCounterSettingsSchema.optional(),
 });
@@ -202,6 +208,20 @@ export const SysinfoSchema = z.object({
   outbox: z.object({ pending: z.number().int(), retry: z.number().int(), failure: z.number().int() }),
   /** Settings the command line overrides for this run (e.g. electrum.servers from --electrum). */
   overrides: z.array(z.object({ setting: z.string(), flag: z.string(), value: z.string() })),
+  /** The pruning schedule (docs/security.md#retention): when it ran, what it removed, when it runs next. */
+  maintenance: z.object({
+    every_s: z.number(),
+    last_run_at: ISO.nullable(),
+    next_run_at: ISO.nullable(),
+    last_removed: z
+      .object({ idempotency_keys: z.number().int(), deliveries: z.number().int(), notifications: z.number().int(), bodies: z.number().int(), events: z.number().int() })
+      .nullable(),
+    events_days: z.number().int(),
+    delivery_log_days: z.number().int(),
+    idempotency_hours: z.number(),
+    oldest_event_id: z.number().int().nullable(),
+    events_pruned_through: z.number().int(),
+  }),
 });
 export type Sysinfo = z.infer<typeof SysinfoSchema>;
 

@@ -329,7 +329,7 @@ describe('the API surface', () => {
     expect(p.status).toBe(200);
     expect(p.body.invoice.confirmations).toBe(3);
     expect(p.body.invoice.expires_in_s).toBe(900);
-    expect(p.body.xmpp).toEqual({ jid: 'shop@localhost', service: null, password_set: true });
+    expect(p.body.xmpp).toEqual({ jid: 'shop@localhost', service: null, password_set: true, plaintext_loopback: false });
     expect(JSON.stringify(p.body)).not.toContain('hunter22');
   });
 

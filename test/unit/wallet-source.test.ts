@@ -75,10 +75,10 @@ describe('parseWalletSource: valid', () => {
     const k = fx.valid.find((x) => x.name === 'BIP383 sortedmulti inside wsh');
     if (!k) throw new Error('missing');
     const key = k.input.slice('wsh(sortedmulti(2,'.length).split(',')[0] as string;
-    const twenty = Array.from({ length: 20 }, (_, i) => key.replace('/*', `/${i}/*`));
+    const twenty = Array.from({ length: 20 }, (_, i) => key.replace('/*', `/${i + 2}/*`)); // not /1/*: the change chain is refused
     const ok = parseWalletSource(`wsh(sortedmulti(17,${twenty.join(',')}))`, 'mainnet');
     expect(ok.addressAt(0).address).toMatch(/^bc1q[a-z0-9]{58}$/);
-    const twentyOne = [...twenty, key.replace('/*', '/20/*')];
+    const twentyOne = [...twenty, key.replace('/*', '/22/*')];
     expect(errorOf(() => parseWalletSource(`wsh(sortedmulti(1,${twentyOne.join(',')}))`, 'mainnet'))).toEqual({
       code: 'invalid_request',
       message: 'multisig takes at most 20 keys',

@@ -158,6 +158,9 @@ export function parseDescriptor(input: string, network: NetworkName): ParsedDesc
   return { script, keys, threshold, canonical: `${receive}#${descriptorChecksum(receive)}` };
 }
 
+const CHANGE_CHAIN_MESSAGE =
+  'the descriptor ends in /1/*, the change chain: invoices must take receive addresses, /0/* (or /<0;1>/*)';
+
 function parseIndex(s: string, what: string): number {
   if (/^[0-9]+['hH]$/.test(s) || s === "*'" || s === '*h' || s === '*H') throw bad(HARDENED_MESSAGE);
   if (!/^[0-9]{1,10}$/.test(s)) throw bad(`invalid derivation step in ${what}`);
@@ -217,6 +220,9 @@ function parseKeyExpression(text: string, network: NetworkName): DescriptorKey {
       shown.push(step);
     }
   }
+  // By BIP44 convention /1/* is the change chain: invoices would take addresses the wallet uses for its own change.
+  const chain = steps[steps.length - 2];
+  if (chain === '1' || (chain?.startsWith('<') && chain.slice(1).split(';')[0] === '1')) throw bad(CHANGE_CHAIN_MESSAGE);
   let branch = node;
   for (const i of path) branch = branch.derive(i);
   return { branch, text: `${origin}${keyText}${shown.map((s) => `/${s}`).join('')}/*`, multipath };

@@ -6,6 +6,8 @@
 import crypto from 'node:crypto';
 import type { DB } from '../store/sqlite.ts';
 import { SatdeskError } from '../../core/errors.ts';
+import type { NetworkName } from '../../core/network.ts';
+import { validateAddress } from '../../core/wallet/address.ts';
 import type { Agent, CreateAgentRequest, PatchAgentRequest } from '../../shared/contract.ts';
 
 export type AgentFormat = 'bitcoinmonitor' | 'events' | 'xmpp';
@@ -98,9 +100,22 @@ function maxEventId(db: DB): number {
   return (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
 }
 
-function normAddresses(a: string[] | null | undefined): string | null {
+/**
+ * An agent's address filter: each entry must be an address of this data dir's network (a typo, a WIF or another
+ * network's address would silently never match, so it is refused with its position, never echoed).
+ */
+function normAddresses(db: DB, a: string[] | null | undefined): string | null {
   if (a === undefined || a === null) return null;
-  return JSON.stringify([...new Set(a.map((s) => s.trim()))]);
+  const network = JSON.parse((db.prepare("SELECT value FROM settings WHERE key = 'network'").get() as { value: string }).value) as NetworkName;
+  const out = a.map((s, i) => {
+    try {
+      return validateAddress(s, network).address;
+    } catch (e) {
+      const err = e as SatdeskError;
+      throw new SatdeskError(err.code === 'wrong_network' ? 'wrong_network' : 'invalid_address', `addresses[${i}]: ${err.message}`);
+    }
+  });
+  return JSON.stringify([...new Set(out)]);
 }
 
 export function createAgent(db: DB, body: CreateAgentRequest, now: number): AgentRow {
@@ -129,7 +144,7 @@ export function createAgent(db: DB, body: CreateAgentRequest, now: number): Agen
     JSON.stringify(body.retry?.delays_s ?? DEFAULT_DELAYS_S),
     body.timeout_s ?? 10,
     body.enabled === false ? 0 : 1,
-    normAddresses(body.addresses),
+    normAddresses(db, body.addresses),
     now,
     now,
     maxEventId(db),
@@ -189,7 +204,7 @@ export function patchAgent(db: DB, id: string, body: PatchAgentRequest, now: num
     body.retry ? JSON.stringify(body.retry.delays_s) : cur.retry_delays,
     body.timeout_s ?? cur.timeout_s,
     enabled ? 1 : 0,
-    body.addresses !== undefined ? normAddresses(body.addresses) : cur.addresses,
+    body.addresses !== undefined ? normAddresses(db, body.addresses) : cur.addresses,
     enabledAt,
     JSON.stringify(meta),
     eventFloor,

@@ -18,7 +18,7 @@ import { nextDeliveryState } from '../../core/delivery.ts';
 import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
 import type { AgentRow } from './agents.ts';
-import { deliveryView, mustDelivery, pruneDeliveries, type DeliveryRow } from './deliveries.ts';
+import { deliveryView, mustDelivery, type DeliveryRow } from './deliveries.ts';
 import { bodyStore, lastSentBody, wireRequest, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
@@ -58,8 +58,6 @@ interface AgentQueue {
   agents: { http: http.Agent; https: https.Agent };
 }
 
-const PRUNE_EVERY_MS = 3_600_000;
-
 export class CallbackSender {
   private readonly queues = new Map<string, AgentQueue>();
   private readonly concurrency: number;
@@ -70,7 +68,6 @@ export class CallbackSender {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private flushTimer: NodeJS.Timeout | null = null;
-  private pruneTimer: NodeJS.Timeout | null = null;
   private finished: Finished[] = [];
   private readonly xmpp: XmppLink;
   private readonly unhook: () => void;
@@ -129,9 +126,6 @@ export class CallbackSender {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.prune();
-    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
-    this.pruneTimer.unref();
     this.wake();
   }
 
@@ -140,8 +134,7 @@ export class CallbackSender {
     this.unhook();
     if (this.timer) clearTimeout(this.timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
-    this.timer = this.flushTimer = this.pruneTimer = null;
+    this.timer = this.flushTimer = null;
     this.flush();
     for (const q of this.queues.values()) {
       q.agents.http.destroy();
@@ -155,15 +148,6 @@ export class CallbackSender {
     this.dirty = true;
     for (const q of this.queues.values()) q.exhausted = false;
     this.schedulePump();
-  }
-
-  prune(now = this.service.clock.now()): number {
-    try {
-      return this.service.write(() => pruneDeliveries(this.service.db, now, this.service.settings.delivery_log_days));
-    } catch (e) {
-      this.log(`delivery log pruning failed: ${(e as Error).message}`);
-      return 0;
-    }
   }
 
   private schedulePump(): void {

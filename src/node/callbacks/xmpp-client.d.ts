@@ -14,6 +14,17 @@ declare module '@xmpp/client' {
     status: string;
     reconnect: { stop(): void; delay: number };
   }
-  export function client(opts: { service: string; domain?: string; username?: string; password?: string; resource?: string }): XmppClient;
+  export interface XmppEntity {
+    isSecure(): boolean;
+  }
+  export type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
+  export function client(opts: {
+    service: string;
+    domain?: string;
+    username?: string;
+    password?: string;
+    resource?: string;
+    credentials?: (authenticate: Authenticate, mechanisms: string[], fast: unknown, entity: XmppEntity) => Promise<void>;
+  }): XmppClient;
   export function xml(name: string, attrs?: Record<string, string>, ...children: (XmppElement | string)[]): XmppElement;
 }
