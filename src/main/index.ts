@@ -7,10 +7,11 @@
  * (see bench/results.json, store scenario), and keeping it in main avoids a second IPC hop and a second copy of
  * the native module's lifecycle. The renderer stays responsive because it never shares a thread with it.
  */
-import { app, BrowserWindow, ipcMain, Notification, shell, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, shell, session } from 'electron';
 import path from 'node:path';
 import { startApp, type App } from '../node/app.ts';
-import { createIpcHandlers, makeSenderCheck } from '../node/ipc.ts';
+import { createIpcHandlers } from '../node/ipc.ts';
+import { bootFailureText, externalUrl, isOwnPage, notificationText, permissionAllowed, type OwnPage } from './policy.ts';
 import { alertFor } from '../node/alerts.ts';
 import { IPC_EVENT_CHANNEL } from '../shared/ipc.ts';
 import { isNetworkName } from '../core/network.ts';
@@ -21,13 +22,14 @@ const CSP =
 let core: App | null = null;
 const windows = new Set<BrowserWindow>();
 
+const ownPage: OwnPage = {
+  indexFile: path.resolve(import.meta.dirname, '../renderer/index.html'),
+  devOrigin: process.env.ELECTRON_RENDERER_URL ? new URL(process.env.ELECTRON_RENDERER_URL).origin : undefined,
+};
+
 function safelyOpenExternal(url: string): void {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'http:' || u.protocol === 'https:') void shell.openExternal(u.toString());
-  } catch {
-    // not a URL: ignore
-  }
+  const safe = externalUrl(url);
+  if (safe) void shell.openExternal(safe);
 }
 
 function createWindow(hash = ''): BrowserWindow {
@@ -71,26 +73,40 @@ function createWindow(hash = ''): BrowserWindow {
 }
 
 async function boot(): Promise<void> {
+  // Decided before any page exists: deny every permission but clipboard writes from the app's own page.
+  session.defaultSession.setPermissionRequestHandler((wc, permission, cb, details) =>
+    cb(permissionAllowed(permission, details.requestingUrl ?? wc?.getURL(), ownPage)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+    permissionAllowed(permission, details.requestingUrl ?? requestingOrigin, ownPage),
+  );
   const network = process.env.SATDESK_NETWORK ?? 'mainnet';
   core = await startApp({
     dataDir: process.env.SATDESK_DATA_DIR ?? app.getPath('userData'),
     network: isNetworkName(network) ? network : 'mainnet',
   });
-  const rendererRoot = path.resolve(import.meta.dirname, '../renderer');
-  const devOrigin = process.env.ELECTRON_RENDERER_URL ? new URL(process.env.ELECTRON_RENDERER_URL).origin : undefined;
-  const trusted = makeSenderCheck({ fileRoot: rendererRoot, devOrigin });
-  for (const [channel, handle] of createIpcHandlers(core.service, trusted)) {
+  for (const [channel, handle] of createIpcHandlers(core.service, (url) => isOwnPage(url, ownPage))) {
     ipcMain.handle(channel, (event, payload: unknown) => handle({ frameUrl: event.senderFrame?.url ?? null }, payload));
   }
   core.service.bus.subscribe((e) => {
     for (const w of windows) w.webContents.send(IPC_EVENT_CHANNEL, { id: e.id, type: e.type, ...e.data });
     const alert = alertFor(e);
-    if (alert && Notification.isSupported()) new Notification(alert).show();
+    if (alert && Notification.isSupported()) new Notification({ title: notificationText(alert.title), body: notificationText(alert.body) }).show();
   });
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   createWindow();
+}
+
+/** A start that failed leaves no windowless process behind: say why in an error window, then exit. */
+function bootFailed(e: unknown): void {
+  console.error(e);
+  const { title, body } = bootFailureText(e);
+  dialog.showErrorBox(title, body);
+  const c = core;
+  core = null;
+  void (c ? c.close() : Promise.resolve()).finally(() => app.exit(1));
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -103,10 +119,7 @@ if (!app.requestSingleInstanceLock()) {
       w.focus();
     }
   });
-  app.whenReady().then(boot, (e: unknown) => {
-    console.error(e);
-    app.quit();
-  });
+  app.whenReady().then(boot).catch(bootFailed);
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', (e) => {
     if (core) {

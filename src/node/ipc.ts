@@ -1,7 +1,8 @@
 /**
  * The Electron IPC handlers, generated from the contract, as plain functions so they are tested in Node without
- * Electron (src/main only registers them). Each handler checks the sender first (only the app's own windows),
- * then validates the payload with the contract's schemas, exactly as the HTTP server does.
+ * Electron (src/main only registers them). Each handler checks the sender first (only the app's own windows, as
+ * decided by src/main/policy.ts), then validates the payload with the contract's schemas, exactly as the HTTP
+ * server does.
  */
 import { contract, type MethodName } from '../shared/contract.ts';
 import { ipcChannel, type IpcResult } from '../shared/ipc.ts';
@@ -15,28 +16,6 @@ export interface IpcSender {
 }
 
 export type IpcHandler = (sender: IpcSender, payload: unknown) => Promise<IpcResult>;
-
-/**
- * The app's own pages: the packaged renderer (file:// inside the app) or the dev server URL electron-vite gives.
- * Anything else (a navigated-away frame, an iframe from the web) is refused.
- */
-export function makeSenderCheck(allowed: { fileRoot?: string; devOrigin?: string }): (url: string | null) => boolean {
-  return (url) => {
-    if (!url) return false;
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return false;
-    }
-    if (u.protocol === 'file:' && allowed.fileRoot) {
-      const root = allowed.fileRoot.endsWith('/') ? allowed.fileRoot : `${allowed.fileRoot}/`;
-      return decodeURIComponent(u.pathname).startsWith(root);
-    }
-    if (allowed.devOrigin && u.origin === allowed.devOrigin) return true;
-    return false;
-  };
-}
 
 function isRawCall(v: unknown): v is RawCall {
   if (v === undefined) return true;

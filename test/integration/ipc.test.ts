@@ -2,14 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { contract } from '../../src/shared/contract.ts';
 import { ipcChannel } from '../../src/shared/ipc.ts';
-import { createIpcHandlers, makeSenderCheck } from '../../src/node/ipc.ts';
+import { createIpcHandlers } from '../../src/node/ipc.ts';
+import { isOwnPage } from '../../src/main/policy.ts';
 import { openDatabase } from '../../src/node/store/sqlite.ts';
 import { Satdesk } from '../../src/node/service.ts';
 import { tempDir } from '../helpers/api.ts';
 
 // The IPC glue is plain Node (src/main only registers these handlers), so it is tested here with a real store.
 const ROOT = '/opt/Satdesk/resources/app.asar/out/renderer';
-const trusted = makeSenderCheck({ fileRoot: ROOT, devOrigin: 'http://localhost:5173' });
+const trusted = (url: string | null): boolean => isOwnPage(url, { indexFile: `${ROOT}/index.html`, devOrigin: 'http://localhost:5173', platform: 'linux' });
 const own = { frameUrl: `file://${ROOT}/index.html` };
 
 let close: (() => void) | null = null;

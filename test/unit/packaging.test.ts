@@ -27,6 +27,20 @@ describe('electron-builder.yml', () => {
     expect(config.files[0].filter).toEqual(expect.arrayContaining(['out/**', 'native/electron/**']));
   });
 
+  it('flips the fuses: no run-as-node, no NODE_OPTIONS, no inspector, encrypted cookies, asar only and integrity-checked', async () => {
+    const config = await getConfig(path.resolve('.'), 'electron-builder.yml', null);
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    expect(config.asar).not.toBe(false);
+    await expect(validateConfiguration({ ...config, electronFuses: { runAsNode: 'no' } }, { isEnabled: false, add() {} })).rejects.toThrow();
+  });
+
   it('rejects a broken configuration (the check can fail)', async () => {
     await expect(validateConfiguration({ linux: { target: 42, nonsense: true } }, { isEnabled: false, add() {} })).rejects.toThrow();
   });
