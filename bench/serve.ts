@@ -1,5 +1,16 @@
 /** `satdesk serve` as a child process for the bench scenarios (regtest, ephemeral port, a fixed token). */
+import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Peak resident memory (VmHWM) of a process, in MB; NaN where /proc is not readable. */
+export function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
 
 /** BENCH_PROF=dir: CPU-profile the serve children into dir. */
 export const PROF = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];

@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
-import { spawnServe } from '../serve.ts';
+import { peakRssMb, spawnServe } from '../serve.ts';
 
 const EVENTS = Number(process.env.BENCH_SSE_EVENTS ?? 150_000);
 const READERS = 12;
@@ -36,15 +36,6 @@ async function prepare(): Promise<void> {
   db.prepare("UPDATE outbox_state SET value = (SELECT MAX(id) FROM events) WHERE key = 'events_watermark'").run();
   db.close();
   fs.writeFileSync(marker, '');
-}
-
-function peakRssMb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** An SSE client on a raw socket: resolves when it saw the event with id `last` (readers), or never (idle). */

@@ -14,7 +14,7 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { msSince, result, type ScenarioResult } from '../lib.ts';
-import { spawnServe } from '../serve.ts';
+import { peakRssMb, spawnServe } from '../serve.ts';
 
 const N = Number(process.env.BENCH_WATCH_ADDRESSES ?? 100_000);
 const RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 5); // the ratio pairs two processes' timings: more runs steady the median
@@ -52,15 +52,6 @@ function freshDataDir(template: string, run: number): string {
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(template, path.join(dir, 'satdesk.sqlite'));
   return dir;
-}
-
-function peakRssMb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 async function serveUntilSynced(dir: string, electrum: string): Promise<{ ms: number; rssMb: number; watchMs: number }> {

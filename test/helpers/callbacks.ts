@@ -8,6 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Satdesk } from '../../src/node/service.ts';
 import { getInvoiceRow, refreshInvoice } from '../../src/node/invoices.ts';
+import { afterEach } from 'vitest';
+import type { App } from '../../src/node/app.ts';
+import { startTestApp, type ApiClient } from './api.ts';
 
 export const VPUB = 'vpub5SLqN2bLY4WeZJ9SmNJHsyzqVKreTXD4ZnPC22MugDNcjhKX5xNX9QiQWcE4SSRzVWyHWUihpKRT7hckDGNzVc69wSX2JPcfGeNiT5c2XZy';
 
@@ -168,4 +171,34 @@ export async function startDocReceiver(cmd: string, args: string[], token: strin
   });
   const first = await until(() => lines.find((l) => typeof l.listening === 'string'), `${cmd} to listen`, 10_000);
   return { url: first.listening as string, lines, proc, stop: () => proc.kill('SIGKILL') };
+}
+
+/**
+ * For a callbacks test file: apps with a watch-only wallet and loopback receivers, all closed after each test.
+ * Call once at the top of the file (it registers the afterEach).
+ */
+export function callbackFixtures(): {
+  setup(): Promise<{ app: App; api: ApiClient; dataDir: string }>;
+  receiver(reply?: Parameters<typeof startReceiver>[0]): Promise<TestReceiver>;
+  onCleanup(fn: () => Promise<void> | void): void;
+} {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return {
+    async setup() {
+      const t = await startTestApp();
+      cleanups.push(() => t.app.close());
+      const r = await t.api.call('PUT', '/wallet', { xpub: VPUB });
+      if (r.status !== 200) throw new Error(`wallet: ${r.status}`);
+      return t;
+    },
+    async receiver(reply) {
+      const r = await startReceiver(reply);
+      cleanups.push(() => r.close());
+      return r;
+    },
+    onCleanup: (fn) => cleanups.push(fn),
+  };
 }

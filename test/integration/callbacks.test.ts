@@ -4,30 +4,13 @@
  * facts (payments, tip) are written through `service.write` exactly as the watcher writes them.
  */
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp } from '../helpers/api.ts';
-import { addPayment, confirm, randomTxid, setTip, startReceiver, until, VPUB, type TestReceiver } from '../helpers/callbacks.ts';
+import { describe, expect, it } from 'vitest';
+import { addPayment, callbackFixtures, confirm, randomTxid, setTip, until } from '../helpers/callbacks.ts';
 import type { App } from '../../src/node/app.ts';
 import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
 import { testCallbackAddress } from '../../src/core/test-callback.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function setup() {
-  const t = await startTestApp();
-  cleanups.push(() => t.app.close());
-  expect((await t.api.call('PUT', '/wallet', { xpub: VPUB })).status).toBe(200);
-  return t;
-}
-
-async function receiver(reply?: Parameters<typeof startReceiver>[0]): Promise<TestReceiver> {
-  const r = await startReceiver(reply);
-  cleanups.push(() => r.close());
-  return r;
-}
+const { setup, receiver, onCleanup } = callbackFixtures();
 
 const md5 = (s: string): string => crypto.createHash('md5').update(s, 'utf8').digest('hex');
 const hmac = (token: string, s: string): string => crypto.createHmac('sha256', token).update(s).digest('hex');
@@ -223,7 +206,7 @@ describe('bitcoinmonitor callbacks', () => {
       const d = deliveries(t.app)[0];
       if (d && states[states.length - 1] !== d.state) states.push(d.state);
     }, 10);
-    cleanups.push(() => clearInterval(poll));
+    onCleanup(() => clearInterval(poll));
     await rx.waitFor(3, 10_000);
     await until(() => deliveries(t.app)[0]?.state === 'SUCCESS', 'SUCCESS');
     const [r1, r2, r3] = rx.requests;
@@ -248,7 +231,7 @@ describe('bitcoinmonitor callbacks', () => {
     const unsub = t.app.service.bus.subscribe((e) => {
       if (e.type === 'delivery.failed') failed.push(e.data);
     });
-    cleanups.push(unsub);
+    onCleanup(unsub);
     await t.api.post('/agents', { name: 'shop', url: rx.url, retry: { delays_s: [0, 0, 0, 0, 0] } });
     const inv = await invoice(t);
     addPayment(t.app.service, { address: inv.address, sats: 1000 });

@@ -4,29 +4,12 @@
  * marker, and a resend after pruning still sends the exact bytes first sent.
  */
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp } from '../helpers/api.ts';
-import { addPayment, setTip, startReceiver, until, VPUB, type TestReceiver } from '../helpers/callbacks.ts';
+import { describe, expect, it } from 'vitest';
+import { addPayment, callbackFixtures, setTip, until } from '../helpers/callbacks.ts';
 import { insertEvent } from '../../src/node/events.ts';
 
 const DAY = 86_400_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function setup() {
-  const t = await startTestApp();
-  cleanups.push(() => t.app.close());
-  expect((await t.api.call('PUT', '/wallet', { xpub: VPUB })).status).toBe(200);
-  return t;
-}
-
-async function receiver(reply?: Parameters<typeof startReceiver>[0]): Promise<TestReceiver> {
-  const r = await startReceiver(reply);
-  cleanups.push(() => r.close());
-  return r;
-}
+const { setup, receiver } = callbackFixtures();
 
 const count = (t: Awaited<ReturnType<typeof setup>>, sql: string): number => (t.app.db.prepare(sql).get() as { n: number }).n;
 
