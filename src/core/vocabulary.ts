@@ -132,6 +132,8 @@ export interface EventPayloads<I, D> {
   };
   'delivery.failed': { delivery: D };
   'wallet.gap_warning': { gap: number; message: string };
+  /** Sent on the event stream only, never stored: the resume point was pruned (docs/security.md#retention). */
+  reload: { reason: string };
 }
 
 export type EventType = keyof EventPayloads<unknown, unknown>;
@@ -157,6 +159,7 @@ export const EVENT_TYPE_INFO = {
   'chain.status': { callback: false, payload: 'connected, server?, protocol?, reason?, tip_height', meaning: 'the Electrum connection came up or went down' },
   'delivery.failed': { callback: false, payload: 'delivery', meaning: 'a delivery reached FAILURE: the merchant is alerted' },
   'wallet.gap_warning': { callback: false, payload: 'gap, message', meaning: 'the wallet gap reached 20 (and each further 10)' },
+  reload: { callback: false, payload: 'reason', meaning: 'event stream only: what the client missed was pruned, so it reloads its state and follows on' },
 } as const satisfies Record<EventType, { callback: boolean; payload: string; meaning: string }>;
 
 export const EVENT_TYPES = keysOf(EVENT_TYPE_INFO);
