@@ -53,10 +53,12 @@ function createWindow(hash = ''): BrowserWindow {
     // The console's "Customer display" opens its own page at #/customer: a second app window (same preload,
     // same sender checks), reused if already open. Anything else goes to the system browser (http/s only).
     const own = url.split('#')[0] === win.webContents.getURL().split('#')[0];
-    if (own && url.endsWith('#/customer')) {
-      const existing = [...windows].find((w) => w.webContents.getURL().endsWith('#/customer'));
+    // #/customer/<till>: one window per till (docs/counter.md), reused if already open.
+    const customer = own ? /#(\/customer(?:\/[A-Za-z0-9_-]{1,100})?)$/.exec(url)?.[1] : undefined;
+    if (customer) {
+      const existing = [...windows].find((w) => w.webContents.getURL().endsWith(`#${customer}`));
       if (existing) existing.focus();
-      else createWindow('/customer');
+      else createWindow(customer);
     } else safelyOpenExternal(url);
     return { action: 'deny' };
   });

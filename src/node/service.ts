@@ -495,7 +495,6 @@ export class Satdesk {
       this.write(() => this.pool.setWallet(body.xpub, this.clock.now(), body.script));
       return this.walletView();
     },
-    previewWallet: ({ body }) => this.pool.preview(body.xpub, body.script),
     listAddresses: ({ query }) => {
       const before = decodeCursor(query.cursor);
       const rows = this.db

@@ -168,6 +168,12 @@ export const CounterConfigSchema = z.object({
 });
 export type CounterConfig = z.infer<typeof CounterConfigSchema>;
 
+/** `script` chooses the address type of a plain xpub/tpub (which says nothing about it); other keys must agree. */
+export const WalletInputSchema = z.strictObject({
+  xpub: z.string().min(1).max(4000),
+  script: z.enum(['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'p2tr']).optional(),
+});
+
 export const WhoamiSchema = z.object({ role: RoleSchema, name: z.string(), till: TillSchema.nullable() });
 
 const SELLERS = ['owner', 'cashier'] as const satisfies readonly Role[];
@@ -235,6 +241,12 @@ export const counterMethods = {
     response: PairingSchema,
   },
   revokeToken: { http: { method: 'DELETE', path: '/tokens/:id' }, params: IdParam, response: TokenSchema },
+  /** Wallet setup: what PUT /wallet would derive, without saving it, so the owner compares the first address first. */
+  previewWallet: {
+    http: { method: 'POST', path: '/wallet/preview' },
+    body: WalletInputSchema,
+    response: z.object({ kind: z.enum(['xpub', 'descriptor']), script: z.string(), first_addresses: z.array(z.string()), script_choice: z.boolean() }),
+  },
   pair: {
     http: { method: 'POST', path: '/pair', auth: false },
     body: z.strictObject({ code: z.string().min(4).max(20) }),

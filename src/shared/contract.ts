@@ -8,7 +8,7 @@
  * (`invalid_amount`, `wrong_network`, ...), which a shape check cannot know.
  */
 import { z } from 'zod';
-import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, type Principal, type Role } from './contract-counter.ts';
+import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, WalletInputSchema, type Principal, type Role } from './contract-counter.ts';
 import { ZERO_CONF_RISKS } from '../core/zeroconf.ts';
 import { booksMethods, InvoiceBookShape, PaymentBookShape, RefundSchema } from './contract-books.ts';
 
@@ -170,12 +170,6 @@ export const WalletSchema = z.object({
   next_index: z.number().int().nullable(),
   gap: z.number().int(),
   gap_warning: z.string().nullable(),
-});
-
-/** `script` chooses the address type of a plain xpub/tpub (which says nothing about it); other keys must agree. */
-const WalletInputSchema = z.strictObject({
-  xpub: z.string().min(1).max(4000),
-  script: z.enum(['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'p2tr']).optional(),
 });
 
 export const AddressRowSchema = z.object({
@@ -345,11 +339,6 @@ export const contract = {
     http: { method: 'PUT', path: '/wallet' },
     body: WalletInputSchema,
     response: WalletSchema,
-  },
-  previewWallet: {
-    http: { method: 'POST', path: '/wallet/preview' },
-    body: WalletInputSchema,
-    response: z.object({ kind: z.enum(['xpub', 'descriptor']), script: z.string(), first_addresses: z.array(z.string()), script_choice: z.boolean() }),
   },
   listAddresses: {
     http: { method: 'GET', path: '/addresses' },

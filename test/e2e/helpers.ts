@@ -36,3 +36,75 @@ export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
+
+/** The viewports the counter must work at (docs/counter.md): phones, a tablet both ways, laptops, a big screen. */
+export const VIEWPORTS = [
+  [360, 640],
+  [390, 844],
+  [768, 1024],
+  [1024, 768],
+  [1280, 800],
+  [1920, 1080],
+] as const;
+
+/** A page signed in as the owner (the token in sessionStorage, as the console keeps it) or a paired device. */
+export async function pageWithToken(
+  browser: Browser,
+  token: string,
+  opts: { dark?: boolean; width?: number; height?: number; device?: boolean; bypassCSP?: boolean } = {},
+): Promise<Page> {
+  const ctx = await browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+    colorScheme: opts.dark ? 'dark' : 'light',
+  });
+  ctx.setDefaultTimeout(15_000);
+  await ctx.addInitScript(
+    ([t, device]) => {
+      const g = globalThis as any;
+      if (device) g.localStorage.setItem('satdesk.device-token', t);
+      else g.sessionStorage.setItem('satdesk.token', t);
+    },
+    [token, Boolean(opts.device)],
+  );
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  (page as Page & { jsErrors: string[] }).jsErrors = errors;
+  return page;
+}
+
+const AXE_SOURCE = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
+
+export interface AxeFinding {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * axe-core on the page as it is now: the critical and serious violations (none is the bar). Injected through the
+ * DevTools protocol, which the console's CSP does not govern.
+ */
+export async function axeViolations(page: Page): Promise<AxeFinding[]> {
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate<AxeFinding[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200)) })))`);
+}
+
+/** Widths that overflow their box (a horizontal scrollbar): the document, and the console's scrolling panes. */
+export function horizontalOverflow(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`[document.documentElement, document.body, ...document.querySelectorAll('.content, main.customer, .receipt-screen')]
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => (el.className || el.tagName) + ': ' + el.scrollWidth + ' > ' + el.clientWidth)`);
+}
+
+/** The QR's box on screen: fully inside the viewport, and how large. */
+export async function qrOnScreen(page: Page, selector: string): Promise<{ size: number; inside: boolean }> {
+  const box = await page.locator(selector).boundingBox();
+  const vp = page.viewportSize()!;
+  if (!box) return { size: 0, inside: false };
+  const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width + 0.5 && box.y + box.height <= vp.height + 0.5;
+  return { size: Math.min(box.width, box.height), inside };
+}

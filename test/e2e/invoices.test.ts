@@ -81,7 +81,23 @@ test('the detail view: cancel and mark', async () => {
   await page.getByTestId('detail-status').getByText('Unpaid').waitFor();
   await page.getByText('Refunds within 30 days.').first().waitFor();
   await page.getByRole('button', { name: 'Cancel invoice' }).click();
+  // A confirmation first: "Keep it" changes nothing.
+  const dialog = page.getByRole('dialog', { name: 'Cancel this invoice?' });
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  expect(await page.getByTestId('detail-status').textContent()).toBe('Unpaid');
+  await page.getByRole('button', { name: 'Cancel invoice' }).click();
+  await dialog.getByRole('button', { name: 'Cancel invoice' }).click();
   await page.getByTestId('detail-status').getByText('Cancelled').waitFor();
+  // Marking it confirmed though it received nothing needs a typed note.
+  await page.getByRole('button', { name: 'Apply…' }).click();
+  const mark = page.getByRole('dialog', { name: 'Mark confirmed?' });
+  await mark.getByText('This invoice received nothing on the chain.').waitFor();
+  expect(await mark.getByRole('button', { name: 'Mark confirmed' }).isDisabled()).toBe(true);
+  await mark.getByLabel('Why (required)').fill('Paid in cash at the till');
+  await mark.getByRole('button', { name: 'Mark confirmed' }).click();
+  await page.getByTestId('detail-status').getByText('Confirmed').waitFor();
+  await page.getByText('note: Paid in cash at the till').waitFor();
   await page.locator('.timeline li').first().waitFor();
   await shot(page, 'invoice-detail-cancelled');
 });
@@ -93,7 +109,7 @@ test('addresses and settings screens', async () => {
   await shot(page, 'addresses');
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Invoice defaults' }).waitFor();
-  await page.getByLabel('Refund policy').fill('No refunds on coffee.');
+  await page.getByRole('textbox', { name: 'Refund policy' }).fill('No refunds on coffee.');
   await page.locator('section.panel', { has: page.getByRole('heading', { name: 'Refund policy' }) }).getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').getByText('Refund policy saved').waitFor();
   await shot(page, 'settings');

@@ -58,7 +58,9 @@ test('the agents panel in settings', async () => {
   const agent = page.locator('.agent[data-agent="demo-shop"]');
   await agent.waitFor();
   await agent.getByRole('button', { name: 'Rotate token' }).click();
+  await page.getByRole('dialog', { name: 'Rotate the token of demo-shop?' }).getByRole('button', { name: 'Rotate token' }).click();
   await agent.getByText('shown once').waitFor();
+  await agent.getByRole('button', { name: 'Copy token' }).waitFor();
   await agent.getByRole('button', { name: 'Edit' }).click();
   await agent.getByLabel('Thresholds').fill('0, 2, 6');
   await agent.getByRole('button', { name: 'Save agent' }).click();

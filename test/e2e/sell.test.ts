@@ -36,14 +36,16 @@ describe('sell flow', () => {
 
   test('typed digits and Enter create an invoice with a BIP21 QR', async () => {
     await page.getByLabel('Label').fill('2 coffees');
+    await page.getByRole('radio', { name: 'sats' }).click();
     await page.evaluate('document.activeElement?.blur()');
     await page.keyboard.type('50000');
-    await expect.poll(() => page.getByTestId('amount-entry').textContent()).toBe('50000 sats');
+    await expect.poll(() => page.getByTestId('amount-entry').inputValue()).toBe('50,000 sats');
+    expect(await page.getByTestId('charge').textContent()).toBe('Charge 50,000 sats');
     await page.keyboard.press('Enter');
     await page.locator('[data-status="unpaid"]').waitFor();
     const qr = page.locator('.charge-qr img.qr');
     await qr.waitFor();
-    expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;/);
     expect(await qr.getAttribute('data-bip21')).toMatch(/^bitcoin:bcrt1q[a-z0-9]+\?amount=0\.0005/);
     await page.getByText('Expires in').waitFor();
     await page.getByText('2 coffees').waitFor();
@@ -57,7 +59,7 @@ describe('sell flow', () => {
     await customer.setViewportSize({ width: 900, height: 700 });
     const id = await page.locator('[data-invoice]').first().getAttribute('data-invoice');
     await customer.locator(`main.customer[data-invoice="${id}"][data-state="unpaid"]`).waitFor();
-    await customer.getByRole('heading', { name: 'Scan to pay' }).waitFor();
+    await customer.getByTestId('customer-hero').getByText('0.00050000 BTC').waitFor();
     await customer.locator('img.qr').waitFor();
     await shot(customer, 'customer-unpaid');
   });
@@ -69,13 +71,16 @@ describe('sell flow', () => {
     expect(await page.getByTestId('missing').textContent()).toContain('25,000 sats');
     await customer.locator('main.customer[data-state="partial"]').waitFor();
     await customer.getByText('please send the remaining').waitFor();
+    // The remainder is the hero, and the QR asks for it.
+    await customer.getByTestId('customer-hero').getByText('0.00025000 BTC left to pay').waitFor();
+    expect(await customer.locator('img.qr').getAttribute('data-bip21')).toMatch(/amount=0\.00025(&|$)/);
     await shot(page, 'sell-partial');
   });
 
   test('paying the rest flips to Paid, then a block to Confirmed', async () => {
     await page.getByRole('button', { name: 'Simulate: pay the rest' }).click();
     await page.locator('[data-status="paid"]').waitFor();
-    await page.getByTestId('invoice-status').getByText('Paid').waitFor();
+    await page.getByTestId('invoice-status').getByText('Paid — waiting for confirmation').waitFor();
     // The chime played (WebAudio; headless has no speakers but the call is recorded).
     await expect.poll(() => page.evaluate<string>("document.documentElement.dataset.lastTone ?? ''")).not.toBe('');
     await customer.locator('main.customer[data-state="paid"]').waitFor();

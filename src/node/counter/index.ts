@@ -246,6 +246,7 @@ export class Counter {
         setDeskNote(db, params.id, body.note);
         return { id: params.id, desk_note: body.note };
       },
+      previewWallet: ({ body }) => this.svc.pool.preview(body.xpub, body.script),
       listTokens: () => ({ tokens: listTokenRows(db).map(tokenView) }),
       createToken: ({ body }) =>
         db.transaction(() => {

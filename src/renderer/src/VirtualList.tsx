@@ -15,10 +15,15 @@ interface Props<T> {
   hasMore: boolean;
   onNeedMore?: () => void;
   overscan?: number;
-  label?: string;
+  /** Class of each row (the row element is the list's own, with role=row: renderRow gives its cells). */
+  rowClassName?: (item: T) => string;
+  onRowClick?: (item: T) => void;
+  /** aria-rowindex of the first item (2 when a header row comes first). */
+  firstRowIndex?: number;
 }
 
-export function VirtualList<T>({ items, version, rowHeight, renderRow, rowKey, hasMore, onNeedMore, overscan = 8, label }: Props<T>) {
+export function VirtualList<T>(props: Props<T>) {
+  const { items, version, rowHeight, renderRow, rowKey, hasMore, onNeedMore, overscan = 8, rowClassName, onRowClick, firstRowIndex = 1 } = props;
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
@@ -51,18 +56,27 @@ export function VirtualList<T>({ items, version, rowHeight, renderRow, rowKey, h
   for (let i = first; i < last; i++) {
     const item = items[i]!;
     rows.push(
-      <div key={rowKey(item)} className="vrow" role="row" aria-rowindex={i + 1} style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}>
+      <div
+        key={rowKey(item)}
+        className={`vrow ${rowClassName?.(item) ?? ''}`}
+        role="row"
+        aria-rowindex={i + firstRowIndex}
+        data-id={rowKey(item)}
+        onClick={onRowClick ? () => onRowClick(item) : undefined}
+        style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}
+      >
         {renderRow(item, i)}
       </div>,
     );
   }
   return (
-    <div ref={ref} className="vlist" onScroll={onScroll} role="grid" aria-label={label} aria-rowcount={hasMore ? -1 : count} data-rows={count}>
+    // The scrolling body of a table: the caller wraps it in role=table with a header row.
+    <div ref={ref} className="vlist" onScroll={onScroll} role="rowgroup" data-rows={count}>
       <div className="vlist-inner" style={{ height: (count + (hasMore ? 1 : 0)) * rowHeight }}>
         {rows}
         {hasMore && (
-          <div className="vrow vrow-loading" style={{ transform: `translateY(${count * rowHeight}px)`, height: rowHeight }}>
-            Loading…
+          <div className="vrow vrow-loading" role="row" style={{ transform: `translateY(${count * rowHeight}px)`, height: rowHeight }}>
+            <span role="cell">Loading…</span>
           </div>
         )}
       </div>

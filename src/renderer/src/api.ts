@@ -10,6 +10,8 @@ export interface CallInput {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Aborts the request (a long poll whose screen went away must not hold one of the browser's 6 connections). */
+  signal?: AbortSignal;
 }
 
 export class ApiError extends Error {
@@ -33,6 +35,21 @@ declare global {
 }
 
 const TOKEN_KEY = 'satdesk.token';
+/** A paired till or display keeps its token across browser restarts (docs/counter.md); the owner's stays per tab. */
+const DEVICE_KEY = 'satdesk.device-token';
+
+export const currentToken = (): string | null => sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(DEVICE_KEY);
+
+export function setDeviceToken(t: string): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.setItem(DEVICE_KEY, t);
+}
+
+/** Signs this browser out: the tab's token and a paired device's token. */
+export function forgetTokens(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(DEVICE_KEY);
+}
 
 /** Reads `?token=` once, keeps it in sessionStorage and removes it from the address bar (docs/spec/api.md#the-console). */
 export function takeTokenFromUrl(): string | null {
@@ -43,7 +60,7 @@ export function takeTokenFromUrl(): string | null {
     url.searchParams.delete('token');
     window.history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
-  return sessionStorage.getItem(TOKEN_KEY);
+  return currentToken();
 }
 
 /**
@@ -76,7 +93,8 @@ export const inElectron = (): boolean => typeof window !== 'undefined' && window
 
 export async function call<M extends MethodName>(name: M, input: CallInput = {}): Promise<MethodOutput<M>> {
   if (window.satdesk) {
-    const r = await window.satdesk[name](input);
+    const { signal: _signal, ...payload } = input;
+    const r = await window.satdesk[name](payload);
     if (!r.ok) throw new ApiError(r.error.code, r.error.message);
     return r.result as MethodOutput<M>;
   }
@@ -85,7 +103,7 @@ export async function call<M extends MethodName>(name: M, input: CallInput = {})
   for (const [k, v] of Object.entries(input.params ?? {})) path = path.replace(`:${k}`, encodeURIComponent(v));
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = currentToken();
   const res = await fetch(`${API_PREFIX}${path}${qs.size ? `?${qs}` : ''}`, {
     method: def.http.method,
     headers: {
@@ -94,6 +112,7 @@ export async function call<M extends MethodName>(name: M, input: CallInput = {})
       ...input.headers,
     },
     body: input.body !== undefined ? JSON.stringify(input.body) : undefined,
+    signal: input.signal,
   });
   if ('contentType' in def && def.contentType === 'text/csv' && res.ok) return (await res.text()) as MethodOutput<M>;
   const json = (await res.json()) as { error?: { code: string; message: string } };
@@ -110,7 +129,7 @@ export function subscribe(
     onStatus?.(true);
     return window.satdesk.onEvent((e) => listener(e as { id: number; type: string }));
   }
-  const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  const token = currentToken() ?? '';
   const es = new EventSource(`${API_PREFIX}/events?token=${encodeURIComponent(token)}`);
   const handler = (ev: MessageEvent<string>): void => listener(JSON.parse(ev.data) as { id: number; type: string });
   es.onmessage = handler;
@@ -143,7 +162,7 @@ export const hasMethod = (...names: string[]): boolean => names.some((n) => Obje
  */
 export async function demoCall<T>(what: string, body?: unknown): Promise<T> {
   if (window.satdesk) throw new ApiError('not_found', 'The sandbox controls exist only in `satdesk demo`.', 404);
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = currentToken();
   const res = await fetch(`${API_PREFIX}/demo/${what}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },

@@ -69,6 +69,55 @@ export function errorText(e: unknown): string {
 }
 
 /** What the QR asks for: the whole amount, or after a partial payment only what is still missing. */
-export function qrUri(inv: Invoice): string {
+export function qrUri(inv: Pick<Invoice, 'status' | 'missing_sats' | 'address' | 'label' | 'bip21'>): string {
   return inv.status === 'partial' && inv.missing_sats > 0 ? bip21(inv.address, inv.missing_sats, inv.label || undefined) : inv.bip21;
+}
+
+const FIAT_FMT = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A fiat decimal string in its currency's form: fmtFiat("12.5", "USD") → "$12.50", "1500" JPY → "¥1,500". The
+ * string goes to Intl as a string (exact decimal, never a float); an unknown code falls back to "12.50 XYZ".
+ */
+export function fmtFiat(amount: string, currency: string): string {
+  let f = FIAT_FMT.get(currency);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    } catch {
+      return `${amount} ${currency}`;
+    }
+    FIAT_FMT.set(currency, f);
+  }
+  return f.format(amount as unknown as number);
+}
+
+/** The invoice's headline amount: its fiat amount when it was sold in fiat, else BTC. */
+export function heroAmount(inv: { fiat: { amount: string; currency: string } | null; amount_sats: number }): string {
+  return inv.fiat ? fmtFiat(inv.fiat.amount, inv.fiat.currency) : `${formatBtc(inv.amount_sats)} BTC`;
+}
+
+/** The part of an invoice still to pay, in its fiat currency at the invoice's rate when it has one. */
+export function remainingText(inv: { fiat: { currency: string; rate: string } | null; missing_sats: number }): string {
+  return inv.fiat ? fmtFiat(fiatOf(inv.missing_sats, inv.fiat.rate)!.replace(/,/g, ''), inv.fiat.currency) : `${formatBtc(inv.missing_sats)} BTC`;
+}
+
+/** Loopback and file:// origins cannot be opened from a customer's phone: no receipt QR there. */
+export function reachableFromPhones(): boolean {
+  const { protocol, hostname } = window.location;
+  if (protocol !== 'http:' && protocol !== 'https:') return false;
+  return !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/.test(hostname);
+}
+
+/** What goes around a typed number in a currency: USD → {prefix: "$", suffix: ""}, EUR (en-US) → "€", CHF → "CHF ". */
+export function currencyAffix(currency: string): { prefix: string; suffix: string } {
+  try {
+    const parts = new Intl.NumberFormat('en-US', { style: 'currency', currency }).formatToParts(1);
+    const numeric = (t: string): boolean => t === 'integer' || t === 'decimal' || t === 'fraction' || t === 'group';
+    const first = parts.findIndex((p) => numeric(p.type));
+    const last = parts.length - 1 - [...parts].reverse().findIndex((p) => numeric(p.type));
+    return { prefix: parts.slice(0, first).map((p) => p.value).join(''), suffix: parts.slice(last + 1).map((p) => p.value).join('') };
+  } catch {
+    return { prefix: '', suffix: ` ${currency}` };
+  }
 }

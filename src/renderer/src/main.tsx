@@ -1,17 +1,13 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { call, inElectron, redeemLoginCode, setToken, takeTokenFromUrl, ApiError } from './api.ts';
-import { startLive, useConsole } from './store.ts';
+import { call, forgetTokens, inElectron, redeemLoginCode, setToken, takeTokenFromUrl, ApiError } from './api.ts';
 import { useRoute, navigate } from './router.ts';
-import { SellScreen } from './screens/Sell.tsx';
-import { CustomerDisplay } from './screens/Customer.tsx';
-import { InvoicesScreen } from './screens/Invoices.tsx';
-import { InvoiceDetail } from './screens/InvoiceDetail.tsx';
-import { NotificationsScreen } from './screens/Notifications.tsx';
-import { AddressesScreen } from './screens/Addresses.tsx';
-import { SettingsScreen } from './screens/Settings.tsx';
-import { StatusBar } from './screens/StatusBar.tsx';
+import { Shell } from './Shell.tsx';
+import { useConsole } from './store.ts';
+import { PairScreen } from './screens/Pair.tsx';
+import { PublicReceipt } from './screens/Receipt.tsx';
 import './styles.css';
+import './counter.css';
 
 function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: string) => void }) {
   const [draft, setDraft] = useState('');
@@ -42,72 +38,8 @@ function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: st
   );
 }
 
-const NAV: [string, string][] = [
-  ['sell', 'Sell'],
-  ['invoices', 'Invoices'],
-  ['notifications', 'Notifications'],
-  ['addresses', 'Addresses'],
-  ['settings', 'Settings'],
-];
-
-function Shell() {
-  const route = useRoute();
-  const toast = useConsole((s) => s.toast);
-  const outbox = useConsole((s) => s.sysinfo?.outbox);
-  const transportWarning = useConsole((s) => s.sysinfo?.chain.transport_warning ?? null);
-  useEffect(() => startLive(), []);
-  if (route.screen === 'customer') return <CustomerDisplay />;
-  let body;
-  switch (route.screen) {
-    case 'invoices':
-      body = route.id ? <InvoiceDetail id={route.id} /> : <InvoicesScreen />;
-      break;
-    case 'notifications':
-      body = <NotificationsScreen />;
-      break;
-    case 'addresses':
-      body = <AddressesScreen />;
-      break;
-    case 'settings':
-      body = <SettingsScreen />;
-      break;
-    default:
-      body = <SellScreen invoiceId={route.id} />;
-  }
-  return (
-    <div className="shell">
-      <nav className="sidebar" aria-label="Main">
-        <div className="brand">Satdesk</div>
-        {NAV.map(([k, label]) => (
-          <a key={k} href={`#/${k}`} className={route.screen === k ? 'active' : ''} aria-current={route.screen === k ? 'page' : undefined}>
-            {label}
-            {k === 'notifications' && outbox && outbox.failure > 0 && (
-              <span className="badge bad" title="failed deliveries">
-                {outbox.failure}
-              </span>
-            )}
-          </a>
-        ))}
-      </nav>
-      <main className="content" data-screen={route.screen}>
-        {transportWarning && (
-          <p role="alert" className="warning banner" data-testid="transport-warning">
-            {transportWarning}
-          </p>
-        )}
-        {body}
-      </main>
-      <StatusBar />
-      {toast && (
-        <div className="toast" role="status">
-          {toast}
-        </div>
-      )}
-    </div>
-  );
-}
-
 function App() {
+  const route = useRoute();
   const [token, setTok] = useState<string | null>(() => (inElectron() ? 'ipc' : takeTokenFromUrl()));
   const [error, setError] = useState<string | null>(null);
   const [loggingIn, setLoggingIn] = useState(() => !inElectron() && new URLSearchParams(location.search).has('login'));
@@ -130,12 +62,12 @@ function App() {
     if (!token) return;
     let gone = false;
     // Checked in parallel with the first screen's own requests: a wrong token comes back to this screen.
-    call('sysinfo').then(
+    call('whoami').then(
       () => {},
       (e: unknown) => {
         if (gone) return;
         if (e instanceof ApiError && e.code === 'unauthorized') {
-          sessionStorage.removeItem('satdesk.token');
+          forgetTokens();
           setTok(null);
           setError('That token was not accepted. Check it and paste it again.');
         }
@@ -147,6 +79,9 @@ function App() {
   }, [token]);
 
   if (loggingIn) return null;
+  // A customer's receipt link needs no token; pairing a device makes one.
+  if (route.screen === 'r' && route.id) return <PublicReceipt receiptKey={route.id} />;
+  if (route.screen === 'pair') return <PairScreen code={route.id} onPaired={(t) => setTok(t)} />;
   if (!token)
     return (
       <TokenScreen
@@ -162,6 +97,9 @@ function App() {
 }
 
 if (!location.hash) navigate('sell');
+
+// The e2e suite reaches the console's state to prove a broken screen is contained (localStorage opt-in only).
+if (localStorage.getItem('satdesk.debug') === '1') (window as unknown as { satdeskDebug: unknown }).satdeskDebug = { useConsole };
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

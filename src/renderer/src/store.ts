@@ -4,7 +4,8 @@
  */
 import { create } from 'zustand';
 import type { Invoice, MethodOutput, Settings, Sysinfo } from '../../shared/contract.ts';
-import { call, demoCall, subscribe } from './api.ts';
+import type { CounterConfig, Role, Till } from '../../shared/contract-counter.ts';
+import { call, demoCall, inElectron, subscribe } from './api.ts';
 
 export interface LiveEvent {
   id: number;
@@ -27,7 +28,15 @@ interface ConsoleState {
   lastEvent: LiveEvent | null;
   deliverySeq: number;
   toast: string | null;
+  /** Who this console is: the owner, a cashier or a display (docs/counter.md); null until known. */
+  me: { role: Role; name: string; till: Till | null } | null;
+  counter: CounterConfig | null;
+  tills: Till[];
+  /** The till this console sells at: a paired device's own till, else the owner's choice (kept per browser). */
+  tillId: string | null;
   setInvoice(inv: Invoice): void;
+  setTill(id: string): void;
+  refreshCounter(): Promise<void>;
   refreshSysinfo(): Promise<void>;
   refreshSettings(): Promise<void>;
   refreshWallet(): Promise<void>;
@@ -45,7 +54,21 @@ export const useConsole = create<ConsoleState>((set, get) => ({
   lastEvent: null,
   deliverySeq: 0,
   toast: null,
+  me: null,
+  counter: null,
+  tills: [],
+  tillId: null,
   setInvoice: (inv) => set((s) => ({ invoices: { ...s.invoices, [inv.id]: inv } })),
+  setTill: (id) => {
+    localStorage.setItem(TILL_KEY, id);
+    set({ tillId: id });
+  },
+  refreshCounter: async () => {
+    const [counter, { tills }] = await Promise.all([call('counterConfig'), call('listTills')]);
+    const bound = get().me?.till?.id ?? null;
+    const chosen = bound ?? get().tillId ?? localStorage.getItem(TILL_KEY);
+    set({ counter, tills, tillId: tills.some((t) => t.id === chosen) ? chosen : (tills[0]?.id ?? null) });
+  },
   refreshSysinfo: async () => {
     const sysinfo = await call('sysinfo');
     set({ sysinfo });
@@ -66,6 +89,8 @@ export const useConsole = create<ConsoleState>((set, get) => ({
   },
 }));
 
+const TILL_KEY = 'satdesk.till';
+
 const invoiceListeners = new Set<(inv: Invoice, type: string) => void>();
 
 /** Invoice events for components that keep their own rows (the virtualized list). */
@@ -76,8 +101,44 @@ export function onInvoiceEvent(fn: (inv: Invoice, type: string) => void): () => 
 
 let sysinfoTimer: ReturnType<typeof setTimeout> | null = null;
 
-/** Loads the console's state and follows the event stream; returns the function that stops following. */
+/**
+ * Loads the console's state and keeps it live; returns the function that stops. The owner follows the event stream;
+ * a cashier (who may not read it: it carries every invoice) re-reads the status every few seconds, and its charge
+ * view follows its till (live.ts). A display needs none of this: it long-polls its till.
+ */
 export function startLive(): () => void {
+  let stopped = false;
+  let stopInner: () => void = () => {};
+  const who = inElectron() ? Promise.resolve({ role: 'owner' as const, name: 'owner', till: null }) : call('whoami');
+  who.then(
+    (me) => {
+      if (stopped) return;
+      useConsole.setState({ me });
+      if (me.role === 'display') return;
+      void useConsole.getState().refreshCounter().catch(() => {});
+      stopInner = me.role === 'owner' ? followEvents() : pollStatus();
+    },
+    () => useConsole.setState({ live: false }),
+  );
+  return () => {
+    stopped = true;
+    stopInner();
+  };
+}
+
+function pollStatus(): () => void {
+  const tick = (): void => {
+    useConsole.getState().refreshSysinfo().then(
+      () => useConsole.setState({ live: true }),
+      () => useConsole.setState({ live: false }),
+    );
+  };
+  tick();
+  const t = setInterval(tick, 5000);
+  return () => clearInterval(t);
+}
+
+function followEvents(): () => void {
   const st = useConsole.getState();
   void st.refreshSysinfo().catch(() => {});
   void st.refreshSettings().catch(() => {});
@@ -107,6 +168,7 @@ export function startLive(): () => void {
       if (ev.type.startsWith('delivery.') || ev.type === 'reload') patch.deliverySeq = useConsole.getState().deliverySeq + 1;
       // `reload`: the stream could not replay what this tab missed (pruned); every screen re-reads its data.
       if (ev.type === 'reload') void useConsole.getState().refreshSettings().catch(() => {});
+      if (ev.type === 'reload') void useConsole.getState().refreshCounter().catch(() => {});
       useConsole.setState(patch);
       refreshSoon();
     },
@@ -122,10 +184,15 @@ export function startLive(): () => void {
   };
 }
 
-/** Can a sale start? With an xpub or descriptor every invoice derives a fresh address; a static pool needs a free one. */
-export function sellReadiness(s: Pick<ConsoleState, 'sysinfo' | 'wallet'>): 'unknown' | 'no-source' | 'exhausted' | 'ready' {
-  if (!s.sysinfo || !s.wallet) return 'unknown';
-  if (s.wallet.kind === 'static' && s.sysinfo.addresses.total === 0) return 'no-source';
-  if (!s.sysinfo.accepting_orders) return 'exhausted';
+/**
+ * Can a sale start? With an xpub or descriptor every invoice derives a fresh address (always accepting); a static
+ * pool needs a free one. Read from sysinfo alone, which a cashier may read too.
+ */
+export function sellReadiness(s: Pick<ConsoleState, 'sysinfo'>): 'unknown' | 'no-source' | 'exhausted' | 'ready' {
+  if (!s.sysinfo) return 'unknown';
+  if (!s.sysinfo.accepting_orders) return s.sysinfo.addresses.total === 0 ? 'no-source' : 'exhausted';
   return 'ready';
 }
+
+/** The owner sees everything; a cashier only the selling screens. */
+export const isOwner = (s: Pick<ConsoleState, 'me'>): boolean => s.me?.role === 'owner';

@@ -4,6 +4,8 @@ import type { MethodOutput } from '../../../shared/contract.ts';
 import { call } from '../api.ts';
 import { useConsole } from '../store.ts';
 import { errorText } from '../format.ts';
+import { WalletSetup } from './WalletSetup.tsx';
+import { FilterChips } from '../FilterChips.tsx';
 
 type Wallet = MethodOutput<'getWallet'>;
 type AddResult = MethodOutput<'addAddresses'>['results'][number];
@@ -13,8 +15,6 @@ export function AddressesScreen() {
   const info = useConsole((s) => s.sysinfo);
   const eventSeq = useConsole((s) => s.eventSeq);
   const [wallet, setWallet] = useState<Wallet | null>(null);
-  const [xpub, setXpub] = useState('');
-  const [xpubError, setXpubError] = useState<string | null>(null);
   const [bulk, setBulk] = useState('');
   const [results, setResults] = useState<AddResult[] | null>(null);
   const [bulkError, setBulkError] = useState<string | null>(null);
@@ -38,18 +38,6 @@ export function AddressesScreen() {
   };
   useEffect(reload, [stateFilter, eventSeq]);
 
-  const submitXpub = async (): Promise<void> => {
-    setXpubError(null);
-    try {
-      const w = await call('putWallet', { body: { xpub: xpub.trim() } });
-      setWallet(w);
-      useConsole.setState({ wallet: w });
-      setXpub('');
-      reload();
-    } catch (e) {
-      setXpubError(errorText(e));
-    }
-  };
   const submitBulk = async (): Promise<void> => {
     setBulkError(null);
     const list = bulk
@@ -126,22 +114,7 @@ export function AddressesScreen() {
           ) : (
             <p className="muted">No xpub set: invoices use the static addresses below.</p>
           )}
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void submitXpub();
-            }}
-          >
-            <textarea aria-label="xpub or descriptor" rows={3} placeholder="xpub/ypub/zpub/tpub/vpub… or wpkh([fingerprint/84h/0h/0h]xpub…/0/*)" value={xpub} onChange={(e) => setXpub(e.target.value)} />
-            <button type="submit" className="primary" disabled={!xpub.trim()}>
-              {derived ? 'Replace wallet' : 'Set wallet'}
-            </button>
-          </form>
-          {xpubError && (
-            <p role="alert" className="error">
-              {xpubError}
-            </p>
-          )}
+          {(!derived || wallet.next_index === 0) && <WalletSetup replacing={Boolean(derived)} onSaved={reload} />}
         </div>
         <div className="panel">
           <h2>Static addresses</h2>
@@ -180,13 +153,7 @@ export function AddressesScreen() {
       </div>
 
       <h2>Pool</h2>
-      <div className="filters" role="radiogroup" aria-label="Address state">
-        {(['', 'free', 'in_use', 'used'] as const).map((x) => (
-          <button key={x || 'all'} type="button" role="radio" aria-checked={stateFilter === x} className={stateFilter === x ? 'on' : ''} onClick={() => setStateFilter(x)}>
-            {x ? x.replace('_', ' ') : 'All'}
-          </button>
-        ))}
-      </div>
+      <FilterChips label="Address state" options={['', 'free', 'in_use', 'used'] as const} value={stateFilter} onChange={setStateFilter} text={(x) => (x ? x.replace('_', ' ') : 'All')} />
       <table className="table">
         <thead>
           <tr>

@@ -2,9 +2,10 @@
 import { useEffect, useState } from 'react';
 import type { Invoice } from '../../../shared/contract.ts';
 import { call } from '../api.ts';
-import { useConsole } from '../store.ts';
+import { isOwner, useConsole } from '../store.ts';
+import { useConfirm } from '../Dialog.tsx';
 import { Qr } from '../Qr.tsx';
-import { copyText, errorText, fmtSats, fmtTime, formatBtc, short, STATUS_LABEL } from '../format.ts';
+import { copyText, errorText, fmtSats, fmtTime, formatBtc, qrUri, short, STATUS_LABEL } from '../format.ts';
 import { callbacksAvailable, listAgents, listDeliveries, type Delivery } from '../callbacks.ts';
 import { DeliveryRow } from './Notifications.tsx';
 import { DemoPayControls } from './Sell.tsx';
@@ -36,6 +37,9 @@ export function InvoiceDetail({ id }: { id: string }) {
   const [agentNames, setAgentNames] = useState<Map<string, string>>(new Map());
   const [markStatus, setMarkStatus] = useState<'confirmed' | 'invalid' | 'cancelled' | 'released'>('confirmed');
   const [note, setNote] = useState('');
+  const [deskNote, setDeskNote] = useState<string | null>(null);
+  const owner = useConsole(isOwner);
+  const [ask, dialog] = useConfirm();
 
   useEffect(() => {
     call('getInvoice', { params: { id } }).then((v) => useConsole.getState().setInvoice(v), (e: unknown) => setError(errorText(e)));
@@ -44,25 +48,40 @@ export function InvoiceDetail({ id }: { id: string }) {
   const address = inv?.address;
   const txids = inv?.payments.map((p) => p.txid).join(',');
   useEffect(() => {
-    if (!address || !callbacksAvailable()) return;
+    if (!address || !callbacksAvailable() || !owner) return;
     // Deliveries name the address and txid they are about; the newest few hundred are enough for one invoice.
     listAgents().then((a) => setAgentNames(new Map((a ?? []).map((x) => [x.id, x.name]))), () => {});
     listDeliveries({ limit: 500 }).then(
       (r) => setDeliveries((r?.deliveries ?? []).filter((d) => d.invoice_id === id || d.address === address || (d.txid && txids?.includes(d.txid)))),
       () => setDeliveries([]),
     );
-  }, [address, txids, id, deliverySeq]);
+  }, [address, txids, id, deliverySeq, owner]);
 
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!inv) return <p className="loading">Loading…</p>;
-  const act = (p: Promise<Invoice>, done: string): void => {
-    p.then(
-      (v) => {
-        useConsole.getState().setInvoice(v);
-        showToast(done);
-      },
-      (e: unknown) => showToast(errorText(e)),
-    );
+  const act = (p: Promise<Invoice>, done: string): Promise<void> =>
+    p.then((v) => {
+      useConsole.getState().setInvoice(v);
+      showToast(done);
+    });
+  const MARK_TEXT = { confirmed: 'Mark confirmed', invalid: 'Mark invalid', cancelled: 'Mark cancelled', released: 'Release address' } as const;
+  const mark = (): void => {
+    const unpaidConfirm = markStatus === 'confirmed' && inv.paid_sats === 0;
+    ask({
+      title: `${MARK_TEXT[markStatus]}?`,
+      children: unpaidConfirm ? (
+        <p>
+          <strong>This invoice received nothing on the chain.</strong> Marking it confirmed tells your shop it was paid. Say why (for example
+          “paid in cash”): the note is kept with the invoice.
+        </p>
+      ) : (
+        <p>The invoice&apos;s status is set by hand{note ? ` with the note “${note}”` : ''}; the chain no longer decides it.</p>
+      ),
+      typed: unpaidConfirm ? { label: 'Why (required)', placeholder: 'Paid in cash at the till' } : undefined,
+      confirmLabel: MARK_TEXT[markStatus],
+      danger: true,
+      onConfirm: (typed) => act(call('markInvoice', { params: { id: inv.id }, body: { status: markStatus, note: typed || note } }), 'Invoice marked'),
+    });
   };
   const open = inv.status === 'unpaid' || inv.status === 'partial';
   return (
@@ -131,7 +150,11 @@ export function InvoiceDetail({ id }: { id: string }) {
             </>
           )}
         </dl>
-        {open && <Qr text={inv.bip21} size={180} label="Payment QR code" />}
+        {open && (
+          <div className="detail-qr">
+            <Qr text={qrUri(inv)} label="Payment QR code" />
+          </div>
+        )}
       </div>
 
       <h2>Payments</h2>
@@ -178,8 +201,8 @@ export function InvoiceDetail({ id }: { id: string }) {
         ))}
       </ol>
 
-      <h2>Notifications sent</h2>
-      {!callbacksAvailable() ? (
+      {owner && <h2>Notifications sent</h2>}
+      {!owner ? null : !callbacksAvailable() ? (
         <p className="muted">Callbacks are not available in this build.</p>
       ) : deliveries === null ? (
         <p className="muted">Loading…</p>
@@ -203,21 +226,56 @@ export function InvoiceDetail({ id }: { id: string }) {
       <h2>Actions</h2>
       <div className="actions">
         {open && (
-          <button type="button" className="danger" onClick={() => act(call('cancelInvoice', { params: { id: inv.id } }), 'Invoice cancelled')}>
+          <button
+            type="button"
+            className="danger"
+            onClick={() =>
+              ask({
+                title: 'Cancel this invoice?',
+                children: <p>The customer can no longer pay it. This cannot be undone.</p>,
+                confirmLabel: 'Cancel invoice',
+                cancelLabel: 'Keep it',
+                danger: true,
+                onConfirm: () => act(call('cancelInvoice', { params: { id: inv.id } }), 'Invoice cancelled'),
+              })
+            }
+          >
             Cancel invoice
           </button>
         )}
-        <select aria-label="Mark as" value={markStatus} onChange={(e) => setMarkStatus(e.target.value as typeof markStatus)}>
-          <option value="confirmed">Mark confirmed</option>
-          <option value="invalid">Mark invalid</option>
-          <option value="cancelled">Mark cancelled</option>
-          <option value="released">Release address</option>
-        </select>
-        <input aria-label="Note" placeholder="Note (why)" value={note} onChange={(e) => setNote(e.target.value)} />
-        <button type="button" onClick={() => act(call('markInvoice', { params: { id: inv.id }, body: { status: markStatus, note } }), 'Invoice marked')}>
-          Apply
-        </button>
+        {owner && (
+          <>
+            <select aria-label="Mark as" value={markStatus} onChange={(e) => setMarkStatus(e.target.value as typeof markStatus)}>
+              <option value="confirmed">Mark confirmed</option>
+              <option value="invalid">Mark invalid</option>
+              <option value="cancelled">Mark cancelled</option>
+              <option value="released">Release address</option>
+            </select>
+            <input aria-label="Note" placeholder="Note (why)" value={note} onChange={(e) => setNote(e.target.value)} />
+            <button type="button" onClick={mark}>
+              Apply…
+            </button>
+          </>
+        )}
       </div>
+      <h2>Cash-desk note</h2>
+      <form
+        className="actions"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void call('setDeskNote', { params: { id: inv.id }, body: { note: deskNote ?? inv.desk_note } }).then(
+            (r) => {
+              useConsole.getState().setInvoice({ ...inv, desk_note: r.desk_note });
+              showToast('Note saved');
+            },
+            (err: unknown) => showToast(errorText(err)),
+          );
+        }}
+      >
+        <input aria-label="Cash-desk note" placeholder="e.g. customer paid 2.00 in cash" maxLength={500} value={deskNote ?? inv.desk_note} onChange={(e) => setDeskNote(e.target.value)} />
+        <button type="submit">Save note</button>
+      </form>
+      {dialog}
       <DemoPayControls invoice={inv} />
     </section>
   );

@@ -2,10 +2,10 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { Invoice } from '../../../shared/contract.ts';
 import { call } from '../api.ts';
-import { onInvoiceEvent, sellReadiness, useConsole } from '../store.ts';
+import { isOwner, onInvoiceEvent, sellReadiness, useConsole } from '../store.ts';
 import { VirtualList } from '../VirtualList.tsx';
 import { navigate } from '../router.ts';
-import { errorText, fmtTime, formatBtc, STATUS_LABEL } from '../format.ts';
+import { errorText, fmtFiat, fmtTime, formatBtc, STATUS_LABEL } from '../format.ts';
 import { FilterChips } from '../FilterChips.tsx';
 
 const STATUSES = ['', 'unpaid', 'partial', 'paid', 'confirmed', 'expired', 'invalid', 'cancelled'] as const;
@@ -42,15 +42,23 @@ function matches(inv: Invoice, status: StatusFilter, q: string): boolean {
   return [inv.id, inv.label, inv.userdata, inv.address, ...inv.payments.map((p) => p.txid)].some((s) => s.toLowerCase().includes(n));
 }
 
-/** One list row; memoized so scrolling re-renders only rows entering the window. */
+/** One list row's cells; memoized so scrolling re-renders only rows entering the window. */
 const InvoiceRow = memo(function InvoiceRow({ inv }: { inv: Invoice }) {
   return (
-    <a className={`inv-row status-${inv.status}`} href={`#/invoices/${encodeURIComponent(inv.id)}`} data-id={inv.id}>
-      <span className="c-time">{fmtTime(inv.created_at)}</span>
-      <span className="c-id mono">{inv.id}</span>
-      <span className="c-label">{inv.label || <em className="muted">no label</em>}</span>
-      <span className="c-amount mono">{formatBtc(inv.amount_sats)}</span>
-      <span className="c-status">
+    <>
+      <span role="cell" className="c-time">
+        {fmtTime(inv.created_at)}
+      </span>
+      <span role="cell" className="c-id mono">
+        <a href={`#/invoices/${encodeURIComponent(inv.id)}`}>{inv.id}</a>
+      </span>
+      <span role="cell" className="c-label">
+        {inv.label || <em className="muted">no label</em>}
+      </span>
+      <span role="cell" className="c-amount mono">
+        {inv.fiat ? fmtFiat(inv.fiat.amount, inv.fiat.currency) : `${formatBtc(inv.amount_sats)} BTC`}
+      </span>
+      <span role="cell" className="c-status">
         <span className={`chip status-${inv.status}`}>{STATUS_LABEL[inv.status]}</span>
         {inv.flags.map((f) => (
           <span key={f} className="chip flag">
@@ -58,9 +66,12 @@ const InvoiceRow = memo(function InvoiceRow({ inv }: { inv: Invoice }) {
           </span>
         ))}
       </span>
-    </a>
+    </>
   );
 });
+
+const openInvoice = (inv: Invoice): void => navigate('invoices', inv.id);
+const rowClass = (inv: Invoice): string => `inv-row status-${inv.status}`;
 
 export function InvoicesScreen() {
   const [status, setStatus] = useState<StatusFilter>('');
@@ -70,6 +81,7 @@ export function InvoicesScreen() {
   const [error, setError] = useState<string | null>(null);
   const showToast = useConsole((s) => s.showToast);
   const readiness = useConsole(sellReadiness);
+  const owner = useConsole(isOwner);
   const st = useRef<ListState>({ key: '', rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: 0 });
   // A new filter starts a new list (during render, so the windowed list asks for the first page exactly once).
   const key = `${status}\u0000${q}`;
@@ -137,15 +149,19 @@ export function InvoicesScreen() {
   return (
     <section className="invoices">
       <header className="screen-head">
-        <h1>Invoices</h1>
+        <h1>{owner ? 'Invoices' : 'Today\u2019s sales'}</h1>
         <div className="toolbar">
           <input type="search" aria-label="Search invoices" placeholder="Search id, label, order ref, address or txid" value={qDraft} onChange={(e) => setQDraft(e.target.value)} />
-          <button type="button" onClick={() => void downloadCsv('exportInvoices').catch((e: unknown) => showToast(errorText(e)))}>
-            Export CSV
-          </button>
-          <button type="button" onClick={() => void downloadCsv('exportPayments').catch((e: unknown) => showToast(errorText(e)))}>
-            Payments CSV
-          </button>
+          {owner && (
+            <>
+              <button type="button" onClick={() => void downloadCsv('exportInvoices').catch((e: unknown) => showToast(errorText(e)))}>
+                Export CSV
+              </button>
+              <button type="button" onClick={() => void downloadCsv('exportPayments').catch((e: unknown) => showToast(errorText(e)))}>
+                Payments CSV
+              </button>
+            </>
+          )}
         </div>
       </header>
       <FilterChips label="Status filter" options={STATUSES} value={status} onChange={setStatus} text={(x) => (x ? STATUS_LABEL[x] : 'All')} />
@@ -154,13 +170,6 @@ export function InvoicesScreen() {
           {error}
         </p>
       )}
-      <div className="inv-head" aria-hidden="true">
-        <span className="c-time">Created</span>
-        <span className="c-id">Invoice</span>
-        <span className="c-label">Label</span>
-        <span className="c-amount">BTC</span>
-        <span className="c-status">Status</span>
-      </div>
       {s.done && s.rows.length === 0 ? (
         <div className="empty-state" data-testid="invoices-empty">
           {q || status ? (
@@ -176,16 +185,39 @@ export function InvoicesScreen() {
           )}
         </div>
       ) : (
-        <VirtualList
-          items={s.rows}
-          version={version}
-          rowHeight={ROW_H}
-          rowKey={(i) => i.id}
-          renderRow={renderRow}
-          hasMore={!s.done}
-          onNeedMore={loadMore}
-          label="Invoices"
-        />
+        <div className="inv-table" role="table" aria-label="Invoices" aria-rowcount={s.done ? s.rows.length + 1 : -1}>
+          <div role="rowgroup">
+            <div className="inv-head" role="row" aria-rowindex={1}>
+              <span role="columnheader" className="c-time">
+                Created
+              </span>
+              <span role="columnheader" className="c-id">
+                Invoice
+              </span>
+              <span role="columnheader" className="c-label">
+                Label
+              </span>
+              <span role="columnheader" className="c-amount">
+                Amount
+              </span>
+              <span role="columnheader" className="c-status">
+                Status
+              </span>
+            </div>
+          </div>
+          <VirtualList
+            items={s.rows}
+            version={version}
+            rowHeight={ROW_H}
+            rowKey={(i) => i.id}
+            renderRow={renderRow}
+            hasMore={!s.done}
+            onNeedMore={loadMore}
+            rowClassName={rowClass}
+            onRowClick={openInvoice}
+            firstRowIndex={2}
+          />
+        </div>
       )}
       <p className="hint">
         {s.rows.length.toLocaleString('en-US')} loaded{s.done ? '' : ', more as you scroll'} · Click a row for details ·{' '}

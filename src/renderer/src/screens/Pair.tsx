@@ -1,0 +1,55 @@
+/**
+ * Pairing a till or customer display (docs/counter.md): the owner's console shows a one-time code and a QR of
+ * `…/#/pair/<code>`; this screen trades the code for the device's own token, keeps it on this device, and opens
+ * the screen the role is for. The code works once, for 10 minutes.
+ */
+import { useEffect, useState } from 'react';
+import { call, setDeviceToken } from '../api.ts';
+import { errorText } from '../format.ts';
+
+export function PairScreen({ code: initial, onPaired }: { code: string | null; onPaired: (token: string) => void }) {
+  const [code, setCode] = useState(initial ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const pair = async (c: string): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await call('pair', { body: { code: c } });
+      setDeviceToken(r.token);
+      location.hash = r.role === 'display' ? `#/customer` : '#/sell';
+      onPaired(r.token);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    if (initial) void pair(initial);
+    // Once, for the code in the link.
+  }, []);
+
+  return (
+    <main className="token-screen">
+      <h1>Pair this device</h1>
+      <p>Type the code shown in the owner&apos;s console under Settings → Devices.</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (code.trim()) void pair(code.trim());
+        }}
+      >
+        <input aria-label="Pairing code" autoFocus placeholder="ABCD-EFGH" value={code} onChange={(e) => setCode(e.target.value)} autoCapitalize="characters" />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Pairing…' : 'Pair'}
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </main>
+  );
+}
