@@ -24,6 +24,8 @@ export interface AppOptions {
   ipFamily?: 'auto' | 'ipv4' | 'ipv6';
   /** Host names the API answers to besides loopback and the bound host (`--allow-host`). */
   allowHosts?: string[];
+  /** HTTPS for tills on the LAN (`serve --lan`, docs/counter.md#tills-on-the-shops-network). */
+  tls?: { key: string; cert: string; fingerprint: string };
   /** Concurrent event streams the API serves (default 64). */
   maxStreams?: number;
   electrum?: string[];
@@ -74,6 +76,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     db = openDatabase(path.join(opts.dataDir, DB_FILE), maxPages > 0 ? { maxPageCount: maxPages } : {});
     const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
+    service.counter.tlsFingerprint = opts.tls?.fingerprint ?? null;
     if (opts.electrum?.length) service.overrides.push({ setting: 'electrum.servers', flag: '--electrum', value: opts.electrum.join(', ') });
     service.tick();
     // Plan whatever facts were written while no planner ran, then send every due callback (docs/spec/notifications.md).
@@ -152,6 +155,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
           family,
           consoleDir: CONSOLE_DIR,
           allowHosts: opts.allowHosts,
+          tls: opts.tls,
           maxStreams: opts.maxStreams,
           log,
         });

@@ -7,6 +7,7 @@ import { isNetworkName, NETWORKS, type NetworkName } from '../core/network.ts';
 import { defaultDataDir } from './datadir.ts';
 import { hostOfHeader, isLoopbackHost } from './http/auth.ts';
 import { startApp } from './app.ts';
+import { ensureLanCertificate, lanAddresses } from './counter/lan.ts';
 import { VERSION } from './version.ts';
 import { plaintextWarning } from './transport-warning.ts';
 
@@ -14,9 +15,10 @@ const HELP = `Satdesk ${VERSION} — a watch-only Bitcoin merchant console
 
 Usage:
   satdesk serve   [--data-dir D] [--host 127.0.0.1] [--port 8787] [--network N] [--electrum URL]...
-                  [--api-token T] [--ip-family auto|ipv4|ipv6] [--allow-host NAME]... [--allow-remote]
+                  [--api-token T] [--ip-family auto|ipv4|ipv6] [--allow-host NAME]... [--allow-remote] [--lan]
                   The core without a window: the HTTP API and the console in a browser.
                   Loopback only unless --allow-remote is given with a non-loopback --host.
+                  --lan: HTTPS on every interface (self-signed, fingerprint printed) for paired tills.
   satdesk sandbox [--port 51001] [--tls-port 51002] [--control-port 51080] [--data-dir D]
                   A regtest chain with an Electrum server and a control API, for testing without real money.
   satdesk demo    [--data-dir D] [--port P]
@@ -66,6 +68,7 @@ async function serve(argv: string[]): Promise<number> {
     'ip-family': { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     'allow-remote': { type: 'boolean' },
+    lan: { type: 'boolean' },
   });
   const network = v.network ?? 'mainnet';
   if (!isNetworkName(network)) throw new UsageError(`--network must be one of ${NETWORKS.join(', ')}`);
@@ -75,21 +78,26 @@ async function serve(argv: string[]): Promise<number> {
   for (const h of v['allow-host'] ?? []) {
     if (hostOfHeader(h) === null) throw new UsageError(`--allow-host takes a host name or address, not "${h}"`);
   }
+  // --lan: tills and customer displays on the shop's network, over HTTPS (docs/counter.md#tills-on-the-shops-network).
+  const host = v.host ?? (v.lan ? '0.0.0.0' : undefined);
   // The API is protected by its token alone and speaks plain HTTP: listening beyond this machine is a choice.
-  const remote = v.host !== undefined && !isLoopbackHost(v.host);
-  if (remote && !v['allow-remote']) {
+  const remote = host !== undefined && !isLoopbackHost(host);
+  if (remote && !v['allow-remote'] && !v.lan) {
     throw new UsageError(
       `--host ${v.host} would expose the API beyond this machine (plain HTTP, token only); add --allow-remote if you mean it, or use a tunnel (docs/security.md)`,
     );
   }
-  if (remote) {
-    console.error(`WARNING: listening on ${v.host}: anyone who can reach this address can try the API. It speaks plain HTTP; keep it on a network you trust.`);
-  }
   const dataDir = v['data-dir'] ?? defaultDataDir();
+  const tls = v.lan ? ensureLanCertificate(dataDir) : undefined;
+  if (remote && !tls) {
+    console.error(`WARNING: listening on ${host}: anyone who can reach this address can try the API. It speaks plain HTTP; keep it on a network you trust.`);
+  }
+  if (tls) console.error(`Listening on ${host} over HTTPS for tills on this network; every request still needs a paired device's token.`);
   const app = await startApp({
     dataDir,
     network: network as NetworkName,
-    host: v.host,
+    host,
+    tls,
     // --port, else the api.port setting (8787 by default); serve always listens, whatever api.enabled says.
     port: v.port === undefined ? undefined : portOf(v.port, 8787, '--port'),
     http: true,
@@ -106,6 +114,10 @@ async function serve(argv: string[]): Promise<number> {
   if (plaintext) console.log(`WARNING: ${plaintext}`);
   // A one-time login link: the long-lived token never goes in a URL, so never into a browser's history.
   console.log(`Console: ${app.consoleUrl} (one-time link; later, paste the token from ${dataDir}/api-token)`);
+  if (tls) {
+    for (const a of lanAddresses().filter((x) => !x.includes(':'))) console.log(`Tills on this network: https://${a}:${app.api!.port}/`);
+    console.log(`TLS certificate SHA-256: ${tls.fingerprint} (self-signed: compare it before you trust it; pairing QRs carry it)`);
+  }
   const signal = await waitForSignal();
   console.error(`${signal}: shutting down`);
   await app.close();

@@ -85,6 +85,8 @@ export const PairingSchema = z.object({
   expires_at: z.string(),
   /** Where a device opens the console to redeem the code (append to the console's origin). */
   path: z.string(),
+  /** SHA-256 of the HTTPS certificate (`serve --lan`), AA:BB:…; null on plain HTTP. */
+  fingerprint: z.string().nullable(),
 });
 
 const ChainBannerSchema = z.object({

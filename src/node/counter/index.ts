@@ -36,6 +36,8 @@ export class Counter {
   private seq = 0;
   private readonly waiters = new Set<() => void>();
   private readonly pairing: Pairing;
+  /** The LAN certificate's fingerprint when `serve --lan` speaks HTTPS: pairing links carry it. */
+  tlsFingerprint: string | null = null;
 
   constructor(private readonly svc: Satdesk) {
     this.pairing = new Pairing(svc.db);
@@ -251,9 +253,9 @@ export class Counter {
       createToken: ({ body }) =>
         db.transaction(() => {
           const row = createTokenRow(db, body, now());
-          return { token: tokenView(row), pairing: newPairing(db, row.id, now()) };
+          return { token: tokenView(row), pairing: this.withFingerprint(newPairing(db, row.id, now())) };
         })(),
-      pairToken: ({ params }) => newPairing(db, params.id, now()),
+      pairToken: ({ params }) => this.withFingerprint(newPairing(db, params.id, now())),
       revokeToken: ({ params }) => tokenView(revokeTokenRow(db, params.id, now())),
       pair: ({ body }) => {
         const { token, row } = this.pairing.redeem(body.code, now());
@@ -278,6 +280,12 @@ export class Counter {
         return { invoices, next_cursor: invoices.length < page.invoices.length ? null : page.next_cursor };
       },
     };
+  }
+
+  /** The pairing link carries the certificate's fingerprint (`?fp=`), so the device can check whom it pairs with. */
+  private withFingerprint(p: { code: string; expires_at: string; path: string }): { code: string; expires_at: string; path: string; fingerprint: string | null } {
+    const fp = this.tlsFingerprint;
+    return { ...p, path: fp ? `${p.path}?fp=${fp.replace(/:/g, '')}` : p.path, fingerprint: fp };
   }
 
   private uniqueTillName(name: string, self: string | null): void {

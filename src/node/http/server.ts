@@ -7,6 +7,7 @@
  * request the HTTP parser rejects, deep JSON, an oversized chunked body — gets a 4xx with the error shape.
  */
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +72,8 @@ export interface ApiServerOptions {
   allowHosts?: string[];
   /** Concurrent event streams (default 64). */
   maxStreams?: number;
+  /** Serve HTTPS with this key and certificate (tills on the LAN, docs/counter.md#tills-on-the-shops-network). */
+  tls?: { key: string; cert: string };
   /** Who a bearer token stands for (owner, cashier, display: docs/counter.md); default: the owner token only. */
   authenticate?: (bearer: string | undefined) => Principal | null;
   log?: (line: string) => void;
@@ -107,13 +110,14 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
     return false;
   };
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(req, res).catch((e: unknown) => {
       log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
       if (!res.headersSent) sendError(res, 'internal', 'Internal error; see the Satdesk log.');
       else res.destroy();
     });
-  });
+  };
+  const server: http.Server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : http.createServer(onRequest);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   // A request the HTTP parser refuses still gets the error shape, not Node's bare 400 or a reset.
@@ -267,7 +271,7 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
   const addr = server.address() as AddressInfo;
   allowed = allowedHostsFor(opts.host, [...(opts.allowHosts ?? []), addr.address]);
   const host = addr.family === 'IPv6' || addr.family === (6 as unknown as string) ? `[${addr.address}]` : addr.address;
-  const base = `http://${host}:${addr.port}`;
+  const base = `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`;
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

@@ -7,7 +7,10 @@ import { useEffect, useState } from 'react';
 import { call, setDeviceToken } from '../api.ts';
 import { errorText } from '../format.ts';
 
-export function PairScreen({ code: initial, onPaired }: { code: string | null; onPaired: (token: string) => void }) {
+export function PairScreen({ code: link, onPaired }: { code: string | null; onPaired: (token: string) => void }) {
+  // `…/#/pair/<code>?fp=<sha256>`: the link from `serve --lan` carries the certificate's fingerprint.
+  const [initial, query] = (link ?? '').split('?');
+  const fp = new URLSearchParams(query ?? '').get('fp');
   const [code, setCode] = useState(initial ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -34,6 +37,12 @@ export function PairScreen({ code: initial, onPaired }: { code: string | null; o
     <main className="token-screen">
       <h1>Pair this device</h1>
       <p>Type the code shown in the owner&apos;s console under Settings → Devices.</p>
+      {fp && (
+        <p className="small">
+          This Satdesk&apos;s certificate (SHA-256): <code className="wrap">{fp.match(/.{2}/g)?.join(':')}</code>. If your browser warned about the
+          connection, check that its certificate shows this fingerprint before you go on.
+        </p>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();

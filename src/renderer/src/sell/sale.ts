@@ -68,9 +68,14 @@ export async function createSale(d: Draft, price: Priced, tip: TipChoice, cfg: C
   const label = d.label.trim() || d.cart.map((l) => `${l.qty}× ${l.name}`).join(', ');
   if (label) body.label = label.slice(0, 256);
   if (tillId) body.till_id = tillId;
-  const inv = await call('createInvoice', { body, headers: { 'Idempotency-Key': crypto.randomUUID() } });
+  const inv = await call('createInvoice', { body, headers: { 'Idempotency-Key': idempotencyKey() } });
   useConsole.getState().setInvoice(inv);
   return inv;
+}
+
+/** A random key per sale: a retried request never makes a second invoice. getRandomValues works on plain HTTP too. */
+function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Shows nothing (or a tip prompt) on this till's customer display. Best effort: selling goes on if it fails. */

@@ -24,6 +24,7 @@ interface Pairing {
   code: string;
   expires_at: string;
   path: string;
+  fingerprint: string | null;
 }
 
 function PairingPanel({ p, onDone }: { p: Pairing; onDone: () => void }) {
@@ -47,6 +48,11 @@ function PairingPanel({ p, onDone }: { p: Pairing; onDone: () => void }) {
             <code>{link}</code> <CopyButton text={link} what="link" onCopied={(ok) => showToast(ok ? 'Pairing link copied' : 'Copy failed')} />
           </p>
           <p className="small muted">Works once, until {fmtTime(p.expires_at)}.</p>
+          {p.fingerprint && (
+            <p className="small">
+              Certificate SHA-256 (the QR carries it): <code className="wrap">{p.fingerprint}</code>
+            </p>
+          )}
           {!reachableFromPhones() && (
             <p className="small empty-state warn">
               This console is open on this computer only ({location.host}): a tablet cannot reach it. Start <code>satdesk serve --lan</code> and
