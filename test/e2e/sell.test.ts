@@ -89,7 +89,7 @@ describe('sell flow', () => {
     await shot(customer, 'customer-paid');
     await page.getByRole('button', { name: 'Mine a block' }).click();
     await page.locator('[data-status="confirmed"]').waitFor();
-    await page.getByText('Paid and confirmed').waitFor();
+    await page.getByTestId('invoice-status').getByText('Paid and confirmed').waitFor();
     await shot(page, 'sell-confirmed');
   });
 

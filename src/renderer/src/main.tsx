@@ -8,6 +8,7 @@ import { PairScreen } from './screens/Pair.tsx';
 import { PublicReceipt } from './screens/Receipt.tsx';
 import './styles.css';
 import './counter.css';
+import { ErrorText } from './ErrorText.tsx';
 
 function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: string) => void }) {
   const [draft, setDraft] = useState('');
@@ -29,11 +30,7 @@ function TokenScreen({ error, onToken }: { error: string | null; onToken: (t: st
           Open console
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
     </main>
   );
 }

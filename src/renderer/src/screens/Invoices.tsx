@@ -70,6 +70,14 @@ const InvoiceRow = memo(function InvoiceRow({ inv }: { inv: Invoice }) {
   );
 });
 
+const COLUMNS = [
+  ['c-time', 'Created'],
+  ['c-id', 'Invoice'],
+  ['c-label', 'Label'],
+  ['c-amount', 'Amount'],
+  ['c-status', 'Status'],
+] as const;
+
 const openInvoice = (inv: Invoice): void => navigate('invoices', inv.id);
 const rowClass = (inv: Invoice): string => `inv-row status-${inv.status}`;
 
@@ -188,21 +196,11 @@ export function InvoicesScreen() {
         <div className="inv-table" role="table" aria-label="Invoices" aria-rowcount={s.done ? s.rows.length + 1 : -1}>
           <div role="rowgroup">
             <div className="inv-head" role="row" aria-rowindex={1}>
-              <span role="columnheader" className="c-time">
-                Created
-              </span>
-              <span role="columnheader" className="c-id">
-                Invoice
-              </span>
-              <span role="columnheader" className="c-label">
-                Label
-              </span>
-              <span role="columnheader" className="c-amount">
-                Amount
-              </span>
-              <span role="columnheader" className="c-status">
-                Status
-              </span>
+              {COLUMNS.map(([cls, title]) => (
+                <span key={cls} role="columnheader" className={cls}>
+                  {title}
+                </span>
+              ))}
             </div>
           </div>
           <VirtualList

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react';
 import { call, setDeviceToken } from '../api.ts';
 import { errorText } from '../format.ts';
+import { ErrorText } from '../ErrorText.tsx';
 
 export function PairScreen({ code: link, onPaired }: { code: string | null; onPaired: (token: string) => void }) {
   // `…/#/pair/<code>?fp=<sha256>`: the link from `serve --lan` carries the certificate's fingerprint.
@@ -54,11 +55,7 @@ export function PairScreen({ code: link, onPaired }: { code: string | null; onPa
           {busy ? 'Pairing…' : 'Pair'}
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
     </main>
   );
 }

@@ -8,6 +8,7 @@ import type { Receipt } from '../../../shared/contract-counter.ts';
 import { call } from '../api.ts';
 import { Qr } from '../Qr.tsx';
 import { errorText, fmtFiat, fmtSats, fmtTime, reachableFromPhones, STATUS_LABEL } from '../format.ts';
+import { ErrorText } from '../ErrorText.tsx';
 
 function ReceiptView({ r, link }: { r: Receipt; link: string }) {
   const cur = r.fiat?.currency;
@@ -140,11 +141,7 @@ export function PublicReceipt({ receiptKey }: { receiptKey: string }) {
   const [st, error] = useReceipt(async () => ({ r: await call('getReceipt', { params: { key: receiptKey } }), path: `/#/r/${receiptKey}` }), receiptKey);
   return (
     <main className="receipt-screen public">
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {!st && !error && <p className="loading">Loading receipt…</p>}
       {st && (
         <>

@@ -9,6 +9,7 @@ import { scriptHint, SCRIPT_LABEL, type ChosenScript } from '../../../core/walle
 import { call, ApiError } from '../api.ts';
 import { errorText } from '../format.ts';
 import { RadioSwitch } from '../RadioSwitch.tsx';
+import { ErrorText } from '../ErrorText.tsx';
 
 type Preview = { kind: string; script: string; first_addresses: string[]; script_choice: boolean };
 const CHOICES: ChosenScript[] = ['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'p2tr'];
@@ -148,11 +149,7 @@ export function WalletSetup({ replacing, onSaved }: { replacing: boolean; onSave
           )}
         </li>
       </ol>
-      {error && (
-        <p role="alert" className="error" data-testid="wallet-error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} testId="wallet-error" />
     </div>
   );
 }

@@ -39,7 +39,7 @@ export function statusLine(inv: Pick<Invoice, 'status' | 'confirmations_required
       return { text: 'Partly paid — waiting for the rest', tone: 'partial', icon: '◐' };
     case 'paid':
       return inv.confirmations_required > 0
-        ? { text: 'Paid — waiting for confirmation', tone: 'pending', icon: '⏳' }
+        ? { text: 'Paid — waiting for confirmation', tone: 'pending', icon: '◔' }
         : { text: 'Paid', tone: 'done', icon: '✓' };
     case 'confirmed':
       return { text: 'Paid and confirmed', tone: 'done', icon: '✓' };
@@ -50,7 +50,7 @@ export function statusLine(inv: Pick<Invoice, 'status' | 'confirmations_required
 
 export function openCustomerDisplay(tillId: string | null): void {
   const url = `${location.pathname}${location.search}#/customer${tillId ? `/${encodeURIComponent(tillId)}` : ''}`;
-  window.open(url, 'satdesk-customer', 'popup,width=900,height=700');
+  window.open(url, `satdesk-customer-${tillId ?? 'default'}`, 'popup,width=900,height=700');
 }
 
 export function ChargeView({ id }: { id: string }) {
@@ -140,8 +140,13 @@ export function ChargeView({ id }: { id: string }) {
               <Qr text={qrUri(inv)} label={`Payment QR code for ${partial ? formatBtc(inv.missing_sats) : inv.amount_btc} BTC`} />
             </div>
           ) : done ? (
-            <div className={`qr-box state-mark tone-${line.tone}`} aria-hidden="true">
-              {line.icon}
+            <div className={`qr-box state-mark tone-${line.tone}`} data-testid="paid-mark">
+              <span aria-hidden="true">✓</span>
+              <span className="dead-text">
+                {line.tone === 'pending'
+                  ? `Paid — ${inv.confirmations_required} confirmation${inv.confirmations_required === 1 ? '' : 's'} to wait for`
+                  : 'Confirmed'}
+              </span>
             </div>
           ) : (
             <div className="qr-box state-mark tone-dead" data-testid="no-qr">

@@ -7,6 +7,7 @@ import type { CounterConfig } from '../../../shared/contract-counter.ts';
 import { toUnits } from '../../../core/counter.ts';
 import { fmtFiat, fmtSats } from '../format.ts';
 import { tipAmount, type Priced, type TipChoice } from './sale.ts';
+import { ErrorText } from '../ErrorText.tsx';
 
 export function TipStep({ price, cfg, busy, onChoose, onBack }: { price: Priced; cfg: CounterConfig; busy: boolean; onChoose: (t: TipChoice) => void; onBack: () => void }) {
   const fiat = price.fiat !== null;
@@ -91,11 +92,7 @@ export function TipStep({ price, cfg, busy, onChoose, onBack }: { price: Priced;
           </button>
         </form>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <button type="button" className="link" onClick={onBack}>
         ← Change the amount (Esc)
       </button>

@@ -4,7 +4,7 @@ import { useConsole } from '../../store.ts';
 import { errorText } from '../../format.ts';
 import { useConfirm } from '../../Dialog.tsx';
 import { agentsAvailable, createAgent, deleteAgent, listAgents, patchAgent, rotateToken, testAgent, type Agent } from '../../callbacks.ts';
-import { CopyButton } from './fields.tsx';
+import { CopyButton, humanError, parseNumber } from './fields.tsx';
 import { Section } from './shared.tsx';
 
 function AgentForm({ agent, onDone }: { agent?: Agent; onDone: (a: Agent) => void }) {
@@ -21,17 +21,31 @@ function AgentForm({ agent, onDone }: { agent?: Agent; onDone: (a: Agent) => voi
       .split(/[\s,]+/)
       .filter(Boolean)
       .map(Number);
+  // Said in words before anything is sent: an empty field is never taken as 0.
+  const check = (): string | null => {
+    if (!name.trim()) return 'Name: give the agent a name, e.g. shop.';
+    if (format !== 'events' && !/^\s*\d+(\s*[,\s]\s*\d+)*\s*$/.test(thresholds)) return 'Thresholds: whole numbers of confirmations, e.g. 0, 1, 6.';
+    if (delays.trim() && !/^\s*\d+(\s*[,\s]\s*\d+)*\s*$/.test(delays)) return 'Retry delays: whole seconds, one per retry, e.g. 30, 30, 30.';
+    const t = parseNumber(timeout, { integer: true });
+    if (t === null || t < 1 || t > 300) return 'Timeout: whole seconds from 1 to 300.';
+    return null;
+  };
   return (
     <form
       className="form-grid"
       onSubmit={(e) => {
         e.preventDefault();
-        setError(null);
+        const problem = check();
+        setError(problem);
+        if (problem) return;
         const body: Record<string, unknown> = { name, format, retry: { delays_s: ints(delays) }, timeout_s: Number(timeout) };
         if (format === 'xmpp') body.jid = jid;
         else body.url = url;
         if (format !== 'events') body.thresholds = ints(thresholds);
-        (agent ? patchAgent(agent.id, body) : createAgent(body)).then((a) => a && onDone(a), (e: unknown) => setError(errorText(e)));
+        (agent ? patchAgent(agent.id, body) : createAgent(body)).then(
+          (a) => a && onDone(a),
+          (e: unknown) => setError(humanError(errorText(e), { name: 'Name', url: 'URL', thresholds: 'Thresholds', 'retry.delays_s': 'Retry delays', timeout_s: 'Timeout', jid: 'Jabber ID' })),
+        );
       }}
     >
       <label>

@@ -7,8 +7,10 @@ import { call } from '../../api.ts';
 import { useConsole } from '../../store.ts';
 import { errorText, fmtFiat } from '../../format.ts';
 import { useConfirm } from '../../Dialog.tsx';
+import { openCustomerDisplay } from '../../sell/ChargeView.tsx';
 import { checkInt, Field, NumberInput, type Check } from './fields.tsx';
 import { Section, SaveError, useSave } from './shared.tsx';
+import { ErrorText } from '../../ErrorText.tsx';
 
 const LABELS = {
   'counter.shop_name': 'Shop name',
@@ -137,9 +139,9 @@ export function Tills() {
         {tills.map((t) => (
           <li key={t.id} data-till={t.id}>
             <input aria-label={`Name of ${t.name}`} value={edits[t.id] ?? t.name} maxLength={40} onChange={(e) => setEdits({ ...edits, [t.id]: e.target.value })} onBlur={() => rename(t)} />
-            <a className="button small" href={`#/customer/${encodeURIComponent(t.id)}`} target="_blank" rel="noreferrer">
+            <button type="button" className="small" onClick={() => openCustomerDisplay(t.id)}>
               Open its display
-            </a>
+            </button>
             <button
               type="button"
               className="small danger"
@@ -172,11 +174,7 @@ export function Tills() {
         <input aria-label="New till name" placeholder="New till, e.g. Terrace" value={name} maxLength={40} onChange={(e) => setName(e.target.value)} />
         <button type="submit">Add till</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {dialog}
     </Section>
   );

@@ -11,6 +11,7 @@ import { useConfirm } from '../../Dialog.tsx';
 import { Qr } from '../../Qr.tsx';
 import { CopyButton, Field } from './fields.tsx';
 import { Section } from './shared.tsx';
+import { ErrorText } from '../../ErrorText.tsx';
 
 const ROLE_TEXT: Record<Role, string> = {
   owner: 'Owner (everything)',
@@ -198,11 +199,7 @@ export function Devices() {
           Add device and show its code
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {dialog}
     </Section>
   );

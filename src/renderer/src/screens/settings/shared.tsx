@@ -34,10 +34,4 @@ export function useSave(labels: Record<string, string> = {}): [(patch: object, w
   return [save, error];
 }
 
-export function SaveError({ error }: { error: string | null }) {
-  return error ? (
-    <p role="alert" className="error">
-      {error}
-    </p>
-  ) : null;
-}
+export { ErrorText as SaveError } from '../../ErrorText.tsx';
