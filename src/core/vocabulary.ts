@@ -158,7 +158,7 @@ export const EVENT_TYPE_INFO = {
   'chain.tip': { callback: false, payload: 'height, hash, reorg?', meaning: 'the verified chain tip moved (reorg: fork height and depth)' },
   'chain.status': { callback: false, payload: 'connected, server?, protocol?, reason?, tip_height', meaning: 'the Electrum connection came up or went down' },
   'delivery.failed': { callback: false, payload: 'delivery', meaning: 'a delivery reached FAILURE: the merchant is alerted' },
-  'wallet.gap_warning': { callback: false, payload: 'gap, message', meaning: 'the wallet gap reached 20 (and each further 10)' },
+  'wallet.gap_warning': { callback: false, payload: 'gap, message', meaning: 'the wallet gap crossed 20, 50, 100, 200, 500, 1,000, … (once per crossing)' },
   reload: { callback: false, payload: 'reason', meaning: 'event stream only: what the client missed was pruned, so it reloads its state and follows on' },
 } as const satisfies Record<EventType, { callback: boolean; payload: string; meaning: string }>;
 

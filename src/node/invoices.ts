@@ -168,7 +168,7 @@ export function paymentsOf(db: DB, invoiceId: string): PaymentRow[] {
  * The next moment when time alone can change this invoice's evaluation or its address: expiry, the end of the
  * monitoring window, or the end of the pool release grace.
  */
-function nextCheckAt(row: InvoiceRow, ev: Evaluation, graceMs: number): number | null {
+function nextCheckAt(row: InvoiceRow, ev: Evaluation, graceMs: number, now: number): number | null {
   if (row.cancelled_at !== null || row.manual_status !== null) return null;
   switch (ev.status) {
     case 'unpaid':
@@ -177,8 +177,9 @@ function nextCheckAt(row: InvoiceRow, ev: Evaluation, graceMs: number): number |
     case 'paid':
       return row.expires_at + row.monitoring_ms;
     case 'expired':
-      // Nothing received: the address goes back to the pool after the grace (a late payment inside it counts).
-      return ev.paidSats === 0 && row.released_at === null ? row.expires_at + graceMs : null;
+      // Nothing received: the address goes back to the pool after the grace (a late payment inside it counts). Once
+      // the grace is over nothing time-driven is left: a moment already past would make every tick re-read it.
+      return ev.paidSats === 0 && row.released_at === null && now < row.expires_at + graceMs ? row.expires_at + graceMs : null;
     default:
       return null;
   }
@@ -207,7 +208,7 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
   const prevFlags = parseFlags(row.flags);
   const flags = ev.flags.join(',');
   const events = transitionEvents({ status: row.status, flags: prevFlags }, ev);
-  const next = nextCheckAt(row, ev, ctx.graceMs);
+  const next = nextCheckAt(row, ev, ctx.graceMs, ctx.now);
   const changed =
     ev.status !== row.status ||
     flags !== row.flags ||

@@ -8,12 +8,14 @@ import type { NetworkName } from '../core/network.ts';
 import { validateAddress, scripthash } from '../core/wallet/address.ts';
 import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type WalletSource } from '../core/wallet/source.ts';
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
+import { GAP_WARNING_AT, gapCrossed } from '../core/wallet/gap.ts';
+import { statementCache } from './store/sqlite.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
 const REDACTED = '[private key removed]';
 const isSecret = (s: string): boolean => containsPrivateMaterial(s) || /^([a-z]+ ){11,23}[a-z]+$/.test(s.trim());
 
-export const GAP_WARNING_AT = 20;
+export { GAP_WARNING_AT };
 
 interface WalletRow {
   kind: 'xpub' | 'descriptor';
@@ -28,13 +30,17 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
 export class AddressPool {
   private cached: { row: WalletRow; source: WalletSource } | null = null;
 
+  private readonly sql: ReturnType<typeof statementCache>;
+
   constructor(
     private readonly db: DB,
     private readonly network: NetworkName,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
 
   walletRow(): WalletRow | undefined {
-    return this.db.prepare('SELECT kind, network, script, source, next_index FROM wallet_source WHERE id = 1').get() as
+    return this.sql('SELECT kind, network, script, source, next_index FROM wallet_source WHERE id = 1').get() as
       | WalletRow
       | undefined;
   }
@@ -88,16 +94,34 @@ export class AddressPool {
     return Array.from({ length: n }, (_, i) => src.addressAt(i).address);
   }
 
-  /** Consecutive derived addresses at the end that never received anything (the wallet's gap). */
+  /**
+   * Consecutive derived addresses at the end that never received anything (the wallet's gap): kept by the store
+   * (migration 008: used_through follows the payments), so this reads one row however long the shop has run.
+   */
   gap(): number {
-    const r = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM addresses WHERE origin = 'derived' AND derivation_index > COALESCE(
-           (SELECT MAX(a.derivation_index) FROM addresses a JOIN payments p ON p.address_id = a.id
-            WHERE a.origin = 'derived' AND p.state = 'active'), -1)`,
-      )
-      .get() as { n: number };
-    return r.n;
+    const r = this.sql('SELECT MAX(0, next_index - 1 - used_through) AS gap FROM wallet_source WHERE id = 1').get() as { gap: number } | undefined;
+    return r?.gap ?? 0;
+  }
+
+  /**
+   * Inside a write, after an address was handed out: the gap threshold this crossed going up since the last look
+   * (src/core/wallet/gap.ts), or null; remembers the gap for the next look.
+   */
+  gapCrossing(): { gap: number; threshold: number } | null {
+    const r = this.sql('SELECT MAX(0, next_index - 1 - used_through) AS gap, gap_seen FROM wallet_source WHERE id = 1').get() as
+      | { gap: number; gap_seen: number }
+      | undefined;
+    if (!r) return null;
+    if (r.gap !== r.gap_seen) this.sql('UPDATE wallet_source SET gap_seen = ? WHERE id = 1').run(r.gap);
+    const threshold = gapCrossed(r.gap_seen, r.gap);
+    return threshold === null ? null : { gap: r.gap, threshold };
+  }
+
+  /** Addresses per state, kept by the store (migration 008): no count over every address the shop ever used. */
+  counts(): { total: number; in_use: number; free: number } {
+    const rows = this.sql('SELECT state, n FROM address_states').all() as { state: string; n: number }[];
+    const n = (s: string): number => rows.find((r) => r.state === s)?.n ?? 0;
+    return { total: rows.reduce((a, r) => a + (r.state === 'removed' ? 0 : r.n), 0), in_use: n('in_use'), free: n('free') };
   }
 
   gapWarning(gap = this.gap()): string | null {
@@ -128,17 +152,15 @@ export class AddressPool {
       const row = this.walletRow()!;
       const index = row.next_index;
       const { address, scriptPubKey } = src.addressAt(index);
-      const r = this.db
-        .prepare(
+      const r = this.sql(
           `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, invoice_id, created_at)
            VALUES (?, ?, ?, 'derived', ?, 'in_use', ?, ?)`,
         )
         .run(address, scripthash(scriptPubKey), hex(scriptPubKey), index, invoiceId, now);
-      this.db.prepare('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
+      this.sql('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
       return { id: Number(r.lastInsertRowid), address };
     }
-    const free = this.db
-      .prepare("SELECT id, address FROM addresses WHERE origin = 'static' AND state = 'free' ORDER BY id LIMIT 1")
+    const free = this.sql("SELECT id, address FROM addresses WHERE origin = 'static' AND state = 'free' ORDER BY id LIMIT 1")
       .get() as { id: number; address: string } | undefined;
     if (!free) {
       throw new SatdeskError(
@@ -146,7 +168,7 @@ export class AddressPool {
         'Every pool address is held by an open invoice; add addresses or wait for one to be released.',
       );
     }
-    this.db.prepare("UPDATE addresses SET state = 'in_use', invoice_id = ? WHERE id = ?").run(invoiceId, free.id);
+    this.sql("UPDATE addresses SET state = 'in_use', invoice_id = ? WHERE id = ?").run(invoiceId, free.id);
     return free;
   }
 

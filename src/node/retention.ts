@@ -46,7 +46,8 @@ const PENDING_EVENT_IDS = `SELECT n.event_id FROM notifications n JOIN deliverie
 /** The largest event id created before `cutoff` (ids and creation times grow together): a binary search on rowid. */
 function lastEventBefore(service: Satdesk, cutoff: number): number {
   const db = service.db;
-  const bounds = db.prepare('SELECT MIN(id) AS lo, MAX(id) AS hi FROM events').get() as { lo: number | null; hi: number | null };
+  // Two subqueries: each reads one end of the rowid tree (MIN and MAX in one SELECT walk every event).
+  const bounds = db.prepare('SELECT (SELECT MIN(id) FROM events) AS lo, (SELECT MAX(id) FROM events) AS hi').get() as { lo: number | null; hi: number | null };
   if (bounds.lo === null || bounds.hi === null) return 0;
   const at = db.prepare('SELECT id, created_at FROM events WHERE id >= ? ORDER BY id LIMIT 1');
   let lo = bounds.lo;

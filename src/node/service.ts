@@ -26,6 +26,7 @@ import {
 import { EventBus, insertEvent } from './events.ts';
 import { BooksRoom } from './books/room.ts';
 import type { RateContext } from './books/rates.ts';
+import { searchInvoices } from './search.ts';
 import { writeBackup } from './datadir.ts';
 import { VERSION } from './version.ts';
 import { agentView, createAgent, deleteAgent, listAgentRows, mustAgent, patchAgent, rotateToken } from './callbacks/agents.ts';
@@ -248,9 +249,7 @@ export class Satdesk {
         transport_warning: plaintextWarning(this.network, this.electrumServers()),
       },
       addresses: {
-        total: this.pool.count("state <> 'removed'"),
-        in_use: this.pool.count("state = 'in_use'"),
-        free: this.pool.count("state = 'free'"),
+        ...this.pool.counts(),
         gap,
       },
       accepting_orders: this.pool.acceptingOrders(),
@@ -373,12 +372,9 @@ export class Satdesk {
       insertSale(this.db, id, sale, now);
       const created = this.mustInvoice(id);
       refreshInvoice(this.db, created, this.refreshContext(now), ['invoice.created']);
-      if (this.pool.hasWallet()) {
-        // docs/spec/wallet.md#the-gap: the gap reaching 20 alerts the merchant (and again every 10 more), with how to fix it.
-        const gap = this.pool.gap();
-        const message = this.pool.gapWarning(gap);
-        if (message && gap % 10 === 0) insertEvent(this.db, 'wallet.gap_warning', null, null, { gap, message }, now);
-      }
+      // docs/spec/wallet.md#the-gap: the gap crossing 20, 50, 100, 200, 500, … alerts the merchant once, with how to fix it.
+      const crossed = this.pool.gapCrossing();
+      if (crossed) insertEvent(this.db, 'wallet.gap_warning', null, null, { gap: crossed.gap, message: this.pool.gapWarning(crossed.gap)! }, now);
       return this.mustInvoice(id);
     });
     return this.view(row);
@@ -386,25 +382,17 @@ export class Satdesk {
 
   listInvoices(q: MethodInput<'listInvoices'>['query']): MethodOutput<'listInvoices'> {
     const before = decodeCursor(q.cursor);
-    const where: string[] = ['seq < ?'];
-    const args: (string | number)[] = [before];
-    if (q.status) {
-      where.push('status = ?');
-      args.push(q.status);
-    }
-    if (q.q) {
-      const term = q.q.trim();
-      if (/^[0-9a-fA-F]{64}$/.test(term)) {
-        where.push('id IN (SELECT invoice_id FROM payments WHERE txid = ?)');
-        args.push(term.toLowerCase());
-      } else {
-        where.push("(id = ? OR address = ? OR userdata = ? OR label LIKE ? ESCAPE '\\')");
-        args.push(term, term, term, `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+    let rows: InvoiceRow[];
+    if (q.q) rows = searchInvoices(this.db, { term: q.q, before, status: q.status, limit: q.limit + 1 });
+    else {
+      const where: string[] = ['seq < ?'];
+      const args: (string | number)[] = [before];
+      if (q.status) {
+        where.push('status = ?');
+        args.push(q.status);
       }
+      rows = this.db.prepare(`SELECT * FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as InvoiceRow[];
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-      .all(...args, q.limit + 1) as InvoiceRow[];
     const page = rows.slice(0, q.limit);
     const ids = page.map((r) => r.id);
     const payments = new Map<string, PaymentRow[]>();

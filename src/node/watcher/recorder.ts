@@ -53,7 +53,8 @@ export class Recorder {
       this.setTipState(plan.newTip);
       const reorg = plan.reorg ? { reorg: { fork_height: plan.fork, depth: plan.oldTip - plan.fork } } : {};
       insertEvent(this.db, 'chain.tip', null, null, { height: plan.newTip.height, hash: plan.newTip.hash, ...reorg }, now);
-      this.refreshInvoices(touched, now, true);
+      // Confirmations changed between the lower of the old and new tips and the higher one.
+      this.refreshInvoices(touched, now, Math.min(plan.oldTip, plan.newTip.height));
       return shs;
     });
   }
@@ -63,9 +64,10 @@ export class Recorder {
     const cur = this.sql("SELECT value FROM chain_state WHERE key = 'tip_hash'").get() as { value: string } | undefined;
     if (cur?.value === tip.hash) return;
     this.service.write(() => {
+      const before = Math.min(this.service.tipHeight(), tip.height);
       this.setTipState(tip);
       insertEvent(this.db, 'chain.tip', null, null, { height: tip.height, hash: tip.hash }, this.service.clock.now());
-      this.refreshInvoices(new Set(), this.service.clock.now(), true);
+      this.refreshInvoices(new Set(), this.service.clock.now(), before);
     });
   }
 
@@ -89,17 +91,19 @@ export class Recorder {
   }
 
   /**
-   * Inside a write: refreshes `ids` and, with `tip`, every invoice whose counted payments can still change its
-   * status as confirmations grow.
+   * Inside a write: refreshes `ids` and, after a tip change, the invoices whose status the new tip can change: those
+   * with a counted payment whose required confirmations are reached above `fromTip` (the lower of the old and new
+   * tips). Only payments of the last `MAX(confirmations_required)` blocks qualify (index payments_climbing), so a
+   * block costs what is still confirming, never the shop's history.
    */
-  private refreshInvoices(ids: Set<string>, now: number, tip: boolean): void {
+  private refreshInvoices(ids: Set<string>, now: number, fromTip: number | null): void {
     const all = new Set(ids);
-    if (tip) {
+    if (fromTip !== null) {
+      const most = (this.sql('SELECT MAX(confirmations_required) AS m FROM invoices').get() as { m: number | null }).m ?? 0;
       const rows = this.sql(
-          `SELECT DISTINCT p.invoice_id AS id FROM payments p JOIN invoices i ON i.id = p.invoice_id
-           WHERE p.state = 'active' AND i.status IN ('unpaid', 'partial', 'paid', 'expired', 'invalid')`,
-        )
-        .all() as { id: string }[];
+        `SELECT DISTINCT p.invoice_id AS id FROM payments p JOIN invoices i ON i.id = p.invoice_id
+         WHERE p.state = 'active' AND p.height > @low AND p.height + MAX(i.confirmations_required, 1) - 1 > @fromTip`,
+      ).all({ low: fromTip - Math.max(most, 1), fromTip }) as { id: string }[];
       for (const r of rows) all.add(r.id);
     }
     if (!all.size) return;
@@ -201,7 +205,7 @@ export class Recorder {
       }
     }
     this.sql('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
-    this.refreshInvoices(touched, now, false);
+    this.refreshInvoices(touched, now, null);
     nameInvoiceOnEvents(this.db, reversed, this.service.refreshContext(now));
   }
 

@@ -51,9 +51,21 @@ export const WATCHED_SQL = [
    WHERE p.state = 'active' AND p.height > @minHeight`,
 ];
 
+/**
+ * The watched addresses among those added after `after` (a new invoice's, new pool addresses): driven by the
+ * address ids, so a commit looks at what it added, not at every open invoice again.
+ */
+export const WATCHED_NEW_SQL = `SELECT a.id, a.scripthash, a.electrum_status FROM addresses a
+  WHERE a.id > @after AND (
+    a.state IN ('in_use', 'free')
+    OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled'))
+    OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active' AND (p.verified = 0 OR p.height > @minHeight)))
+  ORDER BY a.id`;
+
 export function watchedAddresses(db: DB, now: number, tipHeight: number, maxConf: number, afterId = 0): WatchedRow[] {
   // A payment at height h has tip − h + 1 confirmations: fewer than maxConf means h > tip − maxConf + 1.
   const params = { after: afterId, now, minHeight: tipHeight - maxConf + 1 };
+  if (afterId > 0) return db.prepare(WATCHED_NEW_SQL).all(params) as WatchedRow[];
   const byId = new Map<number, WatchedRow>();
   for (const sql of WATCHED_SQL) {
     const st = db.prepare(sql);

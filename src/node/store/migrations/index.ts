@@ -5,6 +5,7 @@ import * as m004 from './004-chain-watch.ts';
 import * as m005 from './005-chain-trust.ts';
 import * as m006 from './006-books.ts';
 import * as m007 from './007-callback-identity.ts';
+import * as m008 from './008-years.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 5, name: 'chain-trust', up: m005.up },
   { version: 6, name: 'books', up: m006.up },
   { version: 7, name: 'callback-identity', up: m007.up },
+  { version: 8, name: 'years', up: m008.up },
 ];

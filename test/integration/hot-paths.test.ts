@@ -1,0 +1,173 @@
+/**
+ * Work follows what is live, never the shop's history (docs/decisions/0080-maintained-state.md): creating an
+ * invoice, a new block and a payment's status notification run no full scan of a history table and read as many
+ * rows with 3,000 settled invoices behind them as with none — shown by the statements SQLite runs and their query
+ * plans, against the real sandbox over real sockets. Never by timing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
+import { startTestApp, type ApiClient } from '../helpers/api.ts';
+import { startWatchedApp } from '../helpers/watched.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { addHistory } from '../helpers/history.ts';
+import { fullScans, recordStatements, type Executed } from '../helpers/statements.ts';
+import type { App } from '../../src/node/app.ts';
+import { pruneAll } from '../../src/node/retention.ts';
+
+const HISTORY = 3_000;
+/** Partial indexes that hold only what is live: walking one of them is proportional to what is live. */
+const LIVE_INDEXES = ['payments_unverified', 'payments_plan', 'deliveries_due', 'deliveries_agent_due', 'deliveries_order'];
+/** Statements that walk from a high-water mark: the addresses added since the watcher last looked. */
+const WATERMARKS = [/a\.id > @after/];
+
+let sandbox: TestSandbox;
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+const mine = async (blocks = 1): Promise<number> => (await sandbox.control<{ height: number }>('POST', '/mine', { blocks })).body.height;
+const pay = async (address: string, sats: number): Promise<string> => (await sandbox.control<{ txid: string }>('POST', '/pay', { address, sats })).body.txid;
+
+/** A watched app with an xpub wallet and `history` settled invoices behind it. */
+async function shop(history: number): Promise<{ app: App; api: ApiClient }> {
+  const t = await startWatchedApp(sandbox);
+  if (history) addHistory(t.app.db, history, { height: sandbox.sb.status().height });
+  // One write publishes what was added behind the app's back, so the recording below sees only the path itself.
+  t.app.service.write(() => {});
+  return t;
+}
+
+async function synced(app: App, height: number): Promise<void> {
+  await waitFor(() => app.service.tipHeight() === height && app.watcher!.isSynced(), Boolean, `tip ${height} recorded and synced`);
+}
+
+const rowsRead = (executed: Executed[]): number => executed.reduce((a, e) => a + e.rows, 0);
+
+describe('hot paths do not grow with history', () => {
+  it('creating an invoice runs no full scan and reads as many rows with 3,000 settled or 150 open invoices as with none', async () => {
+    const reads: number[] = [];
+    for (const [history, open] of [[0, 3], [HISTORY, 3], [0, 150]] as const) {
+      const { app, api } = await shop(history);
+      try {
+        for (let i = 0; i < open; i++) expect((await api.post('/invoices', { amount_sats: 5_000 + i })).status).toBe(201);
+        await app.watcher!.waitSynced(10_000);
+        const rec = recordStatements(app.db);
+        const r = await api.post('/invoices', { amount_sats: 12_345, label: 'Espresso', userdata: 'order-1' });
+        // The watcher subscribes the new address after the commit: wait for that before stopping the recording.
+        await app.watcher!.waitSynced(10_000);
+        const executed = rec.stop();
+        expect(r.status).toBe(201);
+        expect(fullScans(app.db, executed, LIVE_INDEXES, WATERMARKS)).toEqual([]);
+        expect(executed.some((e) => /MAX\(confirmations_required\)/.test(e.sql) && e.rows > 1)).toBe(false);
+        reads.push(rowsRead(executed));
+      } finally {
+        await app.close();
+      }
+    }
+    expect(reads).toEqual([reads[0], reads[0], reads[0]]);
+    expect(reads[0]).toBeLessThan(40);
+  });
+
+  it('a new block re-reads only the invoices still confirming, not the settled ones', async () => {
+    const { app, api } = await shop(HISTORY);
+    try {
+      const confirming = (await api.post('/invoices', { amount_sats: 20_000, confirmations: 3 })).body;
+      const done = (await api.post('/invoices', { amount_sats: 21_000, confirmations: 1 })).body;
+      await pay(confirming.address, 20_000);
+      await pay(done.address, 21_000);
+      await waitFor(async () => (await api.get(`/invoices/${done.id}`)).body.status, (s) => s === 'paid', 'paid');
+      await synced(app, await mine(1));
+      expect((await api.get(`/invoices/${done.id}`)).body.status).toBe('confirmed');
+
+      const rec = recordStatements(app.db);
+      const height = await mine(1);
+      await synced(app, height);
+      const executed = rec.stop();
+      expect(fullScans(app.db, executed, LIVE_INDEXES, WATERMARKS)).toEqual([]);
+      // The invoices re-evaluated at this tip, by the rows read back for them.
+      const reread = new Set(executed.filter((e) => /^SELECT \* FROM invoices WHERE id = \?$/.test(e.sql.trim())).map((e) => e.args[0]));
+      expect([...reread]).toEqual([confirming.id]);
+      // What it reads beyond that is the watched set (held addresses included: money may still arrive there).
+      const watched = app.watcher!.status().watch!.subscribed;
+      expect(watched).toBeLessThan(HISTORY / 10);
+      expect(rowsRead(executed)).toBeLessThan(watched + 60);
+      expect((await api.get(`/invoices/${confirming.id}`)).body.payments[0].confirmations).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a payment announced by the server is recorded without a full scan', async () => {
+    const { app, api } = await shop(HISTORY);
+    try {
+      const inv = (await api.post('/invoices', { amount_sats: 30_000 })).body;
+      await app.watcher!.waitSynced(10_000);
+      const rec = recordStatements(app.db);
+      await pay(inv.address, 30_000);
+      await waitFor(() => (app.db.prepare('SELECT status FROM invoices WHERE id = ?').get(inv.id) as { status: string }).status, (s) => s === 'paid', 'paid');
+      await app.watcher!.waitSynced(10_000);
+      const executed = rec.stop();
+      expect(fullScans(app.db, executed, LIVE_INDEXES, WATERMARKS)).toEqual([]);
+      expect(rowsRead(executed)).toBeLessThan(100);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sysinfo and the wallet screen answer from maintained state', async () => {
+    const { app, api } = await shop(HISTORY);
+    try {
+      await api.post('/invoices', { amount_sats: 30_000 });
+      const rec = recordStatements(app.db);
+      const info = (await api.get('/sysinfo')).body;
+      const wallet = (await api.get('/wallet')).body;
+      const executed = rec.stop();
+      expect(fullScans(app.db, executed, LIVE_INDEXES, WATERMARKS)).toEqual([]);
+      expect(info.addresses).toEqual({ total: HISTORY + 1, in_use: HISTORY / 20 + 1, free: 0, gap: 1 });
+      expect(wallet.gap).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('hourly maintenance', () => {
+  it('walks what retention may prune, never every notification ever planned', async () => {
+    const { app } = await shop(HISTORY);
+    try {
+      const rec = recordStatements(app.db);
+      await pruneAll(app.service, Date.now());
+      const executed = rec.stop();
+      expect(executed.some((e) => /UPDATE notifications SET body = NULL/.test(e.sql))).toBe(true);
+      expect(fullScans(app.db, executed, [...LIVE_INDEXES, 'notifications_kept_body', 'notifications_not_payment'], WATERMARKS)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('time-driven re-evaluation', () => {
+  it('an abandoned invoice is looked at once more after the grace, then never again', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const { app, api } = await startTestApp({ clock: { now: () => now } });
+    try {
+      await api.call('PATCH', '/settings', { pool_release_grace_s: 600 });
+      await api.call('PUT', '/wallet', { xpub: 'vpub5SLqN2bLY4WeZJ9SmNJHsyzqVKreTXD4ZnPC22MugDNcjhKX5xNX9QiQWcE4SSRzVWyHWUihpKRT7hckDGNzVc69wSX2JPcfGeNiT5c2XZy' });
+      const inv = (await api.post('/invoices', { amount_sats: 1000, expires_in_s: 60 })).body;
+      now += 61_000;
+      expect(app.service.tick()).toBe(1); // expired; the address is held for the grace
+      now += 600_000;
+      expect(app.service.tick()).toBe(1); // the grace ended: the address is released
+      const row = app.db.prepare('SELECT next_check_at FROM invoices WHERE id = ?').get(inv.id) as { next_check_at: number | null };
+      expect(row.next_check_at).toBeNull();
+      now += 3_600_000;
+      expect(app.service.tick()).toBe(0);
+      expect(app.service.nextTickAt()).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+});
