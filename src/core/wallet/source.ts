@@ -9,6 +9,7 @@ import { ORIGIN_KEY_RE, SCRIPT_LABEL, scriptOfOriginPath, WRAP, type ChosenScrip
 import { concatBytes } from './encoding.ts';
 import { looksPrivate, parseExtendedKey, privateKeyRefused } from './keys.ts';
 import { BITCOIN_NETWORKS } from './networks.ts';
+import { childPublicKey } from './derive.ts';
 
 export type WalletScript = DescriptorScript;
 export { SCRIPT_LABEL, scriptHint, type ChosenScript } from './script.ts';
@@ -126,13 +127,13 @@ export function parseWalletSource(input: string, network: NetworkName, script?: 
       addressAt(index: number): DerivedAddress {
         checkIndex(index);
         if (dScript === 'p2wsh-sortedmulti') {
-          const pubkeys = d.keys.map((k) => k.branch.derive(index).publicKey);
+          const pubkeys = d.keys.map((k) => childPublicKey(k.branch, index));
           const ws = sortedMultisigScript(d.threshold as number, pubkeys);
           return toDerived(witnessScript(0, sha256(ws)), network);
         }
         const key = d.keys[0];
         if (!key) throw new SatdeskError('internal', 'descriptor has no key');
-        return toDerived(singleKeyScript(dScript, key.branch.derive(index).publicKey), network);
+        return toDerived(singleKeyScript(dScript, childPublicKey(key.branch, index)), network);
       },
     };
   }
@@ -157,7 +158,7 @@ export function parseWalletSource(input: string, network: NetworkName, script?: 
     canonical: s,
     addressAt(index: number): DerivedAddress {
       checkIndex(index);
-      return toDerived(singleKeyScript(keyScript, receive.derive(index).publicKey), network);
+      return toDerived(singleKeyScript(keyScript, childPublicKey(receive, index)), network);
     },
   };
 }
