@@ -11,7 +11,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import { BIP32Factory } from 'bip32';
 import { ECPairFactory } from 'ecpair';
@@ -19,57 +18,15 @@ import { address as baddress, networks, payments, script as bscript, Transaction
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { hexToHash } from '../../src/core/chain/index.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
-import { PROF, spawnServe } from '../serve.ts';
+import { spawnServe } from '../serve.ts';
+import { control, startSandboxChild, type SandboxChild } from '../sandbox.ts';
+import { api, followEvents } from '../http.ts';
 
 const N = Number(process.env.BENCH_DETECT_PAYMENTS ?? 1000);
 const RATE = Number(process.env.BENCH_DETECT_RATE ?? 100);
 const RUNS = Number(process.env.BENCH_DETECT_RUNS ?? 2);
 const WORK = path.resolve('bench/.work/detect');
 const TOKEN = 'bench-token-bench-token';
-
-interface SandboxChild {
-  electrum: string;
-  control: string;
-  stop(): Promise<void>;
-}
-
-async function startSandboxChild(): Promise<SandboxChild> {
-  const child = spawn(process.execPath, [...PROF, 'bin/satdesk.js', 'sandbox', '--port', '0', '--tls-port', '0', '--control-port', '0'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const [electrum, control] = await new Promise<[string, string]>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const e = /Electrum TCP: .*\((tcp:\/\/[^)]+)\)/.exec(out);
-      const c = /Control API: (http:\/\/\S+)/.exec(out);
-      if (e && c) {
-        clearInterval(timer);
-        resolve([e[1]!, c[1]!]);
-      }
-    }, 5);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`sandbox exited ${code}`));
-    });
-  });
-  return {
-    electrum,
-    control,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-async function control<T>(sb: SandboxChild, route: string, body: unknown): Promise<T> {
-  const res = await fetch(`${sb.control}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (res.status !== 200) throw new Error(`sandbox ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 interface Serve {
   base: string;
@@ -87,46 +44,7 @@ async function startServe(dir: string, electrum: string): Promise<Serve> {
   };
 }
 
-async function api<T>(base: string, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/api/v1${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Follows the SSE stream; calls `on(type, data)` for each event. */
-async function followEvents(base: string, on: (type: string, data: Record<string, unknown>) => void, signal: AbortSignal): Promise<void> {
-  const res = await fetch(`${base}/api/v1/events?token=${TOKEN}`, { signal });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += dec.decode(value, { stream: true });
-        let sep: number;
-        while ((sep = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, sep);
-          buf = buf.slice(sep + 2);
-          let type = 'message';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) type = line.slice(7);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (data) on(type, JSON.parse(data) as Record<string, unknown>);
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-}
+const call = <T>(base: string, method: string, p: string, body?: unknown): Promise<T> => api<T>(base, TOKEN, method, p, body);
 
 async function oneRun(sb: SandboxChild, run: number): Promise<{ fromRequest: number[]; fromAnswer: number[] }> {
   const dir = path.join(WORK, `run-${run}`);
@@ -137,12 +55,12 @@ async function oneRun(sb: SandboxChild, run: number): Promise<{ fromRequest: num
   try {
     const bip32 = BIP32Factory(ecc);
     const tpub = bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/44'/1'/0'").neutered().toBase58();
-    await api(serve.base, 'PUT', '/wallet', { xpub: tpub });
+    await call(serve.base, 'PUT', '/wallet', { xpub: tpub });
     const invoices: { id: string; address: string }[] = [];
-    for (let i = 0; i < N; i++) invoices.push(await api(serve.base, 'POST', '/invoices', { amount_sats: 10_000 + i, expires_in_s: 3600 }));
+    for (let i = 0; i < N; i++) invoices.push(await call(serve.base, 'POST', '/invoices', { amount_sats: 10_000 + i, expires_in_s: 3600 }));
     // Let the watcher subscribe the new addresses.
     for (let k = 0; k < 500; k++) {
-      const info = await api<{ chain: { synced: boolean } }>(serve.base, 'GET', '/sysinfo');
+      const info = await call<{ chain: { synced: boolean } }>(serve.base, 'GET', '/sysinfo');
       if (info.chain.synced) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -154,6 +72,7 @@ async function oneRun(sb: SandboxChild, run: number): Promise<{ fromRequest: num
     const all = new Promise<void>((r) => (resolveAll = r));
     await followEvents(
       serve.base,
+      TOKEN,
       (type, data) => {
         if (type !== 'invoice.paid') return;
         const id = (data.invoice as { id: string }).id;
