@@ -82,8 +82,27 @@ export function sortedMultisigScript(threshold: number, pubkeys: readonly Uint8A
   );
 }
 
+/**
+ * The address of an output script we built ourselves, so its template is known: encoded directly. bitcoinjs'
+ * `fromOutputScript` tries each payment type in turn and throws on the misses, which cost more than the rest of an
+ * address (every new invoice pays it); anything unexpected still goes through it.
+ */
 function toDerived(scriptPubKey: Uint8Array, network: NetworkName): DerivedAddress {
-  return { address: bjsAddress.fromOutputScript(scriptPubKey, BITCOIN_NETWORKS[network]), scriptPubKey };
+  const net = BITCOIN_NETWORKS[network];
+  const s = scriptPubKey;
+  let address: string;
+  if ((s.length === 22 && s[0] === 0x00 && s[1] === 0x14) || (s.length === 34 && s[0] === 0x00 && s[1] === 0x20)) {
+    address = bjsAddress.toBech32(s.subarray(2), 0, net.bech32);
+  } else if (s.length === 34 && s[0] === 0x51 && s[1] === 0x20) {
+    address = bjsAddress.toBech32(s.subarray(2), 1, net.bech32);
+  } else if (s.length === 25 && s[0] === 0x76 && s[1] === 0xa9 && s[2] === 0x14 && s[23] === 0x88 && s[24] === 0xac) {
+    address = bjsAddress.toBase58Check(s.subarray(3, 23), net.pubKeyHash);
+  } else if (s.length === 23 && s[0] === 0xa9 && s[1] === 0x14 && s[22] === 0x87) {
+    address = bjsAddress.toBase58Check(s.subarray(2, 22), net.scriptHash);
+  } else {
+    address = bjsAddress.fromOutputScript(s, net);
+  }
+  return { address, scriptPubKey };
 }
 
 function withChecksum(descriptor: string): string {
