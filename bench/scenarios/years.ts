@@ -11,6 +11,8 @@
  * - database bytes per invoice (≤ 600), with where they go (SQLite's dbstat).
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
@@ -53,8 +55,26 @@ async function coldStart(dataDir: string): Promise<number> {
   return ms;
 }
 
-async function serveWatching(dataDir: string, sb: SandboxChild): Promise<BenchServe> {
-  return spawnServe(dataDir, { token: TOKEN, electrum: sb.electrum, ready: (_o, err) => /chain: synced/.test(err), timeoutMs: 300_000 });
+/** The shop's callback endpoint: answers every callback at once (the store's agent is pointed here). */
+async function startReceiver(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      n++;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/callback`, received: () => n, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function serveWatching(dataDir: string, sb: SandboxChild, receiver: string): Promise<BenchServe> {
+  const serve = await spawnServe(dataDir, { token: TOKEN, electrum: sb.electrum, ready: (_o, err) => /chain: synced/.test(err), timeoutMs: 300_000 });
+  const { agents } = await api<{ agents: { id: string }[] }>(serve.base, TOKEN, 'GET', '/agents');
+  for (const a of agents) await api(serve.base, TOKEN, 'PATCH', `/agents/${a.id}`, { url: receiver });
+  return serve;
 }
 
 /** Sequential POST /invoices; every 25th is paid by the sandbox meanwhile (payments arrive while the shop sells). */
@@ -168,12 +188,13 @@ export const scenario = {
     const f = { rate: [] as number[], rateSmall: [] as number[], ratio: [] as number[], cpu: [] as number[], search: [] as number[], cold: [] as number[], exportMs: [] as number[], health: [] as number[], rss: [] as number[] };
     // One copy of each store for all runs (the million-invoice one is gigabytes): run n sees run n−1's sales too.
     const copies = { small: freshCopy(small, 'small'), big: freshCopy(big, 'big') };
+    const receiver = await startReceiver();
     for (let run = 0; run < RUNS; run++) {
       for (const name of ['small', 'big'] as const) {
         const copy = copies[name];
         if (name === 'big') f.cold.push(await coldStart(copy.dataDir));
         const sb = await startSandboxChild(copy.sandboxDir);
-        const serve = await serveWatching(copy.dataDir, sb);
+        const serve = await serveWatching(copy.dataDir, sb, receiver.url);
         try {
           const rate = await creationRate(serve, sb, CREATE);
           if (name === 'small') {
@@ -195,6 +216,7 @@ export const scenario = {
         }
       }
     }
+    await receiver.close();
     fs.rmSync(path.join(WORK, 'runs'), { recursive: true, force: true });
     const n = N.toLocaleString('en');
     const built = `store: ${n} invoices, built in ${big.buildSeconds} s when not cached (${((Date.now() - t0) / 1000).toFixed(0)} s this scenario)`;
