@@ -11,6 +11,8 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { networks } from 'bitcoinjs-lib';
 import { bip32 } from '../../src/core/ecc.ts';
@@ -23,12 +25,13 @@ import { Recorder } from '../../src/node/watcher/recorder.ts';
 import { HeaderStore } from '../../src/node/watcher/headers.ts';
 import type { AddressRow, EntryFacts } from '../../src/node/watcher/history.ts';
 import type { PaymentRow } from '../../src/node/invoices.ts';
-import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
+import { CallbackSender } from '../../src/node/callbacks/sender.ts';
+import { pruneAll } from '../../src/node/retention.ts';
 import { amountFor, labelFor, pickFate, rng, type Fate } from './mix.ts';
 import { replicate } from './replicate.ts';
 
 /** Bump when the store's recipe changes (the schema is part of the key by itself). */
-const RECIPE = 3;
+const RECIPE = 4;
 /** Invoices made one by one through the service; the rest of a larger store are copies of them. */
 export const TEMPLATE = Number(process.env.BENCH_YEARS_TEMPLATE ?? 20_000);
 /** One invoice every ~95 s: a million in three years, as a busy shop's. */
@@ -76,13 +79,44 @@ export async function yearsStore(root: string, n: number, log: (l: string) => vo
     const sandboxDir = path.join(dir, 'sandbox');
     fs.cpSync(template.dataDir, dataDir, { recursive: true });
     fs.cpSync(template.sandboxDir, sandboxDir, { recursive: true });
-    replicate(path.join(dataDir, 'satdesk.sqlite'), { template: k, copies: Math.ceil(n / k) - 1, shiftMs: k * SPACING_MS, total: n }, log);
+    const now = replicate(path.join(dataDir, 'satdesk.sqlite'), { template: k, copies: Math.ceil(n / k) - 1, shiftMs: k * SPACING_MS, total: n }, log);
+    await retention(dataDir, now);
     out = { dataDir, sandboxDir, samples: template.samples, invoices: n, buildSeconds: template.buildSeconds };
   }
   out.buildSeconds = Math.round(out.buildSeconds * 10 + (Date.now() - t0) / 100) / 10;
   fs.writeFileSync(info, JSON.stringify(out));
   log(`years: ${n.toLocaleString('en')} invoices (${k.toLocaleString('en')} through the service) built in ${out.buildSeconds} s`);
   return out;
+}
+
+/** The callback sender delivers every planned callback to a receiver that answers at once (the real sender's rows). */
+async function deliverAll(service: Satdesk): Promise<void> {
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callback`;
+  const h = service.handlers;
+  const { agents } = (await h.listAgents({} as never)) as { agents: { id: string }[] };
+  for (const a of agents) await h.patchAgent({ params: { id: a.id }, body: { url } } as never);
+  const sender = new CallbackSender(service);
+  sender.start();
+  const open = service.db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('PENDING', 'RETRY')");
+  while ((open.get() as { n: number }).n > 0) await new Promise((r) => setTimeout(r, 50));
+  await sender.stop();
+  await new Promise((r) => receiver.close(r));
+  // The agent points nowhere until a bench run points it at its own receiver.
+  for (const a of agents) await h.patchAgent({ params: { id: a.id }, body: { url: 'http://127.0.0.1:9/callback' } } as never);
+}
+
+/** The app's hourly maintenance, once, at the store's "now": what years of a running shop would have pruned. */
+async function retention(dataDir: string, now: number): Promise<void> {
+  const db = openDatabase(path.join(dataDir, 'satdesk.sqlite'));
+  db.pragma('synchronous = OFF');
+  await pruneAll(new Satdesk({ db, dataDir, network: 'regtest', clock: { now: () => now } }), now);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
 }
 
 interface Action {
@@ -232,14 +266,9 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
     if (i % 5_000 === 4_999) log(`years: ${i + 1} invoices through the service after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   await runDue(end + 4 * 86_400_000);
-  // The sender's bookkeeping for a receiver that answered every callback at once; the log keeps 90 days.
-  db.prepare(
-    `INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt)
-     SELECT id, created_at + 40, 12, 200, NULL, 'ok' FROM deliveries WHERE state = 'PENDING'`,
-  ).run();
-  db.prepare("UPDATE deliveries SET state = 'SUCCESS', attempts = 1, next_attempt_at = NULL, ended_at = created_at + 52 WHERE state = 'PENDING'").run();
-  pruneDeliveries(db, now, 90);
+  await deliverAll(service);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+  await retention(dataDir, now);
   return { dataDir, sandboxDir, samples };
 }

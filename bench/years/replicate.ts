@@ -1,13 +1,12 @@
 /**
  * Grows a store the service made into a larger one: `copies` copies of its invoices with everything that hangs off
- * them (addresses, payments, refunds, sales, events, notifications, and the deliveries and attempts the 90-day log
- * keeps), each shifted by `shiftMs` and renamed so that every id, address, script hash, txid and order reference
+ * them (addresses, payments, refunds, sales, notifications, and what retention keeps for 90 days: events,
+ * notification bodies, deliveries and attempts — src/node/retention.ts), each shifted by `shiftMs` and renamed so that every id, address, script hash, txid and order reference
  * stays unique. The rows are the service's own but for those names and times (times inside JSON snapshots keep the
  * original's). Each copy is one INSERT … SELECT per table; columns this file does not name are copied as they are,
  * and the schema's triggers (search index, counts) run for every row as they would for a new one.
  */
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
-import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
 
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
 const BECH = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -35,6 +34,7 @@ const rename = {
   hex64: (h: string, c: number): string => bump(h, 0, 8, HEX, c),
   script: (h: string, c: number): string => bump(h, 4, 8, HEX, c),
   delivery: (d: string, c: number): string => bump(d, 4, 6, HEX, c),
+  publicId: (n: string, c: number): string => bump(n, 4, 8, HEX, c),
   userdata: (u: string, c: number, per: number): string => u.replace(/^order-(\d+)$/, (_, n: string) => `order-${Number(n) + c * per}`),
 };
 
@@ -54,9 +54,16 @@ const COLUMNS: Record<string, Record<string, string>> = {
   refunds: { id: 'id + @refund', invoice_id: 'ren(0, invoice_id, @c)' },
   payments: { id: 'id + @pay', txid: 'ren(3, txid, @c)', address_id: 'address_id + @addr', address: 'ren(1, address, @c)', invoice_id: 'ren(0, invoice_id, @c)' },
   events: { id: 'id + @event', invoice_id: 'ren(0, invoice_id, @c)', payment_id: 'payment_id + @pay', data: "swap(data, 'e', id, @c)" },
-  notifications: { id: 'id + @note', payment_id: 'payment_id + @pay', event_id: 'event_id + @event', body: "swap(body, 'n', id, @c)" },
+  notifications: {
+    id: 'id + @note',
+    public_id: 'ren(6, public_id, @c)',
+    payment_id: 'payment_id + @pay',
+    event_id: 'CASE WHEN created_at + @shift >= @cutoff THEN event_id + @event END',
+    body: "CASE WHEN created_at + @shift >= @cutoff THEN swap(body, 'n', id, @c) END",
+  },
   deliveries: { id: 'ren(2, id, @c)', notification_id: 'notification_id + @note', redelivery_of: 'ren(2, redelivery_of, @c)', order_key: 'order_key(order_key, @c, @pay)' },
-  attempts: { id: 'id + @attempt', delivery_id: 'ren(2, delivery_id, @c)' },
+  sent_bodies: { id: 'id + @body', sha256: 'ren(3, sha256, @c)', body: "swap(body, 'b', id, @c)" },
+  attempts: { id: 'id + @attempt', delivery_id: 'ren(2, delivery_id, @c)', body_id: 'body_id + @body' },
 };
 const TIMES = new Set(['created_at', 'expires_at', 'updated_at', 'cancelled_at', 'manual_at', 'released_at', 'next_check_at', 'first_seen', 'time', 'at', 'ended_at', 'next_attempt_at']);
 
@@ -67,13 +74,16 @@ const ROWS: Record<string, string> = {
   sales: 'invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq)',
   refunds: 'invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq)',
   payments: 'id <= @maxPay AND address_id IN (SELECT address_id FROM invoices WHERE seq <= @lastSeq)',
-  events: 'id <= @maxEvent AND (invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq) OR payment_id IN (SELECT id FROM payments WHERE id <= @maxPay AND address_id IN (SELECT address_id FROM invoices WHERE seq <= @lastSeq)))',
-  notifications: 'id <= @maxNote AND (payment_id <= @maxPay OR event_id <= @maxEvent) AND inv_of_note(id) IS NOT NULL',
+  events: 'id <= @maxEvent AND created_at + @shift >= @cutoff AND (invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq) OR payment_id IN (SELECT id FROM payments WHERE id <= @maxPay AND address_id IN (SELECT address_id FROM invoices WHERE seq <= @lastSeq)))',
+  notifications: 'id <= @maxNote AND (payment_id <= @maxPay OR (event_id <= @maxEvent AND created_at + @shift >= @cutoff)) AND inv_of_note(id) IS NOT NULL',
   deliveries: 'notification_id <= @maxNote AND created_at + @shift >= @cutoff AND inv_of_note(notification_id) IS NOT NULL',
+  sent_bodies: `id <= @maxBody AND body_of(id) IS NOT NULL AND id IN (SELECT body_id FROM attempts WHERE delivery_id IN
+    (SELECT id FROM deliveries WHERE notification_id <= @maxNote AND created_at + @shift >= @cutoff))`,
   attempts: "delivery_id IN (SELECT id FROM deliveries WHERE notification_id <= @maxNote AND created_at + @shift >= @cutoff)",
 };
 
-export function replicate(file: string, o: ReplicateOptions, log: (l: string) => void): void {
+/** Returns the store's "now": four days after its last invoice, as the template's was. */
+export function replicate(file: string, o: ReplicateOptions, log: (l: string) => void): number {
   const t0 = Date.now();
   const db = openDatabase(file);
   db.pragma('synchronous = OFF');
@@ -89,8 +99,9 @@ export function replicate(file: string, o: ReplicateOptions, log: (l: string) =>
     event: one('SELECT MAX(id) AS m FROM events'),
     note: one('SELECT MAX(id) AS m FROM notifications'),
     attempt: one('SELECT MAX(id) AS m FROM attempts'),
+    body: one('SELECT MAX(id) AS m FROM sent_bodies'),
   };
-  // The delivery log keeps 90 days: only copies ending inside the last 90 days get deliveries.
+  // Retention keeps events and the delivery log 90 days (the defaults): older copies get neither.
   const cutoff = one('SELECT MAX(created_at) AS m FROM invoices') + o.copies * o.shiftMs + 4 * DAY - 90 * DAY;
   registerFunctions(db, o.template);
   const statements = Object.keys(COLUMNS).map((table) => {
@@ -102,19 +113,19 @@ export function replicate(file: string, o: ReplicateOptions, log: (l: string) =>
     const keep = Math.min(o.template, o.total - c * o.template);
     if (keep <= 0) break;
     const offsets = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, c * v]));
-    const args = { ...offsets, c, shift: c * o.shiftMs, lastSeq: keep, cutoff, maxPay: p.pay, maxEvent: p.event, maxNote: p.note };
+    const args = { ...offsets, c, shift: c * o.shiftMs, lastSeq: keep, cutoff, maxPay: p.pay, maxEvent: p.event, maxNote: p.note, maxBody: p.body };
     db.transaction(() => {
       for (const st of statements) st.run(args);
     })();
     log(`years: copy ${c}/${o.copies} (${c * o.template + keep} invoices) after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  pruneDeliveries(db, cutoff + 90 * DAY, 90);
   const top = one('SELECT MAX(derivation_index) AS m FROM addresses');
   db.prepare('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(top + 1);
   // Planned already: the planner's events watermark moves past the copies, as it did past the originals.
   db.prepare("UPDATE outbox_state SET value = (SELECT MAX(id) FROM events) WHERE key = 'events_watermark'").run();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+  return cutoff + 90 * DAY;
 }
 
 /**
@@ -150,7 +161,15 @@ function registerFunctions(db: DB, per: number): void {
     const inv = n.payment_id !== null ? ofPayment.get(n.payment_id) : n.event_id !== null ? ofEvent.get(n.event_id) : undefined;
     if (inv) ofNote.set(n.id, inv);
   }
-  const kinds = [rename.invoice, rename.address, rename.delivery, rename.hex64, rename.script];
+  // The request bodies the sender stored, by the invoice of the notification they were sent for.
+  const ofBody = new Map<number, string>();
+  for (const b of db.prepare(
+    `SELECT DISTINCT a.body_id AS id, d.notification_id AS note FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.body_id IS NOT NULL`,
+  ).all() as { id: number; note: number }[]) {
+    const inv = ofNote.get(b.note);
+    if (inv) ofBody.set(b.id, inv);
+  }
+  const kinds = [rename.invoice, rename.address, rename.delivery, rename.hex64, rename.script, null, rename.publicId];
   db.function('ren', { deterministic: true }, (kind: unknown, text: unknown, c: unknown) => {
     if (typeof text !== 'string') return text as null;
     if (kind === 5) return rename.userdata(text, Number(c), per);
@@ -164,10 +183,11 @@ function registerFunctions(db: DB, per: number): void {
   });
   db.function('swap', { deterministic: true }, (text: unknown, kind: unknown, id: unknown, c: unknown) => {
     if (typeof text !== 'string') return text as null;
-    const inv = (kind === 'e' ? ofEvent : ofNote).get(Number(id));
+    const inv = (kind === 'e' ? ofEvent : kind === 'b' ? ofBody : ofNote).get(Number(id));
     let out = text;
     for (const t of (inv && tokens.get(inv)) || []) out = out.split(t.from).join(t.to(Number(c)));
     return out;
   });
   db.function('inv_of_note', { deterministic: true }, (id: unknown) => ofNote.get(Number(id)) ?? null);
+  db.function('body_of', { deterministic: true }, (id: unknown) => ofBody.get(Number(id)) ?? null);
 }
