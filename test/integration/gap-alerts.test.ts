@@ -3,55 +3,41 @@
  * (docs/spec/wallet.md#the-gap), with real payments and a real double-spend on the sandbox: a shop with many
  * abandoned carts gets a handful of alerts, not one every tenth invoice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
-import { startWatchedApp } from '../helpers/watched.ts';
+import { describe, expect, it } from 'vitest';
+import { watchedShop } from '../helpers/watched.ts';
 import { waitFor } from '../helpers/wait.ts';
-import type { ApiClient } from '../helpers/api.ts';
-import type { App } from '../../src/node/app.ts';
 
-let sandbox: TestSandbox;
-let app: App;
-let api: ApiClient;
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  ({ app, api } = await startWatchedApp(sandbox));
-});
-afterAll(async () => {
-  await app?.close();
-  await sandbox?.close();
-});
+const shop = watchedShop();
 
 const alerts = (): number[] =>
-  (app.db.prepare("SELECT data FROM events WHERE type = 'wallet.gap_warning' ORDER BY id").all() as { data: string }[]).map(
+  (shop.app.db.prepare("SELECT data FROM events WHERE type = 'wallet.gap_warning' ORDER BY id").all() as { data: string }[]).map(
     (r) => (JSON.parse(r.data) as { gap: number }).gap,
   );
-const gap = async (): Promise<number> => (await api.get('/sysinfo')).body.addresses.gap as number;
+const gap = async (): Promise<number> => (await shop.api.get('/sysinfo')).body.addresses.gap as number;
 async function sell(n: number): Promise<{ id: string; address: string }> {
   let last = { id: '', address: '' };
   for (let i = 0; i < n; i++) {
-    const r = await api.post('/invoices', { amount_sats: 10_000 });
+    const r = await shop.api.post('/invoices', { amount_sats: 10_000 });
     expect(r.status).toBe(201);
     last = r.body;
   }
   return last;
 }
 const paymentState = (txid: string): string | undefined =>
-  (app.db.prepare('SELECT state FROM payments WHERE txid = ?').get(txid) as { state: string } | undefined)?.state;
+  (shop.app.db.prepare('SELECT state FROM payments WHERE txid = ?').get(txid) as { state: string } | undefined)?.state;
 
 describe('wallet gap alerts', () => {
   it('fire at 20, 50 and 100 for 120 unpaid invoices, not every tenth', async () => {
     await sell(120);
     expect(await gap()).toBe(120);
     expect(alerts()).toEqual([20, 50, 100]);
-    const warning = (await api.get('/wallet')).body.gap_warning as string;
+    const warning = (await shop.api.get('/wallet')).body.gap_warning as string;
     expect(warning).toMatch(/^120 addresses in a row have received nothing/);
   });
 
   it('a payment to the newest address closes the gap and re-arms the alerts', async () => {
-    const newest = (app.db.prepare('SELECT address FROM addresses ORDER BY derivation_index DESC LIMIT 1').get() as { address: string }).address;
-    const txid = (await sandbox.control<{ txid: string }>('POST', '/pay', { address: newest, sats: 10_000, rbf: true })).body.txid;
+    const newest = (shop.app.db.prepare('SELECT address FROM addresses ORDER BY derivation_index DESC LIMIT 1').get() as { address: string }).address;
+    const txid = (await shop.sandbox.control<{ txid: string }>('POST', '/pay', { address: newest, sats: 10_000, rbf: true })).body.txid;
     await waitFor(() => paymentState(txid), (s) => s === 'active', 'payment recorded');
     expect(await gap()).toBe(0);
     await sell(20);
@@ -59,7 +45,7 @@ describe('wallet gap alerts', () => {
     expect(alerts()).toEqual([20, 50, 100, 20]);
 
     // The payment is double-spent away: the newest used address is the one before, and the gap jumps back.
-    await sandbox.control('POST', '/double-spend', { txid });
+    await shop.sandbox.control('POST', '/double-spend', { txid });
     await waitFor(() => paymentState(txid), (s) => s === 'gone', 'payment gone');
     expect(await gap()).toBe(140);
     // The next invoice finds 100 crossed on the way from 20 to 141: one alert, saying where the gap is.
@@ -71,14 +57,14 @@ describe('wallet gap alerts', () => {
 
   it('the kept gap equals the count the wallet rule defines', () => {
     const counted = (
-      app.db
+      shop.app.db
         .prepare(
           `SELECT COUNT(*) AS n FROM addresses WHERE origin = 'derived' AND derivation_index > COALESCE(
              (SELECT MAX(a.derivation_index) FROM addresses a JOIN payments p ON p.address_id = a.id WHERE p.state = 'active'), -1)`,
         )
         .get() as { n: number }
     ).n;
-    expect(app.service.pool.gap()).toBe(counted);
+    expect(shop.app.service.pool.gap()).toBe(counted);
     expect(counted).toBe(150);
   });
 });
