@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'refund_exceeds_received'
   | 'payload_too_large'
   | 'pool_exhausted'
+  | 'rate_unavailable'
   | 'storage_full'
   | 'storage_unavailable'
   | 'host_not_allowed'
@@ -40,6 +41,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   refund_exceeds_received: 409,
   payload_too_large: 413,
   pool_exhausted: 503,
+  rate_unavailable: 503,
   storage_full: 507,
   storage_unavailable: 503,
   host_not_allowed: 421,

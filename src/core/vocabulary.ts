@@ -134,6 +134,8 @@ export interface EventPayloads<I, D> {
   'wallet.gap_warning': { gap: number; message: string };
   /** Sent on the event stream only, never stored: the resume point was pruned (docs/security.md#retention). */
   reload: { reason: string };
+  'rate.stale': { currency: string; message: string; age_s: number | null };
+  'rate.live': { currency: string; rate: string; kind: 'live' | 'manual'; sources: string[] };
 }
 
 export type EventType = keyof EventPayloads<unknown, unknown>;
@@ -160,6 +162,8 @@ export const EVENT_TYPE_INFO = {
   'delivery.failed': { callback: false, payload: 'delivery', meaning: 'a delivery reached FAILURE: the merchant is alerted' },
   'wallet.gap_warning': { callback: false, payload: 'gap, message', meaning: 'the wallet gap crossed 20, 50, 100, 200, 500, 1,000, … (once per crossing)' },
   reload: { callback: false, payload: 'reason', meaning: 'event stream only: what the client missed was pruned, so it reloads its state and follows on' },
+  'rate.stale': { callback: false, payload: 'currency, message, age_s', meaning: 'a fetched currency has no usable rate: its fiat invoices are refused (docs/rates.md)' },
+  'rate.live': { callback: false, payload: 'currency, rate, kind, sources', meaning: 'a currency has a usable rate again' },
 } as const satisfies Record<EventType, { callback: boolean; payload: string; meaning: string }>;
 
 export const EVENT_TYPES = keysOf(EVENT_TYPE_INFO);

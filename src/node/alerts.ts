@@ -29,6 +29,8 @@ export function alertFor(e: Pick<StoredEvent, 'type' | 'data'>): Alert | null {
     }
     case 'wallet.gap_warning':
       return { title: 'Wallet gap warning', body: String(e.data.message ?? '') };
+    case 'rate.stale': // fiat sales stop until a source answers (docs/rates.md "Stale means stop")
+      return { title: `No ${String(e.data.currency ?? '')} exchange rate`, body: String(e.data.message ?? '') };
     default:
       return null;
   }

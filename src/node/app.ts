@@ -14,6 +14,7 @@ import { CallbackSender } from './callbacks/sender.ts';
 import { Maintenance } from './retention.ts';
 import { TokenAuth } from './counter/tokens.ts';
 import { ChainWatcher, type WatcherOptions } from './watcher/index.ts';
+import type { ServiceOptions } from './service.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -35,6 +36,8 @@ export interface AppOptions {
   http?: boolean;
   clock?: Clock;
   log?: (line: string) => void;
+  /** Live rate sources' base URLs and limits (tests: loopback servers); production uses the real hosts. */
+  rates?: ServiceOptions['rates'];
 }
 
 export interface App {
@@ -74,7 +77,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     assertDatabaseNotLost(opts.dataDir);
     const maxPages = Number(process.env.SATDESK_SQLITE_MAX_PAGES ?? 0); // fault tests: a "full disk" at N pages
     db = openDatabase(path.join(opts.dataDir, DB_FILE), maxPages > 0 ? { maxPageCount: maxPages } : {});
-    const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock });
+    const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock, rates: opts.rates, log });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
     service.counter.tlsFingerprint = opts.tls?.fingerprint ?? null;
     if (opts.electrum?.length) service.overrides.push({ setting: 'electrum.servers', flag: '--electrum', value: opts.electrum.join(', ') });
@@ -127,6 +130,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     let watcher = makeWatcher();
     let swap = Promise.resolve();
     const onSettings = (changed: Set<string>): void => {
+      // Sources, currency or proxy changed: ask the rate sources again at once (docs/rates.md).
+      if (changed.has('rates') || changed.has('fiat') || changed.has('electrum')) service.liveRates.reschedule();
       if (!changed.has('electrum') || opts.electrum?.length) return;
       swap = swap.then(async () => {
         const old = watcher;
@@ -169,6 +174,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
     watcher?.start(); // after the API is up, so a failed listen leaves nothing running
     maintenance.start();
+    service.liveRates.start();
     let closed = false;
     const openDb = db;
     return {
@@ -191,6 +197,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         if (api) await api.close();
         await maintenance.stop();
         await sender.stop();
+        await service.liveRates.stop();
         service.settingsListeners.splice(service.settingsListeners.indexOf(onSettings), 1);
         await swap;
         if (watcher) await watcher.stop();

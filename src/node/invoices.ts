@@ -25,18 +25,16 @@ import { insertEvent } from './events.ts';
 import { saleFields } from './counter/sales.ts';
 import { refundedSats, refundsOf, refundView, type RefundRow } from './books/refunds.ts';
 import { rateFact, type RateContext } from './books/rates.ts';
+import { invoiceFiatView, type FiatColumns } from './rates/lock.ts';
 
 export type { RefundRow };
 
-export interface InvoiceRow {
+export interface InvoiceRow extends FiatColumns {
   seq: number;
   id: string;
   status: InvoiceStatus;
   flags: string;
   amount_sats: number;
-  fiat_amount: string | null;
-  fiat_currency: string | null;
-  fiat_rate: string | null;
   label: string;
   userdata: string;
   address_id: number;
@@ -309,10 +307,7 @@ export function invoiceView(
     flags: parseFlags(row.flags),
     amount_sats: row.amount_sats,
     amount_btc: formatBtc(row.amount_sats),
-    fiat:
-      row.fiat_amount !== null && row.fiat_currency !== null && row.fiat_rate !== null
-        ? { amount: row.fiat_amount, currency: row.fiat_currency, rate: row.fiat_rate }
-        : null,
+    fiat: invoiceFiatView(row),
     label: row.label,
     userdata: row.userdata,
     address: row.address,

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { DB } from './store/sqlite.ts';
 import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
-import { fiatToSats, parseBtc, parseSatsAmount } from '../core/money.ts';
+import { parseBtc, parseSatsAmount } from '../core/money.ts';
 import { capConfirmations } from '../core/zeroconf.ts';
 import { plaintextWarning } from './transport-warning.ts';
 import type { Contract, MethodInput, MethodName, MethodOutput, Sysinfo } from '../shared/contract.ts';
@@ -37,6 +37,9 @@ import { insertSale, saleTerms } from './counter/sales.ts';
 import { assertAboveDust } from '../core/counter.ts';
 import { validateAddress } from '../core/wallet/address.ts';
 import { counterMethods, OWNER } from '../shared/contract-counter.ts';
+import { LiveRates, ratesConfig, type LiveRatesOptions } from './rates/live.ts';
+import { marketRateAt, priceInFiat, type RateLockColumns } from './rates/lock.ts';
+import { ratesView } from './rates/view.ts';
 
 /** What a handler answers: a CSV method may stream its text as chunks (docs/books.md#exports). */
 export type HandlerOutput<M extends MethodName> = Contract[M] extends { contentType: 'text/csv' } ? MethodOutput<M> | AsyncIterable<string> : MethodOutput<M>;
@@ -60,6 +63,9 @@ export interface ServiceOptions {
   dataDir: string;
   network: NetworkName;
   clock?: Clock;
+  /** Live rates: source base URLs and limits (tests point the sources at loopback). */
+  rates?: Pick<LiveRatesOptions, 'baseUrls' | 'timeoutMs' | 'maxBytes'>;
+  log?: (line: string) => void;
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -89,6 +95,7 @@ export class Satdesk {
   readonly clock: Clock;
   readonly pool: AddressPool;
   readonly bus: EventBus;
+  readonly liveRates: LiveRates;
   settings: StoredSettings;
   /** What sysinfo says of the chain when no watcher runs (no Electrum server configured). */
   readonly disconnectedStatus = (): ChainStatus => ({
@@ -131,6 +138,14 @@ export class Satdesk {
     this.planners.push(createPlanner(this.db));
     this.counter = new Counter(this);
     Object.assign(this.handlers, this.counter.handlers({ ...this.handlers }));
+    this.liveRates = new LiveRates({
+      db: this.db,
+      clock: this.clock,
+      config: () => ratesConfig(this.settings),
+      write: (fn) => this.write(fn),
+      log: opts.log ?? (() => {}),
+      ...opts.rates,
+    });
   }
 
   /** Tills, displays, role tokens, receipts (docs/counter.md). */
@@ -171,7 +186,7 @@ export class Satdesk {
 
   /** How the books value amounts in fiat (docs/books.md#fiat-values). */
   rates(): RateContext {
-    return { currency: this.settings.fiat.currency, history: null };
+    return { currency: this.settings.fiat.currency, history: (currency, t) => marketRateAt(this.db, currency, t, this.settings.rates.max_age_s * 1000) };
   }
 
   /** Refunds, exports, totals and the daily report (docs/books.md). */
@@ -300,6 +315,7 @@ export class Satdesk {
     }
     let sats: number;
     let fiat: { amount: string; currency: string; rate: string } | null = null;
+    let lock: RateLockColumns | null = null;
     if (body.amount_sats !== undefined) sats = parseSatsAmount(body.amount_sats);
     else if (body.amount_btc !== undefined) {
       if (typeof body.amount_btc !== 'string') throw new SatdeskError('invalid_amount', 'amount_btc must be a string such as "0.001".');
@@ -307,11 +323,9 @@ export class Satdesk {
       if (sats <= 0) throw new SatdeskError('invalid_amount', 'The amount must be above zero.');
     } else {
       if (typeof body.amount_fiat !== 'string') throw new SatdeskError('invalid_amount', 'amount_fiat must be a decimal string such as "12.50".');
-      const currency = body.currency ?? this.settings.fiat.currency;
-      const rate = this.settings.fiat.rates[currency];
-      if (!rate) throw new SatdeskError('invalid_amount', `No exchange rate is set for ${currency}; set one in settings (fiat.rates).`);
-      sats = fiatToSats(body.amount_fiat, rate);
-      fiat = { amount: body.amount_fiat, currency, rate };
+      // docs/rates.md: the live (or manual) rate is locked into the invoice; none, or a stale one, answers 503.
+      const priced = priceInFiat(body.amount_fiat, this.liveRates.decide(body.currency ?? this.settings.fiat.currency, now));
+      ({ sats, fiat, lock } = priced);
     }
     if (body.currency !== undefined && body.amount_fiat === undefined) {
       throw new SatdeskError('invalid_request', 'currency goes with amount_fiat only.');
@@ -338,8 +352,9 @@ export class Satdesk {
         .prepare(
           `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
              address, created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
-             next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_risk, taken_tip_height)
-           VALUES (?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_risk, taken_tip_height,
+             fiat_rate_kind, fiat_rate_sources, fiat_rate_at, fiat_market_rate, fiat_spread_bp)
+           VALUES (?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -363,6 +378,11 @@ export class Satdesk {
           conf.capped,
           d.zero_conf_risk,
           tip > 0 ? tip : null,
+          lock?.fiat_rate_kind ?? null,
+          lock?.fiat_rate_sources ?? null,
+          lock?.fiat_rate_at ?? null,
+          lock?.fiat_market_rate ?? null,
+          lock?.fiat_spread_bp ?? null,
         );
       if (key !== undefined) {
         this.db
@@ -471,7 +491,7 @@ export class Satdesk {
     getSettings: () => publicSettings(this.settings),
     patchSettings: ({ body }) => {
       const before = this.settings;
-      this.settings = applySettingsPatch(this.db, before, body);
+      this.settings = applySettingsPatch(this.db, before, body, this.clock.now());
       const changed = new Set(
         (Object.keys(this.settings) as (keyof StoredSettings)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(this.settings[k])),
       );
@@ -525,6 +545,11 @@ export class Satdesk {
     },
     ...this.books.handlers,
     backup: () => this.backup(),
+    getRates: () => ratesView(this.db, this.liveRates, ratesConfig(this.settings), this.clock.now()),
+    refreshRates: async () => {
+      await this.liveRates.refresh();
+      return ratesView(this.db, this.liveRates, ratesConfig(this.settings), this.clock.now());
+    },
     listAgents: () => ({ agents: listAgentRows(this.db).map((r) => agentView(r)) }),
     createAgent: ({ body }) => agentView(this.write(() => createAgent(this.db, body, this.clock.now())), true),
     patchAgent: ({ params, body }) =>

@@ -7,6 +7,7 @@ import { SatdeskError } from '../core/errors.ts';
 import { parseServerUrl } from './electrum/url.ts';
 import { parseProxyUrl } from './electrum/socks.ts';
 import { checkXmppAccount } from './callbacks/xmpp.ts';
+import { DEFAULT_RATE_SOURCES, sourcesQuoting } from '../core/rates-sources.ts';
 
 export type PatchSettings = z.output<typeof PatchSettingsSchema>;
 
@@ -20,7 +21,17 @@ export function defaultSettings(network: NetworkName): StoredSettings {
     network,
     invoice: { expires_in_s: 900, confirmations: 1, tolerance_pct: 0, monitoring_s: 86_400, zero_conf_limit_sats: 0, zero_conf_risk: 'refuse' },
     pool_release_grace_s: 3600,
-    fiat: { currency: 'USD', rates: {} },
+    fiat: { currency: 'USD', rates: {}, rates_set_at: {} },
+    // Live rates call public APIs: on by default where money is real, off on test networks (docs/rates.md).
+    rates: {
+      sources: network === 'mainnet' ? [...DEFAULT_RATE_SOURCES] : [],
+      currencies: [],
+      refresh_s: 60,
+      max_age_s: 600,
+      outlier_pct: 5,
+      min_sources: 1,
+      spread_pct: 0,
+    },
     refund_policy: '',
     electrum: { servers: [], proxy: null, ip_family: 'auto' },
     xmpp: { jid: null, password: null, service: null, plaintext_loopback: false },
@@ -57,14 +68,28 @@ export function saveSetting<K extends Key>(db: DB, key: K, value: StoredSettings
 }
 
 /** Applies a validated PATCH: nested objects merge, scalars replace. Returns the new settings. */
-export function applySettingsPatch(db: DB, current: StoredSettings, patch: PatchSettings): StoredSettings {
+export function applySettingsPatch(db: DB, current: StoredSettings, patch: PatchSettings, now = Date.now()): StoredSettings {
   const next: StoredSettings = structuredClone(current);
   if (patch.invoice) next.invoice = { ...next.invoice, ...patch.invoice };
   if (patch.pool_release_grace_s !== undefined) next.pool_release_grace_s = patch.pool_release_grace_s;
   if (patch.fiat) {
-    next.fiat = { currency: patch.fiat.currency ?? next.fiat.currency, rates: patch.fiat.rates ?? next.fiat.rates };
+    next.fiat = { currency: patch.fiat.currency ?? next.fiat.currency, rates: patch.fiat.rates ?? next.fiat.rates, rates_set_at: {} };
     for (const [cur, rate] of Object.entries(next.fiat.rates)) {
       if (!/[1-9]/.test(rate)) throw new SatdeskError('invalid_request', `fiat.rates.${cur}: a rate must be above zero`);
+      // A manual rate's age is shown beside it: keep its time unless the rate itself changed.
+      const same = current.fiat.rates[cur] === rate && current.fiat.rates_set_at[cur];
+      next.fiat.rates_set_at[cur] = same ? current.fiat.rates_set_at[cur]! : new Date(now).toISOString();
+    }
+  }
+  if (patch.rates) next.rates = { ...next.rates, ...patch.rates };
+  if (patch.fiat || patch.rates) {
+    const cur = next.fiat.currency;
+    if (!next.fiat.rates[cur] && sourcesQuoting(cur, next.rates.sources).length === 0) {
+      throw new SatdeskError(
+        'invalid_request',
+        `${cur} cannot be the shop's currency: no selected rate source quotes ${cur} and no manual ${cur} rate is set. ` +
+          `Select a source that quotes ${cur} (rates.sources) or set a manual rate (fiat.rates.${cur}).`,
+      );
     }
   }
   if (patch.refund_policy !== undefined) next.refund_policy = patch.refund_policy;

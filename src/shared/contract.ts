@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, WalletInputSchema, type Principal, type Role } from './contract-counter.ts';
 import { ZERO_CONF_RISKS } from '../core/zeroconf.ts';
 import { booksMethods, InvoiceBookShape, PaymentBookShape, RefundSchema } from './contract-books.ts';
+import { InvoiceFiatSchema, PatchRatesSettingsSchema, RatesSchema, RatesSettingsSchema } from './contract-rates.ts';
 
 export { RefundSchema };
 
@@ -42,7 +43,7 @@ export const InvoiceSchema = z.object({
   flags: z.array(InvoiceFlagSchema),
   amount_sats: z.number().int(),
   amount_btc: z.string(),
-  fiat: z.object({ amount: z.string(), currency: z.string(), rate: z.string() }).nullable(),
+  fiat: InvoiceFiatSchema.nullable(),
   label: z.string(),
   userdata: z.string(),
   address: z.string(),
@@ -107,7 +108,10 @@ export const SettingsSchema = z.object({
   fiat: z.object({
     currency: z.string().regex(/^[A-Z]{3,8}$/),
     rates: z.record(z.string().regex(/^[A-Z]{3,8}$/), z.string().regex(/^\d{1,12}(\.\d{1,8})?$/)),
+    /** When each manual rate was set (read-only). */
+    rates_set_at: z.record(z.string(), ISO),
   }),
+  rates: RatesSettingsSchema,
   refund_policy: z.string().max(2000),
   electrum: z.object({
     servers: z.array(z.string().max(300)).max(20),
@@ -143,6 +147,7 @@ export const PatchSettingsSchema = z.strictObject({
     currency: z.string().regex(/^[A-Z]{3,8}$/, 'currency must be 3–8 capital letters'),
     rates: z.record(z.string().regex(/^[A-Z]{3,8}$/), z.string().regex(/^\d{1,12}(\.\d{1,8})?$/, 'a rate is a decimal string such as "65000.50"')),
   }).partial().optional(),
+  rates: PatchRatesSettingsSchema.optional(),
   refund_policy: z.string().max(2000).optional(),
   electrum: z.strictObject({
     servers: z.array(z.string().max(300)).max(20),
@@ -433,6 +438,8 @@ export const contract = {
     body: Empty.optional(),
     response: DeliverySchema,
   },
+  getRates: { http: { method: 'GET', path: '/rates' }, roles: ['owner', 'cashier'], response: RatesSchema },
+  refreshRates: { http: { method: 'POST', path: '/rates/refresh' }, roles: ['owner', 'cashier'], body: Empty.optional(), response: RatesSchema },
   backup: {
     http: { method: 'POST', path: '/backup' },
     body: Empty.optional(),

@@ -2,6 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type App, type AppOptions } from '../../src/node/app.ts';
+import { RATE_SOURCE_IDS } from '../../src/core/rates-sources.ts';
+
+/** Tests never reach the internet: every live rate source points at a closed loopback port unless a test says otherwise. */
+export const OFFLINE_RATES: NonNullable<AppOptions['rates']> = {
+  baseUrls: Object.fromEntries(RATE_SOURCE_IDS.map((id) => [id, 'http://127.0.0.1:9'])),
+  timeoutMs: 2000,
+};
 
 export function tempDir(prefix = 'satdesk-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -46,6 +53,6 @@ export class ApiClient {
 
 export async function startTestApp(opts: Partial<AppOptions> = {}): Promise<{ app: App; api: ApiClient; dataDir: string }> {
   const dataDir = opts.dataDir ?? tempDir();
-  const app = await startApp({ network: 'regtest', port: 0, log: () => {}, ...opts, dataDir });
+  const app = await startApp({ network: 'regtest', port: 0, log: () => {}, rates: OFFLINE_RATES, ...opts, dataDir });
   return { app, api: new ApiClient(app.api!.url, app.token), dataDir };
 }

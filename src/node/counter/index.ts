@@ -168,7 +168,8 @@ export class Counter {
       },
       counterConfig: () => {
         const s = this.svc.settings;
-        const rate = s.fiat.rates[s.fiat.currency] ?? null;
+        const live = this.svc.liveRates.decide(s.fiat.currency); // manual or live, never stale (docs/rates.md)
+        const rate = live.ok ? live.rate : null;
         return {
           shop_name: s.counter.shop_name,
           network: this.svc.network,

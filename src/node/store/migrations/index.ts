@@ -6,6 +6,7 @@ import * as m005 from './005-chain-trust.ts';
 import * as m006 from './006-books.ts';
 import * as m007 from './007-callback-identity.ts';
 import * as m008 from './008-years.ts';
+import * as m009 from './009-rates.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 6, name: 'books', up: m006.up },
   { version: 7, name: 'callback-identity', up: m007.up },
   { version: 8, name: 'years', up: m008.up },
+  { version: 9, name: 'rates', up: m009.up },
 ];
