@@ -160,6 +160,8 @@ export const CounterConfigSchema = z.object({
   currency: z.string(),
   /** The rate a fiat sale converts at now, or null when none is set. */
   rate: z.string().nullable(),
+  /** Why there is no rate (a stale live rate says how old it is: docs/rates.md), when `rate` is null. */
+  rate_message: z.string().nullable(),
   decimals: z.number().int(),
   /** The smallest invoice this wallet can be paid (the dust limit of its address type). */
   min_sats: z.number().int(),

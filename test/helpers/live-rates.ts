@@ -4,6 +4,7 @@ import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
 import { LiveRates, type LiveRatesOptions, type RatesConfig } from '../../src/node/rates/live.ts';
 import type { RateSourceId } from '../../src/core/rates-sources.ts';
 import { tempDir } from './api.ts';
+import { manualClock } from './rate-sources.ts';
 
 export interface TestRates {
   db: DB;
@@ -24,12 +25,7 @@ export function startTestRates(opts: {
   extra?: Partial<LiveRatesOptions>;
 }): TestRates {
   const db = openDatabase(path.join(tempDir('satdesk-rates-'), 'satdesk.sqlite'));
-  const clock = {
-    t: Date.now(),
-    now(): number {
-      return this.t;
-    },
-  };
+  const clock = manualClock();
   const logs: string[] = [];
   const config: RatesConfig = {
     currency: opts.currency,

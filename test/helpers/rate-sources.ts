@@ -79,3 +79,36 @@ export function krakenAnswer(currency: string, price: string): string {
   const key = ['CHF', 'AUD'].includes(currency) ? `XBT${currency}` : `XXBTZ${currency}`;
   return JSON.stringify({ error: [], result: { [key]: { a: [price, '1', '1.000'], b: [price, '1', '1.000'], c: [price, '0.001'] } } });
 }
+
+/** A clock a test moves by hand (`clock.t += 60_000`). */
+export function manualClock(t = Date.now()): { t: number; now(): number } {
+  return {
+    t,
+    now(): number {
+      return this.t;
+    },
+  };
+}
+
+/** Three EUR sources in Kraken's, Bitstamp's and Coinbase's shapes; `answer(k, b, c)` sets each price, null = 503. */
+export interface ThreeSources {
+  baseUrls: { kraken: string; bitstamp: string; coinbase: string };
+  answer(kraken: string | null, bitstamp: string | null, coinbase: string | null): void;
+  close(): Promise<void>;
+}
+
+export async function startThreeSources(): Promise<ThreeSources> {
+  const [kraken, bitstamp, coinbase] = await Promise.all([startFakeSource(), startFakeSource(), startFakeSource()]);
+  const down: Answer = { status: 503, body: 'maintenance', contentType: 'text/plain' };
+  return {
+    baseUrls: { kraken: kraken.url, bitstamp: bitstamp.url, coinbase: coinbase.url },
+    answer(k, b, c) {
+      kraken.set('/0/public/Ticker?pair=XBTEUR', k === null ? down : { body: krakenAnswer('EUR', k) });
+      bitstamp.set('/api/v2/ticker/btceur/', b === null ? down : { body: JSON.stringify({ last: b, timestamp: '1703252411', bid: b, ask: b }) });
+      coinbase.set('/v2/exchange-rates?currency=BTC', c === null ? down : { body: JSON.stringify({ data: { currency: 'BTC', rates: { EUR: c, USD: '99999.99' } } }) });
+    },
+    close: async () => {
+      await Promise.all([kraken.close(), bitstamp.close(), coinbase.close()]);
+    },
+  };
+}

@@ -11,34 +11,15 @@ import { alertFor } from '../../src/node/alerts.ts';
 import type { App } from '../../src/node/app.ts';
 import { ApiClient, startTestApp } from '../helpers/api.ts';
 import { freshTpub } from '../helpers/keys.ts';
-import { krakenAnswer, startFakeSource, type FakeSource } from '../helpers/rate-sources.ts';
+import { manualClock, startThreeSources, type ThreeSources } from '../helpers/rate-sources.ts';
 
 const MIN = 60_000;
-const clock = {
-  t: Date.now(),
-  now(): number {
-    return this.t;
-  },
-};
+const clock = manualClock();
 
 let app: App;
 let api: ApiClient;
-let kraken: FakeSource;
-let bitstamp: FakeSource;
-let coinbase: FakeSource;
-
-const bitstampAnswer = (last: string): string => JSON.stringify({ last, timestamp: String(Math.floor(clock.t / 1000)), bid: last, ask: last });
-const coinbaseAnswer = (eur: string): string => JSON.stringify({ data: { currency: 'BTC', rates: { EUR: eur, USD: '99999.99' } } });
-const KRAKEN_PATH = '/0/public/Ticker?pair=XBTEUR';
-const BITSTAMP_PATH = '/api/v2/ticker/btceur/';
-const COINBASE_PATH = '/v2/exchange-rates?currency=BTC';
-const down = { status: 503, body: 'maintenance', contentType: 'text/plain' };
-
-function answer(k: string | null, b: string | null, c: string | null): void {
-  kraken.set(KRAKEN_PATH, k === null ? down : { body: krakenAnswer('EUR', k) });
-  bitstamp.set(BITSTAMP_PATH, b === null ? down : { body: bitstampAnswer(b) });
-  coinbase.set(COINBASE_PATH, c === null ? down : { body: coinbaseAnswer(c) });
-}
+let sources: ThreeSources;
+const answer = (k: string | null, b: string | null, c: string | null): void => sources.answer(k, b, c);
 
 async function refresh(): Promise<any> {
   const r = await api.post('/rates/refresh');
@@ -52,13 +33,13 @@ const rateEvents = (): { type: string; data: string }[] =>
   app.db.prepare("SELECT type, data FROM events WHERE type LIKE 'rate.%' ORDER BY id").all() as { type: string; data: string }[];
 
 beforeAll(async () => {
-  [kraken, bitstamp, coinbase] = await Promise.all([startFakeSource(), startFakeSource(), startFakeSource()]);
-  ({ app, api } = await startTestApp({ clock, rates: { baseUrls: { kraken: kraken.url, bitstamp: bitstamp.url, coinbase: coinbase.url }, timeoutMs: 2000 } }));
+  sources = await startThreeSources();
+  ({ app, api } = await startTestApp({ clock, rates: { baseUrls: sources.baseUrls, timeoutMs: 2000 } }));
   expect((await api.call('PUT', '/wallet', { xpub: freshTpub() })).status).toBe(200);
 });
 afterAll(async () => {
   await app?.close();
-  await Promise.all([kraken?.close(), bitstamp?.close(), coinbase?.close()]);
+  await sources?.close();
 });
 
 describe('live EUR rates from three sources', () => {

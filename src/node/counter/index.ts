@@ -175,6 +175,7 @@ export class Counter {
           network: this.svc.network,
           currency: s.fiat.currency,
           rate,
+          rate_message: live.ok ? null : live.message,
           decimals: currencyDecimals(s.fiat.currency),
           min_sats: minInvoiceSats(this.walletScript()),
           tips: s.counter.tips,

@@ -57,7 +57,7 @@ export interface Valuation {
  * The value of the typed text, with the bounds a real payment has: above zero, at most 21 M BTC, no more decimals
  * than the unit has, and at least the dust limit of the wallet's address type.
  */
-export function valueOf(entry: string, r: EntryRules, ctx: { rate: string | null; minSats: number }): Valuation {
+export function valueOf(entry: string, r: EntryRules, ctx: { rate: string | null; minSats: number; rateMessage?: string | null }): Valuation {
   if (entry === '' || entry === '.') return { sats: null, error: null };
   const m = /^(\d*)(?:\.(\d*))?$/.exec(entry);
   if (!m) return { sats: null, error: 'Type digits only.' };
@@ -77,7 +77,7 @@ export function valueOf(entry: string, r: EntryRules, ctx: { rate: string | null
       return { sats: null, error: tooLarge(r) };
     }
   } else {
-    if (!ctx.rate) return { sats: null, error: `No ${r.currency} rate is set: ask the owner to set one, or sell in sats.` };
+    if (!ctx.rate) return { sats: null, error: ctx.rateMessage ?? `No ${r.currency} rate is set: ask the owner to set one, or sell in sats.` };
     try {
       sats = fiatToSats(clean, ctx.rate);
     } catch {

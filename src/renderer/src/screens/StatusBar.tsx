@@ -1,5 +1,6 @@
 import { chainWarning } from '../../../core/counter.ts';
 import { useConsole } from '../store.ts';
+import { RateStatus } from '../rates/RateStatus.tsx';
 
 /**
  * Two separate facts, never one green dot for both: whether this console reaches Satdesk ("Console"), and whether
@@ -56,6 +57,7 @@ export function StatusBar() {
           {o.flag} in use
         </span>
       ))}
+      <RateStatus />
       {demo && <span className="demo-tag">Demo (sandbox chain)</span>}
       {info && <span className="spacer wide-only">v{info.version}</span>}
     </footer>

@@ -28,7 +28,7 @@ export interface Priced extends Valuation {
 
 /** What the draft is worth: the cart's total, or the typed amount in its unit. */
 export function priceDraft(d: Draft, cfg: CounterConfig | null): Priced {
-  const ctx = { rate: cfg?.rate ?? null, minSats: cfg?.min_sats ?? 1 };
+  const ctx = { rate: cfg?.rate ?? null, minSats: cfg?.min_sats ?? 1, rateMessage: cfg?.rate_message ?? null };
   if (d.cart.length) {
     const places = cfg?.decimals ?? 2;
     const total = linesTotal(d.cart, places);

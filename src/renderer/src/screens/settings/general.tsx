@@ -100,35 +100,6 @@ export function InvoiceDefaults({ s }: { s: Settings }) {
   );
 }
 
-export function Fiat({ s }: { s: Settings }) {
-  const [currency, setCurrency] = useState(s.fiat.currency);
-  const [rate, setRate] = useState(s.fiat.rates[s.fiat.currency] ?? '');
-  const [save, error] = useSave(LABELS);
-  const curErr = /^[A-Z]{3,8}$/.test(currency) ? null : 'Three capital letters, e.g. USD or EUR.';
-  const rateErr = !rate.trim() ? null : /^\d{1,12}(\.\d{1,8})?$/.test(rate.trim()) && /[1-9]/.test(rate) ? null : 'A rate is a number above zero, e.g. 65000.50 (no thousands separators).';
-  return (
-    <Section title="Fiat currency and rate">
-      <form
-        className="form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (curErr || rateErr) return;
-          void save({ fiat: { currency, rates: rate.trim() ? { ...s.fiat.rates, [currency]: rate.trim() } : s.fiat.rates } }, 'Fiat');
-        }}
-      >
-        <NumberInput label="Currency" text value={currency} onChange={(v) => setCurrency(v.toUpperCase())} error={curErr} />
-        <NumberInput label={`Rate (${currency} per 1 BTC)`} value={rate} onChange={setRate} error={rateErr} decimals={8} hint={!rate.trim() ? `No ${currency} rate: the keypad sells in sats until one is set.` : undefined} />
-        <button type="submit" className="primary">
-          Save
-        </button>
-      </form>
-      <p className="muted">Fiat amounts are converted at this rate when an invoice is created; the rate is stored with the invoice.</p>
-      <SaveError error={error} />
-    </Section>
-  );
-}
-
 export function RefundPolicy({ s }: { s: Settings }) {
   const [text, setText] = useState(s.refund_policy);
   const [save, error] = useSave(LABELS);

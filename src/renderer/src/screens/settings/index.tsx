@@ -4,7 +4,8 @@ import { call, inElectron } from '../../api.ts';
 import { useConsole } from '../../store.ts';
 import { errorText } from '../../format.ts';
 import { Section } from './shared.tsx';
-import { Electrum, Fiat, InvoiceDefaults, RefundPolicy } from './general.tsx';
+import { Electrum, InvoiceDefaults, RefundPolicy } from './general.tsx';
+import { RatesSettings } from '../../rates/RatesSettings.tsx';
 import { Agents } from './agents.tsx';
 import { CounterSettings, Tills } from './counter.tsx';
 import { Devices } from './devices.tsx';
@@ -53,7 +54,7 @@ export function SettingsScreen() {
       </Section>
       <Electrum s={s} />
       <InvoiceDefaults s={s} />
-      <Fiat s={s} />
+      <RatesSettings s={s} />
       <RefundPolicy s={s} />
       <CounterSettings s={s} />
       <Tills />
