@@ -90,6 +90,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     service.maintenanceInfo = () => maintenance.info();
     let timer: NodeJS.Timeout | null = null;
     const schedule = (): void => {
+      // A tick's own events reschedule through the bus subscription below: never leave the earlier timer armed.
+      if (timer) clearTimeout(timer);
       const next = service.nextTickAt();
       const delay = next === null ? 60_000 : Math.min(60_000, Math.max(50, next - service.clock.now()));
       timer = setTimeout(() => {
