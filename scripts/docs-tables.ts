@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  BOOK_STATE_MEANING,
   DELIVERY_STATE_MEANING,
   EVENT_TYPE_INFO,
   EVENT_TYPES,
@@ -38,6 +39,9 @@ export const GENERATED: Record<string, Record<string, () => string>> = {
           return [`\`${t}\``, i.callback ? 'yes' : '—', i.payload, i.meaning];
         }),
       ),
+  },
+  'docs/books.md': {
+    'book-states': () => meanings('state', BOOK_STATE_MEANING),
   },
   'docs/spec/api.md': {
     routes: () =>

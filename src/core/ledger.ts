@@ -14,14 +14,9 @@
  */
 import { SatdeskError } from './errors.ts';
 import { currencyDecimals as counterDecimals, fromUnits, toUnits } from './counter.ts';
+import type { BookState } from './vocabulary.ts';
 
-export const BOOK_STATE_MEANING = {
-  counted: 'counts toward the invoice that holds its address',
-  unattributed: 'reached a watched address before any invoice took it: the shop holds it, no invoice counts it',
-  reversed: 'its transaction left the address history (replaced, double-spent or reorged out): not money',
-} as const;
-export type BookState = keyof typeof BOOK_STATE_MEANING;
-export const BOOK_STATES = Object.keys(BOOK_STATE_MEANING) as [BookState, ...BookState[]];
+export { BOOK_STATE_MEANING, BOOK_STATES, type BookState } from './vocabulary.ts';
 
 /** A payment's state in the books: `gone` wins, then whether an invoice counts it. */
 export function bookState(p: { gone: boolean; invoiceId: string | null }): BookState {

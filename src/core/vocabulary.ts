@@ -61,6 +61,15 @@ export type AddressOrigin = (typeof ADDRESS_ORIGINS)[number];
 export const WALLET_KINDS = ['xpub', 'descriptor', 'static'] as const;
 export type WalletKind = (typeof WALLET_KINDS)[number];
 
+/** docs/books.md#payments-in-the-books: a payment's state in the books (what the exports and the report count). */
+export const BOOK_STATE_MEANING = {
+  counted: 'it pays the invoice that holds its address: money received, on that invoice',
+  unattributed: 'it reached a watched address before any invoice took it: money received, on no invoice',
+  reversed: 'its transaction left the address history (replaced, double-spent, reorged out and not mined again): not money',
+} as const;
+export type BookState = keyof typeof BOOK_STATE_MEANING;
+export const BOOK_STATES = keysOf(BOOK_STATE_MEANING);
+
 /** A payment row: `gone` once its transaction left the address history (replaced, double-spent, reorged out). */
 export const PAYMENT_STATES = ['active', 'gone'] as const;
 export type PaymentState = (typeof PAYMENT_STATES)[number];

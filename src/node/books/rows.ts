@@ -9,6 +9,7 @@ import { openDatabase, type DB } from '../store/sqlite.ts';
 import type { InvoiceFilter } from './filter.ts';
 import { filters, invoiceWhere } from './filter.ts';
 import { rateFact, type RateContext } from './rates.ts';
+import type { RefundRow } from './refunds.ts';
 
 /** Rows per chunk: small enough that formatting one stays a few milliseconds, large enough to keep queries few. */
 export const CHUNK_ROWS = 2000;
@@ -100,16 +101,7 @@ interface PaymentJoin {
   fiat_rate: string | null;
 }
 
-interface RefundJoin {
-  id: number;
-  invoice_id: string;
-  sats: number;
-  txid: string | null;
-  note: string;
-  created_at: number;
-  address: string | null;
-  height: number | null;
-  verified: number;
+interface RefundJoin extends Pick<RefundRow, 'id' | 'invoice_id' | 'sats' | 'txid' | 'note' | 'created_at' | 'address' | 'height' | 'verified'> {
   userdata: string;
   label: string;
   fiat_currency: string | null;

@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
 import { formatBtc } from '../../core/money.ts';
+import { confirmations } from '../../core/ledger.ts';
 import { CALLBACK_EVENT_TYPES } from '../../core/vocabulary.ts';
 import { formatCreated, type SignedData } from '../../core/signature.ts';
 import { paymentTime, type PaymentRow } from '../invoices.ts';
@@ -115,7 +116,7 @@ export function createPlanner(db: DB): Planner {
         const tipRow = tipStmt.get() as { value: string } | undefined;
         const tip = tipRow ? Number(tipRow.value) : 0;
         for (const p of rows) {
-          const conf = p.height > 0 && p.verified ? Math.max(0, tip - p.height + 1) : 0;
+          const conf = confirmations(p.height, tip, p.verified === 1);
           let done = true;
           for (const a of paymentAgents) {
             if (p.first_seen < a.row.enabled_at) continue;
