@@ -145,25 +145,32 @@ export class BookReader {
     return new Map(rows);
   }
 
-  /** Invoices created in the range and matching the filter, oldest first, a chunk at a time. */
+  /**
+   * Invoices created in the range and matching the filter, oldest first, a chunk at a time. Without a range they are
+   * read in the order they were made (rowid order, the fastest walk); with one, through the creation-time index.
+   */
   *invoiceChunks(q: InvoiceFilter & { range: Range }): Generator<InvoiceBookRow[]> {
     const f = invoiceWhere(q);
     const refunded = this.refundedByInvoice();
+    const open = q.range.start === Number.MIN_SAFE_INTEGER && q.range.end === Number.MAX_SAFE_INTEGER;
+    const cols = `i.seq, i.id, i.created_at, i.expires_at, i.status, i.flags, i.userdata, i.label, i.amount_sats, i.tolerance_bp,
+      i.paid_sats, i.confirmed_sats, s.tip_sats, s.tip_fiat, i.fiat_amount, i.fiat_currency, i.fiat_rate, i.address, i.paid_at,
+      i.confirmed_at, i.note`;
     // Raw rows (arrays) and objects made here: about twice as fast as better-sqlite3 naming each column of a million rows.
     const stmt = this.db
       .prepare(
-        `SELECT i.seq, i.id, i.created_at, i.expires_at, i.status, i.flags, i.userdata, i.label, i.amount_sats, i.tolerance_bp,
-           i.paid_sats, i.confirmed_sats, s.tip_sats, s.tip_fiat, i.fiat_amount, i.fiat_currency, i.fiat_rate, i.address, i.paid_at,
-           i.confirmed_at, i.note
-         FROM invoices i INDEXED BY invoices_created LEFT JOIN sales s ON s.invoice_id = i.id
-         WHERE i.created_at >= @lo AND i.created_at < @end AND NOT (i.created_at = @t AND i.seq <= @seq) AND ${f.sql}
-         ORDER BY i.created_at, i.seq LIMIT ${CHUNK_ROWS}`,
+        open
+          ? `SELECT ${cols} FROM invoices i LEFT JOIN sales s ON s.invoice_id = i.id WHERE i.seq > @seq AND ${f.sql} ORDER BY i.seq LIMIT ${CHUNK_ROWS}`
+          : `SELECT ${cols} FROM invoices i INDEXED BY invoices_created LEFT JOIN sales s ON s.invoice_id = i.id
+             WHERE i.created_at >= @lo AND i.created_at < @end AND NOT (i.created_at = @t AND i.seq <= @seq) AND ${f.sql}
+             ORDER BY i.created_at, i.seq LIMIT ${CHUNK_ROWS}`,
       )
       .raw();
     let t = Number.MIN_SAFE_INTEGER;
     let seq = 0;
     for (;;) {
-      const raw = stmt.all({ ...f.args, lo: Math.max(q.range.start, t), end: q.range.end, t, seq }) as unknown[][];
+      const args = open ? { ...f.args, seq } : { ...f.args, lo: Math.max(q.range.start, t), end: q.range.end, t, seq };
+      const raw = stmt.all(args) as unknown[][];
       if (!raw.length) return;
       const rows = raw.map((r): InvoiceBookRow => {
         const id = r[1] as string;
