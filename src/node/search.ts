@@ -17,6 +17,8 @@ export interface SearchQuery {
   /** Only invoices with seq below this (the list cursor). */
   before: number;
   status?: string | undefined;
+  /** Only invoices created in [start, end) (unix seconds), as the books read a range (docs/books.md#dates-and-ranges). */
+  created?: { start: number; end: number } | undefined;
   /** Rows wanted: the page size plus one, to tell whether another page follows. */
   limit: number;
 }
@@ -52,8 +54,9 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   const sql = cache(db);
   const term = q.term.trim();
   if (!term) return [];
-  const status = q.status ? ' AND i.status = @status' : '';
-  const args = { before: q.before, limit: q.limit, ...(q.status ? { status: q.status } : {}) };
+  const status =
+    (q.status ? ' AND i.status = @status' : '') + (q.created ? ' AND i.created_at >= @start AND i.created_at < @end' : '');
+  const args = { before: q.before, limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.created ?? {}) };
   const found = new Map<number, InvoiceRow>();
   const add = (rows: unknown[]): void => {
     for (const r of rows as InvoiceRow[]) found.set(r.seq, r);

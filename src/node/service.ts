@@ -25,6 +25,7 @@ import {
 } from './invoices.ts';
 import { EventBus, insertEvent } from './events.ts';
 import { BooksRoom } from './books/room.ts';
+import { rangeOf } from './books/report.ts';
 import type { RateContext } from './books/rates.ts';
 import { searchInvoices } from './search.ts';
 import { writeBackup } from './datadir.ts';
@@ -42,7 +43,7 @@ import { marketRateAt, priceInFiat, type RateLockColumns } from './rates/lock.ts
 import { ratesView } from './rates/view.ts';
 
 /** What a handler answers: a CSV method may stream its text as chunks (docs/books.md#exports). */
-export type HandlerOutput<M extends MethodName> = Contract[M] extends { contentType: 'text/csv' } ? MethodOutput<M> | AsyncIterable<string> : MethodOutput<M>;
+export type HandlerOutput<M extends MethodName> = Contract[M] extends { contentType: 'text/csv' } ? MethodOutput<M> | AsyncIterable<string | Uint8Array> : MethodOutput<M>;
 export type Handlers = { [M in MethodName]: (input: MethodInput<M>) => Promise<HandlerOutput<M>> | HandlerOutput<M> };
 export type CounterMethod = keyof typeof counterMethods;
 
@@ -402,14 +403,20 @@ export class Satdesk {
 
   listInvoices(q: MethodInput<'listInvoices'>['query']): MethodOutput<'listInvoices'> {
     const before = decodeCursor(q.cursor);
+    // A time range, as the totals and the exports read it (docs/books.md#dates-and-ranges).
+    const created = q.from !== undefined || q.to !== undefined ? rangeOf(q, OWNER, this.clock.now()) : undefined;
     let rows: InvoiceRow[];
-    if (q.q) rows = searchInvoices(this.db, { term: q.q, before, status: q.status, limit: q.limit + 1 });
+    if (q.q) rows = searchInvoices(this.db, { term: q.q, before, status: q.status, created, limit: q.limit + 1 });
     else {
       const where: string[] = ['seq < ?'];
       const args: (string | number)[] = [before];
       if (q.status) {
         where.push('status = ?');
         args.push(q.status);
+      }
+      if (created) {
+        where.push('created_at >= ? AND created_at < ?');
+        args.push(created.start, created.end);
       }
       rows = this.db.prepare(`SELECT * FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as InvoiceRow[];
     }

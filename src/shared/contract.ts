@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { counterMethods, CounterSettingsSchema, PatchCounterSettingsSchema, SaleLineSchema, TipSchema, WalletInputSchema, type Principal, type Role } from './contract-counter.ts';
 import { ZERO_CONF_RISKS } from '../core/zeroconf.ts';
-import { booksMethods, InvoiceBookShape, PaymentBookShape, RefundSchema } from './contract-books.ts';
+import { booksMethods, BooksFilterShape, InvoiceBookShape, PaymentBookShape, RefundSchema } from './contract-books.ts';
 import { InvoiceFiatSchema, PatchRatesSettingsSchema, RatesSchema, RatesSettingsSchema } from './contract-rates.ts';
 
 export { RefundSchema };
@@ -373,8 +373,7 @@ export const contract = {
     http: { method: 'GET', path: '/invoices' },
     roles: ['owner', 'cashier'],
     query: z.strictObject({
-      status: InvoiceStatusSchema.optional(),
-      q: z.string().max(200).optional(),
+      ...BooksFilterShape,
       limit: Limit,
       cursor: z.string().max(200).optional(),
     }),

@@ -6,7 +6,7 @@
  */
 import { formatBtc } from '../../core/money.ts';
 import { csvCell, csvLine } from '../csv.ts';
-import { BookReader, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
+import { BookReader, CHUNK_ROWS, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
 import type { InvoiceFilter } from './filter.ts';
 import type { RateContext } from './rates.ts';
 
@@ -77,26 +77,54 @@ export function ledgerLine(r: LedgerRow): string {
 /** Lets the event loop run (timers, sockets, the watcher) between two chunks. */
 export const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A CSV file as text chunks: the header, then one chunk per read; the reader closes when the consumer stops. */
-async function* chunks<R>(file: string, header: readonly string[], read: (reader: BookReader) => Iterable<R[]>, line: (r: R) => string): AsyncGenerator<string> {
+/** Bytes per chunk handed to the response: a few hundred rows. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * A CSV file as chunks of bytes: the header, then rows, each line copied into the chunk's buffer as soon as it is
+ * formatted (its strings are garbage at once, so the JavaScript heap stays small however large the file); a full
+ * chunk goes to the consumer, and after CHUNK_ROWS rows the event loop runs. The reader (and its snapshot) closes when
+ * the rows end or the consumer stops.
+ */
+async function* chunks<R>(file: string, header: readonly string[], read: (reader: BookReader) => Iterable<R>, line: (r: R) => string): AsyncGenerator<Uint8Array> {
   const reader = new BookReader(file);
-  try {
-    yield csvLine([...header]);
-    for (const rows of read(reader)) {
-      let text = '';
-      for (const r of rows) text += line(r);
-      yield text;
-      await breathe();
+  const rows = read(reader)[Symbol.iterator]();
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let pos = 0;
+  const put = (text: string): Buffer | null => {
+    const len = Buffer.byteLength(text);
+    let full: Buffer | null = null;
+    if (pos + len > buf.length) {
+      full = buf.subarray(0, pos);
+      buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, len));
+      pos = 0;
     }
+    pos += buf.write(text, pos);
+    return full;
+  };
+  try {
+    put(csvLine([...header]));
+    let n = 0;
+    for (let next = rows.next(); !next.done; next = rows.next()) {
+      const full = put(line(next.value));
+      if (full) yield full;
+      if (++n % CHUNK_ROWS === 0) await breathe();
+    }
+    if (pos) yield buf.subarray(0, pos);
   } finally {
+    rows.return?.();
     reader.close();
   }
 }
 
-export function invoicesCsv(file: string, q: InvoiceFilter & { range: Range }): AsyncGenerator<string> {
-  return chunks(file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceChunks(q), invoiceLine);
+function* flatten<T>(chunked: Iterable<T[]>): Generator<T> {
+  for (const c of chunked) yield* c;
 }
 
-export function paymentsCsv(file: string, q: LedgerQuery, rates: RateContext): AsyncGenerator<string> {
-  return chunks(file, PAYMENTS_CSV_COLUMNS, (reader) => reader.ledgerChunks(q, rates), ledgerLine);
+export function invoicesCsv(file: string, q: InvoiceFilter & { range: Range }): AsyncGenerator<Uint8Array> {
+  return chunks(file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceRows(q), invoiceLine);
+}
+
+export function paymentsCsv(file: string, q: LedgerQuery, rates: RateContext): AsyncGenerator<Uint8Array> {
+  return chunks(file, PAYMENTS_CSV_COLUMNS, (reader) => flatten(reader.ledgerChunks(q, rates)), ledgerLine);
 }

@@ -11,7 +11,7 @@ import type { Principal } from '../../shared/contract-counter.ts';
 import { breathe } from './export.ts';
 import { invoiceWhere, type InvoiceFilter } from './filter.ts';
 import type { RateContext } from './rates.ts';
-import { BookReader, balanceOf, type Range } from './rows.ts';
+import { BookReader, CHUNK_ROWS, balanceOf, type Range } from './rows.ts';
 
 /** The time zone of this machine (where `serve` or the desktop app runs): the default for dates. */
 export function machineTimeZone(): string {
@@ -83,21 +83,20 @@ export async function invoiceTotals(file: string, q: InvoiceFilter & { range: Ra
   const fiat = new FiatSums();
   const reader = new BookReader(file);
   try {
-    for (const rows of reader.invoiceChunks(q)) {
-      for (const r of rows) {
-        const b = balanceOf(r);
-        t.count++;
-        t.amount_sats += r.amount_sats;
-        t.due_sats += b.dueSats;
-        t.paid_sats += b.receivedSats;
-        t.confirmed_sats += b.confirmedSats;
-        t.missing_sats += b.missingSats;
-        t.overpaid_sats += b.overpaidSats;
-        t.refunded_sats += b.refundedSats;
-        t.net_sats += b.netSats;
-        if (r.fiat_currency !== null && r.fiat_amount !== null) fiat.add({ currency: r.fiat_currency, amount: r.fiat_amount });
-      }
-      await breathe();
+    let n = 0;
+    for (const r of reader.invoiceRows(q)) {
+      const b = balanceOf(r);
+      t.count++;
+      t.amount_sats += r.amount_sats;
+      t.due_sats += b.dueSats;
+      t.paid_sats += b.receivedSats;
+      t.confirmed_sats += b.confirmedSats;
+      t.missing_sats += b.missingSats;
+      t.overpaid_sats += b.overpaidSats;
+      t.refunded_sats += b.refundedSats;
+      t.net_sats += b.netSats;
+      if (r.fiat_currency !== null && r.fiat_amount !== null) fiat.add({ currency: r.fiat_currency, amount: r.fiat_amount });
+      if (++n % CHUNK_ROWS === 0) await breathe();
     }
   } finally {
     reader.close();

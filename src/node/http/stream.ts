@@ -5,7 +5,8 @@
  */
 import type http from 'node:http';
 
-export type TextChunks = AsyncIterable<string>;
+/** A text answer produced as it goes: UTF-8 chunks (strings, or bytes already encoded). */
+export type TextChunks = AsyncIterable<string | Uint8Array>;
 
 export function isTextChunks(v: unknown): v is TextChunks {
   return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
@@ -13,9 +14,9 @@ export function isTextChunks(v: unknown): v is TextChunks {
 
 /** Joins a producer's chunks (the desktop IPC answers a whole string). */
 export async function collectText(chunks: TextChunks): Promise<string> {
-  const parts: string[] = [];
-  for await (const c of chunks) parts.push(c);
-  return parts.join('');
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** Resolves when the response can take more (`drain`) or is gone (`close`); true when it can take more. */
