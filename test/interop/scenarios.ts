@@ -2,7 +2,8 @@
  * What the interop suite proves on each real server, end to end through the app (in-process `startApp`, the HTTP
  * API on loopback): a large watch set reaches `synced`, payments made right after their invoice are seen before the
  * next block, a reorg burst never makes the honest server "misbehaving", a shorter chain takes a confirmation back,
- * and late stays late through confirmation. One stack per file; the tests share it and run in order.
+ * late stays late through confirmation, and a refund address is watched until its refund confirms. One stack per
+ * file; the tests share it and run in order.
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,22 @@ export function describeInterop(server: 'electrumx' | 'fulcrum', stackOpts: Stac
       } finally {
         offset = 0;
       }
+    }, 120_000);
+
+    it('a refund address is watched: the wallet pays it and the txid and its confirmation fill in', async () => {
+      const inv = await invoice({ amount_sats: 60_000 });
+      await pay(inv.address, 75_000);
+      await until(inv.id, (i) => i.overpaid_sats === 15_000, 'overpaid');
+      const [customer] = randomAddresses(1);
+      const r = await api.post(`/invoices/${inv.id}/refunds`, { sats: 15_000, address: customer, note: 'excess back' });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const refund = (i: any) => i.refunds.find((x: { id: number }) => x.id === r.body.id);
+      const txid = await pay(customer!, 15_000);
+      await until(inv.id, (i) => refund(i)?.txid === txid, 'the refund txid filled in');
+      await stack.mine(1);
+      const done = await until(inv.id, (i) => refund(i)?.state === 'confirmed', 'the refund confirmed');
+      expect(refund(done)).toMatchObject({ txid, confirmations: 1, address: customer });
+      honest();
     }, 120_000);
 
     it('a reorg burst never marks the honest server bad', async () => {

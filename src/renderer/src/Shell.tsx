@@ -12,6 +12,7 @@ import { SellScreen } from './screens/Sell.tsx';
 import { CustomerDisplay } from './screens/Customer.tsx';
 import { InvoicesScreen } from './screens/Invoices.tsx';
 import { InvoiceDetail } from './screens/InvoiceDetail.tsx';
+import { TodayScreen } from './screens/Today.tsx';
 import { NotificationsScreen } from './screens/Notifications.tsx';
 import { AddressesScreen } from './screens/Addresses.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
@@ -22,6 +23,7 @@ import { StatusBar } from './screens/StatusBar.tsx';
 const OWNER_NAV: [string, string, string][] = [
   ['sell', 'Sell', 'Sell'],
   ['invoices', 'Invoices', 'Invoices'],
+  ['today', 'Today', 'Today'],
   ['notifications', 'Notifications', 'Callbacks'],
   ['addresses', 'Addresses', 'Wallet'],
   ['settings', 'Settings', 'Settings'],
@@ -37,6 +39,8 @@ function Screen({ screen, id, owner }: { screen: string; id: string | null; owne
       return id ? <InvoiceDetail id={id} /> : <InvoicesScreen />;
     case 'receipt':
       return id ? <SellerReceipt id={id} /> : <SellScreen invoiceId={null} />;
+    case 'today':
+      return <TodayScreen />;
     case 'notifications':
       return owner ? <NotificationsScreen /> : <NotForYou />;
     case 'addresses':

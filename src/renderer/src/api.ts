@@ -138,7 +138,7 @@ export function subscribe(
   const types = ['invoice.created', 'invoice.partially_paid', 'invoice.paid', 'invoice.confirmed', 'invoice.expired', 'invoice.invalid',
     'invoice.paid_late', 'invoice.overpaid', 'invoice.cancelled', 'invoice.marked', 'invoice.reverted', 'payment.reversed',
     'payment.unattributed', 'chain.tip', 'chain.status', 'chain.connected', 'chain.disconnected', 'delivery.updated',
-    'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'wallet.gap_warning',
+    'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'invoice.refund_updated', 'wallet.gap_warning',
     'rate.stale', 'rate.live', 'reload'];
   for (const t of types) es.addEventListener(t, handler as EventListener);
   return () => es.close();

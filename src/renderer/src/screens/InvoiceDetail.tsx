@@ -9,6 +9,7 @@ import { copyText, errorText, fmtSats, fmtTime, formatBtc, qrUri, short, STATUS_
 import { callbacksAvailable, listAgents, listDeliveries, type Delivery } from '../callbacks.ts';
 import { DeliveryRow } from './Notifications.tsx';
 import { DemoPayControls } from './Sell.tsx';
+import { RefundsPanel } from './Refunds.tsx';
 
 interface TimelineItem {
   at: string;
@@ -21,7 +22,7 @@ function timeline(inv: Invoice): TimelineItem[] {
     items.push({ at: p.time, text: `Payment ${short(p.txid)} of ${fmtSats(p.sats)} seen${p.counted ? '' : ' (not counted)'}${p.rbf ? ', signals RBF' : ''}` });
     if (p.height > 0) items.push({ at: p.time, text: `…mined at height ${p.height.toLocaleString('en-US')}, ${p.confirmations} confirmation${p.confirmations === 1 ? '' : 's'}` });
   }
-  for (const r of inv.refunds) items.push({ at: r.created_at, text: `Refund recorded: ${fmtSats(r.sats)}${r.txid ? ` in ${short(r.txid)}` : ''}${r.note ? ` — ${r.note}` : ''}` });
+  for (const r of inv.refunds) items.push({ at: r.created_at, text: `Refund recorded: ${fmtSats(r.sats)}${r.address ? ` to ${short(r.address, 10)}` : ''}${r.txid ? ` in ${short(r.txid)}` : ''}${r.note ? ` — ${r.note}` : ''}` });
   if (inv.status === 'expired' || inv.status === 'invalid') items.push({ at: inv.expires_at, text: `Expired${inv.status === 'invalid' ? ' (paid, not confirmed in time: invalid)' : ''}` });
   items.sort((a, b) => a.at.localeCompare(b.at));
   items.push({ at: '', text: `Now: ${STATUS_LABEL[inv.status]}${inv.flags.length ? ` (${inv.flags.join(', ')})` : ''}${inv.note ? ` — note: ${inv.note}` : ''}` });
@@ -191,6 +192,8 @@ export function InvoiceDetail({ id }: { id: string }) {
           </tbody>
         </table>
       )}
+
+      <RefundsPanel invoice={inv} canRefund={owner} />
 
       <h2>Timeline</h2>
       <ol className="timeline">

@@ -1,5 +1,5 @@
 /** Invoices: a windowed list paged through the API with cursors, a status filter and search. */
-import { memo, useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Invoice } from '../../../shared/contract.ts';
 import { call } from '../api.ts';
 import { isOwner, onInvoiceEvent, sellReadiness, useConsole } from '../store.ts';
@@ -7,6 +7,8 @@ import { VirtualList } from '../VirtualList.tsx';
 import { navigate } from '../router.ts';
 import { errorText, fmtFiat, fmtTime, formatBtc, STATUS_LABEL } from '../format.ts';
 import { FilterChips } from '../FilterChips.tsx';
+import { downloadExport, type ExportKind } from '../exports.ts';
+import { InvoiceTotals } from './InvoiceTotals.tsx';
 
 const STATUSES = ['', 'unpaid', 'partial', 'paid', 'confirmed', 'expired', 'invalid', 'cancelled'] as const;
 type StatusFilter = (typeof STATUSES)[number];
@@ -23,20 +25,25 @@ interface ListState {
   gen: number;
 }
 
-export async function downloadCsv(kind: 'exportInvoices' | 'exportPayments'): Promise<void> {
-  const text = await call(kind);
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = kind === 'exportInvoices' ? 'invoices.csv' : 'payments.csv';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+const TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** The list's filter as the API takes it: the list, its totals and the exports all get this one. */
+function filterQuery(status: StatusFilter, q: string, from: string, to: string): Record<string, string | undefined> {
+  return { status: status || undefined, q: q || undefined, from: from || undefined, to: to || undefined, tz: from || to ? TZ : undefined };
 }
 
-function matches(inv: Invoice, status: StatusFilter, q: string): boolean {
+/** The local date (YYYY-MM-DD) of an ISO time where this console runs. */
+function localDay(isoTime: string): string {
+  const d = new Date(isoTime);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+function matches(inv: Invoice, status: StatusFilter, q: string, from = '', to = ''): boolean {
   if (status && inv.status !== status) return false;
+  if (from || to) {
+    const day = localDay(inv.created_at);
+    if ((from && day < from) || (to && day > to)) return false;
+  }
   if (!q) return true;
   const n = q.toLowerCase();
   return [inv.id, inv.label, inv.userdata, inv.address, ...inv.payments.map((p) => p.txid)].some((s) => s.toLowerCase().includes(n));
@@ -55,8 +62,14 @@ const InvoiceRow = memo(function InvoiceRow({ inv }: { inv: Invoice }) {
       <span role="cell" className="c-label">
         {inv.label || <em className="muted">no label</em>}
       </span>
+      <span role="cell" className="c-ref mono">
+        {inv.userdata || <span className="muted">—</span>}
+      </span>
+      <span role="cell" className="c-fiat">
+        {inv.fiat ? fmtFiat(inv.fiat.amount, inv.fiat.currency) : <span className="muted">—</span>}
+      </span>
       <span role="cell" className="c-amount mono">
-        {inv.fiat ? fmtFiat(inv.fiat.amount, inv.fiat.currency) : `${formatBtc(inv.amount_sats)} BTC`}
+        {formatBtc(inv.amount_sats)}
       </span>
       <span role="cell" className="c-status">
         <span className={`chip status-${inv.status}`}>{STATUS_LABEL[inv.status]}</span>
@@ -74,7 +87,9 @@ const COLUMNS = [
   ['c-time', 'Created'],
   ['c-id', 'Invoice'],
   ['c-label', 'Label'],
-  ['c-amount', 'Amount'],
+  ['c-ref', 'Order ref'],
+  ['c-fiat', 'Fiat'],
+  ['c-amount', 'BTC'],
   ['c-status', 'Status'],
 ] as const;
 
@@ -85,6 +100,9 @@ export function InvoicesScreen() {
   const [status, setStatus] = useState<StatusFilter>('');
   const [qDraft, setQDraft] = useState('');
   const [q, setQ] = useState('');
+  // A date range (local days where this console runs): the list, its totals and the exports get the same filter.
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const [version, setVersion] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const showToast = useConsole((s) => s.showToast);
@@ -92,7 +110,7 @@ export function InvoicesScreen() {
   const owner = useConsole(isOwner);
   const st = useRef<ListState>({ key: '', rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: 0 });
   // A new filter starts a new list (during render, so the windowed list asks for the first page exactly once).
-  const key = `${status}\u0000${q}`;
+  const key = `${status}\u0000${q}\u0000${from}\u0000${to}`;
   if (st.current.key !== key) st.current = { key, rows: [], index: new Map(), cursor: null, done: false, loading: false, gen: st.current.gen + 1 };
 
   // Search as you type, once typing pauses.
@@ -101,12 +119,15 @@ export function InvoicesScreen() {
     return () => clearTimeout(t);
   }, [qDraft]);
 
+  const filter = useMemo(() => filterQuery(status, q, from, to), [status, q, from, to]);
+  const download = (kind: ExportKind): void => void downloadExport(kind, filter).catch((e: unknown) => showToast(errorText(e)));
+
   const loadMore = useCallback(() => {
     const s = st.current;
-    if (s.loading || s.done || s.key !== `${status}\u0000${q}`) return;
+    if (s.loading || s.done || s.key !== key) return;
     s.loading = true;
     const gen = s.gen;
-    call('listInvoices', { query: { status: status || undefined, q: q || undefined, limit: PAGE, cursor: s.cursor ?? undefined } }).then(
+    call('listInvoices', { query: { ...filter, limit: PAGE, cursor: s.cursor ?? undefined } }).then(
       (page) => {
         if (gen !== st.current.gen) return;
         for (const inv of page.invoices) {
@@ -128,7 +149,7 @@ export function InvoicesScreen() {
         setVersion((v) => v + 1);
       },
     );
-  }, [status, q]);
+  }, [key, filter]);
 
   // Live: new invoices appear on top, changed ones update in place (or leave a status filter they no longer match).
   useEffect(
@@ -137,18 +158,18 @@ export function InvoicesScreen() {
         const s = st.current;
         const at = s.index.get(inv.id);
         if (at !== undefined) {
-          if (matches(inv, status, q)) s.rows[at] = inv;
+          if (matches(inv, status, q, from, to)) s.rows[at] = inv;
           else {
             s.rows.splice(at, 1);
             s.index = new Map(s.rows.map((r, i) => [r.id, i]));
           }
-        } else if (matches(inv, status, q)) {
+        } else if (matches(inv, status, q, from, to)) {
           s.rows.unshift(inv);
           s.index = new Map(s.rows.map((r, i) => [r.id, i]));
         } else return;
         setVersion((v) => v + 1);
       }),
-    [status, q],
+    [status, q, from, to],
   );
 
   const s = st.current;
@@ -162,10 +183,16 @@ export function InvoicesScreen() {
           <input type="search" aria-label="Search invoices" placeholder="Search id, label, order ref, address or txid" value={qDraft} onChange={(e) => setQDraft(e.target.value)} />
           {owner && (
             <>
-              <button type="button" onClick={() => void downloadCsv('exportInvoices').catch((e: unknown) => showToast(errorText(e)))}>
+              <label className="inline">
+                From <input type="date" aria-label="Created from" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
+              </label>
+              <label className="inline">
+                To <input type="date" aria-label="Created to" value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} />
+              </label>
+              <button type="button" onClick={() => download('exportInvoices')} title="The invoices this filter shows">
                 Export CSV
               </button>
-              <button type="button" onClick={() => void downloadCsv('exportPayments').catch((e: unknown) => showToast(errorText(e)))}>
+              <button type="button" onClick={() => download('exportPayments')} title="Their payments and refunds">
                 Payments CSV
               </button>
             </>
@@ -180,7 +207,7 @@ export function InvoicesScreen() {
       )}
       {s.done && s.rows.length === 0 ? (
         <div className="empty-state" data-testid="invoices-empty">
-          {q || status ? (
+          {q || status || from || to ? (
             'No invoice matches this filter.'
           ) : readiness === 'no-source' ? (
             <>
@@ -217,6 +244,7 @@ export function InvoicesScreen() {
           />
         </div>
       )}
+      <InvoiceTotals filter={filter} />
       <p className="hint">
         {s.rows.length.toLocaleString('en-US')} loaded{s.done ? '' : ', more as you scroll'} · Click a row for details ·{' '}
         <button type="button" className="link" onClick={() => navigate('sell')}>
