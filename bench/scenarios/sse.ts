@@ -42,8 +42,8 @@ async function prepare(): Promise<void> {
 function client(port: number, read: boolean, last: number): { done: Promise<number>; close(): void } {
   const s = net.connect(port, '127.0.0.1');
   const t0 = process.hrtime.bigint();
-  const want = `\nid: ${last}\n`;
-  let tail = '';
+  const want = Buffer.from(`\nid: ${last}\n`);
+  let tail: Buffer = Buffer.alloc(0);
   const done = new Promise<number>((resolve, reject) => {
     s.on('error', reject);
     s.on('connect', () => {
@@ -51,9 +51,10 @@ function client(port: number, read: boolean, last: number): { done: Promise<numb
       if (!read) s.pause();
     });
     if (read) {
+      // Raw bytes, no decoding: the client's own work must not weigh on the latencies measured from this process.
       s.on('data', (d: Buffer) => {
-        tail = (tail + d.toString('latin1')).slice(-64);
-        if (tail.includes(want)) resolve(msSince(t0));
+        if (Buffer.concat([tail, d.subarray(0, want.length)]).includes(want) || d.includes(want)) resolve(msSince(t0));
+        tail = d.subarray(Math.max(0, d.length - want.length));
       });
     }
   });
@@ -72,19 +73,26 @@ export const scenario = {
       const port = Number(new URL(serve.base).port);
       const lat: number[] = [];
       let polling = true;
+      let failed = 0;
       const poll = (async () => {
         while (polling) {
           const t0 = process.hrtime.bigint();
-          const res = await fetch(`${serve.base}/api/v1/health`);
-          await res.arrayBuffer();
-          lat.push(msSince(t0));
+          try {
+            const res = await fetch(`${serve.base}/api/v1/health`);
+            await res.arrayBuffer();
+            lat.push(msSince(t0));
+          } catch {
+            failed++;
+          }
           await new Promise((r) => setTimeout(r, 10));
         }
       })();
       const clients = [...Array.from({ length: READERS }, () => client(port, true, EVENTS)), ...Array.from({ length: IDLE }, () => client(port, false, EVENTS))];
-      const times = await Promise.all(clients.slice(0, READERS).map((c) => c.done));
-      polling = false;
+      const times = await Promise.all(clients.slice(0, READERS).map((c) => c.done)).finally(() => {
+        polling = false;
+      });
       await poll;
+      if (failed) throw new Error(`${failed} /health probes failed during the replay`);
       rss.push(peakRssMb(serve.child.pid!));
       for (const c of clients) c.close();
       await serve.stop();
