@@ -4,6 +4,8 @@ import { PROF } from './serve.ts';
 
 export interface SandboxChild {
   electrum: string;
+  /** the same sandbox over TLS (pinned): a second server URL for two-server runs */
+  electrumTls: string;
   control: string;
   pid: number;
   stop(): Promise<void>;
@@ -14,13 +16,14 @@ export async function startSandboxChild(dataDir?: string): Promise<SandboxChild>
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  const [electrum, control] = await new Promise<[string, string]>((resolve, reject) => {
+  const [electrum, electrumTls, control] = await new Promise<[string, string, string]>((resolve, reject) => {
     const timer = setInterval(() => {
       const e = /Electrum TCP: .*\((tcp:\/\/[^)]+)\)/.exec(out);
+      const t = /Electrum TLS: .*\((ssl:\/\/[^)]+)\)/.exec(out);
       const c = /Control API: (http:\/\/\S+)/.exec(out);
-      if (e && c) {
+      if (e && t && c) {
         clearInterval(timer);
-        resolve([e[1]!, c[1]!]);
+        resolve([e[1]!, t[1]!, c[1]!]);
       }
     }, 5);
     child.once('exit', (code) => {
@@ -30,6 +33,7 @@ export async function startSandboxChild(dataDir?: string): Promise<SandboxChild>
   });
   return {
     electrum,
+    electrumTls,
     control,
     pid: child.pid!,
     stop: () =>

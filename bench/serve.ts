@@ -27,7 +27,8 @@ export async function spawnServe(
   dir: string,
   opts: {
     token: string;
-    electrum?: string;
+    /** One `--electrum` flag per server. */
+    electrum?: string | string[];
     /** Extra readiness beyond the printed API line (e.g. the watcher's "chain: synced"). */
     ready?: (out: string, err: string) => boolean;
     /** Called at each poll while waiting (e.g. to note when the API came up, to sample memory). */
@@ -37,7 +38,7 @@ export async function spawnServe(
   },
 ): Promise<BenchServe> {
   const args = [...PROF, 'bin/satdesk.js', 'serve', '--network', 'regtest', '--data-dir', dir, '--port', '0', '--api-token', opts.token];
-  if (opts.electrum) args.push('--electrum', opts.electrum);
+  for (const e of typeof opts.electrum === 'string' ? [opts.electrum] : (opts.electrum ?? [])) args.push('--electrum', e);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

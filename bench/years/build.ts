@@ -180,7 +180,7 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
     const confirmAt = Math.round(at + (2 + r() * 20) * MIN);
     later(at, () => {
       const facts = history.get(address) ?? [];
-      facts.push({ txid, height: 0, sats, rbf: false, verified: false, blockHash: null, blockTime: null });
+      facts.push({ txid, height: 0, sats, rbf: false, verified: false, blockHash: null, blockTime: null, unconfirmedParent: false, belowAnchor: false });
       history.set(address, facts);
       return record(address);
     }, address);

@@ -11,7 +11,9 @@
  * 3. Its block's header time is more than 2 hours before the invoice took the address (header times may run up to
  *    2 hours ahead of real time, so only an older one proves the block came first). This catches what (2) cannot
  *    when our headers lagged behind the chain at take time.
- * A payment that passes all three counts. Unattributed payments are recorded and shown, never dropped.
+ * A payment that passes all three counts. A payment in a block below our anchored header chain (older than the
+ * shipped checkpoint) cannot be checked against our headers at all: it is kept as unverified wallet history and never
+ * counts. Unattributed payments are recorded and shown, never dropped.
  */
 
 /** Slack for block header times, which may lie up to 2 hours ahead of real time (Core MAX_FUTURE_BLOCK_TIME). */
@@ -31,14 +33,17 @@ export interface PaymentSighting {
   height: number;
   /** ms: the block's header time, when mined */
   blockTime: number | null;
+  /** mined below our anchored header chain: its block cannot be verified */
+  belowAnchor?: boolean;
 }
 
-export type UnattributedReason = 'no_invoice' | 'seen_before_invoice' | 'mined_before_invoice' | 'block_older_than_invoice';
+export type UnattributedReason = 'no_invoice' | 'below_anchor' | 'seen_before_invoice' | 'mined_before_invoice' | 'block_older_than_invoice';
 
 export type Attribution = { attributed: true } | { attributed: false; reason: UnattributedReason };
 
 export const UNATTRIBUTED_MEANING: Record<UnattributedReason, string> = {
   no_invoice: 'no invoice holds or held this address',
+  below_anchor: 'mined below the checkpoint Satdesk verifies from: kept as unverified wallet history',
   seen_before_invoice: 'Satdesk saw this transaction before the invoice took the address',
   mined_before_invoice: 'mined in a block that existed before the invoice took the address',
   block_older_than_invoice: 'its block is more than 2 hours older than the invoice',
@@ -47,6 +52,7 @@ export const UNATTRIBUTED_MEANING: Record<UnattributedReason, string> = {
 /** Whether a payment to an address counts toward the invoice that took it (`taken` null: no invoice). */
 export function attribute(taken: AddressTaken | null, p: PaymentSighting): Attribution {
   if (taken === null) return { attributed: false, reason: 'no_invoice' };
+  if (p.belowAnchor) return { attributed: false, reason: 'below_anchor' };
   if (p.firstSeen < taken.takenAt) return { attributed: false, reason: 'seen_before_invoice' };
   if (p.height > 0) {
     if (taken.tipAtTake !== null && p.height <= taken.tipAtTake) return { attributed: false, reason: 'mined_before_invoice' };

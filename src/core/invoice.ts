@@ -38,7 +38,7 @@ import {
   type InvoiceStatus,
   type InvoiceTransitionType,
 } from './vocabulary.ts';
-import { capConfirmations, isZeroConfRisk, zeroConfVerdict, type ZeroConfRisk } from './zeroconf.ts';
+import { capConfirmations, isZeroConfRisk, mempoolAgreed, zeroConfVerdict, type ZeroConfRisk } from './zeroconf.ts';
 
 // The money rules live in the books (src/core/ledger.ts); these names stay importable from here.
 export { confirmations, dueSats, toleranceBasisPoints } from './ledger.ts';
@@ -223,6 +223,8 @@ export function evaluate(terms: InvoiceTerms, payments: PaymentFact[], tipHeight
   const confirmedEntries: { t: number; p: PaymentFact }[] = [];
   let atZeroConfSum = 0;
   for (const p of payments) {
+    // With two servers, an unconfirmed payment only one of them shows is not received yet (src/core/zeroconf.ts).
+    if (p.height === 0 && !mempoolAgreed(p.mempoolServers ?? 1, chain.servers)) continue;
     paid += p.sats;
     if (countsAsConfirmed(p, terms, tipHeight, chain)) {
       confirmedSum += p.sats;

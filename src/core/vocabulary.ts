@@ -139,8 +139,14 @@ export interface EventPayloads<I, D> {
     reason?: string;
     tip_height: number | null;
   };
+  /** two servers disagree on what no proof covers (docs/trust.md "Two servers"): a tip, a mempool payment, a status */
+  'chain.alert': { kind: 'unproven_tip' | 'bad_headers' | 'behind' | 'omission'; server: string; message: string };
+  /** a server's chain failed the header checks (docs/trust.md): the server is left, nothing it said counts */
+  'chain.refused': { server: string; reason: string; checkpoint_height: number };
   'delivery.failed': { delivery: D };
   'wallet.gap_warning': { gap: number; message: string };
+  /** the wallet scan found derived addresses with history: never handed out (docs/spec/wallet.md) */
+  'wallet.history_found': { indexes: number[]; next_index: number; message: string };
   /** Sent on the event stream only, never stored: the resume point was pruned (docs/security.md#retention). */
   reload: { reason: string };
   'rate.stale': { currency: string; message: string; age_s: number | null };
@@ -168,8 +174,11 @@ export const EVENT_TYPE_INFO = {
   'payment.reversed': { callback: true, payload: 'payment, invoice, reason', meaning: 'a transaction left an address history (replaced, double-spent, reorged out)' },
   'chain.tip': { callback: false, payload: 'height, hash, reorg?', meaning: 'the verified chain tip moved (reorg: fork height and depth)' },
   'chain.status': { callback: false, payload: 'connected, server?, protocol?, reason?, tip_height', meaning: 'the Electrum connection came up or went down' },
+  'chain.alert': { callback: false, payload: 'kind, server, message', meaning: 'two servers disagree: a tip one cannot prove, a payment one omits, a server behind by verified work' },
+  'chain.refused': { callback: false, payload: 'server, reason, checkpoint_height', meaning: 'a server’s chain failed the header checks (short, weaker than the checkpoint, or breaking a rule): it is left' },
   'delivery.failed': { callback: false, payload: 'delivery', meaning: 'a delivery reached FAILURE: the merchant is alerted' },
   'wallet.gap_warning': { callback: false, payload: 'gap, message', meaning: 'the wallet gap crossed 20, 50, 100, 200, 500, 1,000, … (once per crossing)' },
+  'wallet.history_found': { callback: false, payload: 'indexes, next_index, message', meaning: 'derived addresses already have history: they are skipped, never handed out' },
   reload: { callback: false, payload: 'reason', meaning: 'event stream only: what the client missed was pruned, so it reloads its state and follows on' },
   'rate.stale': { callback: false, payload: 'currency, message, age_s', meaning: 'a fetched currency has no usable rate: its fiat invoices are refused (docs/rates.md)' },
   'rate.live': { callback: false, payload: 'currency, rate, kind, sources', meaning: 'a currency has a usable rate again' },

@@ -70,6 +70,15 @@ export interface MempoolPayment {
   mempoolServers: number;
 }
 
+/**
+ * Whether an unconfirmed payment is known to more than one server's mempool when it must be: with two or more servers
+ * configured, a mempool transaction counts at all (`paid`, a 0-confirmation callback) only once two of them show it —
+ * one server alone can invent it.
+ */
+export function mempoolAgreed(mempoolServers: number, servers: number): boolean {
+  return servers < 2 || mempoolServers >= 2;
+}
+
 export type ZeroConfRefusal = 'risk_not_accepted' | 'signals_rbf' | 'unconfirmed_parent' | 'not_in_two_mempools';
 
 export const ZERO_CONF_REFUSAL_MEANING: Record<ZeroConfRefusal, string> = {
@@ -87,6 +96,6 @@ export function zeroConfVerdict(p: MempoolPayment, risk: ZeroConfRisk, servers: 
   if (risk === 'refuse') return { counts: false, reason: 'risk_not_accepted' };
   if (p.rbf) return { counts: false, reason: 'signals_rbf' };
   if (p.unconfirmedParent && risk !== 'accept_unconfirmed_parents') return { counts: false, reason: 'unconfirmed_parent' };
-  if (servers >= 2 && p.mempoolServers < 2) return { counts: false, reason: 'not_in_two_mempools' };
+  if (!mempoolAgreed(p.mempoolServers, servers)) return { counts: false, reason: 'not_in_two_mempools' };
   return { counts: true };
 }

@@ -82,6 +82,7 @@ export interface PaymentRow {
   state: 'active' | 'gone';
   unconfirmed_parent: number;
   mempool_servers: number;
+  below_anchor: number;
 }
 
 export interface Clock {

@@ -150,7 +150,10 @@ export class AddressPool {
     const src = this.source();
     if (src) {
       const row = this.walletRow()!;
-      const index = row.next_index;
+      // An index the wallet scan found used (src/node/watcher/wallet-scan.ts) already has a row: never hand it out.
+      let index = row.next_index;
+      const taken = this.db.prepare("SELECT 1 FROM addresses WHERE origin = 'derived' AND derivation_index = ?");
+      while (taken.get(index)) index++;
       const { address, scriptPubKey } = src.addressAt(index);
       const r = this.sql(
           `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, invoice_id, created_at)
@@ -170,6 +173,31 @@ export class AddressPool {
     }
     this.sql("UPDATE addresses SET state = 'in_use', invoice_id = ? WHERE id = ?").run(invoiceId, free.id);
     return free;
+  }
+
+  /** The derived address at `index` (the wallet scan checks addresses before they are handed out). */
+  derivedAt(index: number): { address: string; scripthash: string; scriptHex: string } | null {
+    const src = this.source();
+    if (!src) return null;
+    const { address, scriptPubKey } = src.addressAt(index);
+    return { address, scripthash: scripthash(scriptPubKey), scriptHex: hex(scriptPubKey) };
+  }
+
+  /**
+   * Inside the caller's transaction: the derived address at `index` has history on the chain, so it is recorded as
+   * `used` (never handed out) and `next_index` moves past it. Returns the row's id, or null if it already had one.
+   */
+  markUsed(index: number, now: number): number | null {
+    const a = this.derivedAt(index);
+    if (!a) return null;
+    const r = this.db
+      .prepare(
+        `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, created_at)
+         VALUES (?, ?, ?, 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(a.address, a.scripthash, a.scriptHex, index, now);
+    this.db.prepare('UPDATE wallet_source SET next_index = MAX(next_index, ?) WHERE id = 1').run(index + 1);
+    return r.changes ? Number(r.lastInsertRowid) : null;
   }
 
   /** POST /addresses: validates each entry; reports added / duplicate / invalid per address. */

@@ -57,6 +57,10 @@ export interface ChainStatus {
   error: string | null;
   /** How the watched addresses are watched: subscribed, or checked on a schedule past the server's cap. */
   watch?: { subscribed: number; scheduled: number; scheduledEveryS: number | null; subscriptionCap: number | null; sessions: number };
+  /** With two or more servers: the witness server, verified blocks we are behind it, recent alerts (witness.ts). */
+  crossCheck?: { server: string | null; lagBlocks: number | null; alerts: { kind: string; server: string; message: string; at: number }[] };
+  /** Where the header chain stands (src/node/watcher/header-sync.ts): until it is verified nothing gets paid. */
+  headers?: { state: 'waiting' | 'anchoring' | 'syncing' | 'verified' | 'refused'; checkpointHeight: number; verifiedHeight: number | null; claimedHeight: number | null; server: string | null; reason: string | null };
 }
 
 export interface ServiceOptions {
@@ -136,7 +140,7 @@ export class Satdesk {
     this.pool = new AddressPool(this.db, this.network);
     this.bus = new EventBus(this.db);
     // Callbacks are planned in the same transaction as the facts that cause them (docs/spec/notifications.md#planning).
-    this.planners.push(createPlanner(this.db));
+    this.planners.push(createPlanner(this.db, { servers: () => this.electrumServers().length }));
     this.counter = new Counter(this);
     Object.assign(this.handlers, this.counter.handlers({ ...this.handlers }));
     this.liveRates = new LiveRates({
@@ -263,6 +267,23 @@ export class Satdesk {
           : null,
         error: c.error,
         transport_warning: plaintextWarning(this.network, this.electrumServers()),
+        cross_check: c.crossCheck
+          ? {
+              server: c.crossCheck.server,
+              lag_blocks: c.crossCheck.lagBlocks,
+              alerts: c.crossCheck.alerts.map((a) => ({ kind: a.kind, server: a.server, message: a.message, at: new Date(a.at).toISOString() })),
+            }
+          : null,
+        headers: c.headers
+          ? {
+              state: c.headers.state,
+              checkpoint_height: c.headers.checkpointHeight,
+              verified_height: c.headers.verifiedHeight,
+              claimed_height: c.headers.claimedHeight,
+              server: c.headers.server,
+              reason: c.headers.reason,
+            }
+          : null,
       },
       addresses: {
         ...this.pool.counts(),

@@ -87,6 +87,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const { tcpPort, tlsPort } = await server.listen();
   const control = new SandboxControl(chain, wallet, server);
   const http = createControlServer(control, log);
+  // Clients reuse idle connections (fetch keeps them ~4 s): a server that closes them sooner or at the same moment
+  // resets a request sent on one. Keep them longer than any client does.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const sockets = new Set<net.Socket>();
   http.on('connection', (s: net.Socket) => {
     sockets.add(s);

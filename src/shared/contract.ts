@@ -201,6 +201,31 @@ export const SysinfoSchema = z.object({
       .nullable(),
     /** set when a mainnet server is reached in plaintext (tcp://) over a network path */
     transport_warning: z.string().nullable(),
+    /**
+     * With two or more servers (docs/trust.md "Two servers"): the witness, how many verified blocks the server in use
+     * is behind it, and recent alerts (a server claiming what its headers cannot prove, omitting a payment, behind).
+     */
+    cross_check: z
+      .object({
+        server: z.string().nullable(),
+        lag_blocks: z.number().int().nullable(),
+        alerts: z.array(z.object({ kind: z.string(), server: z.string(), message: z.string(), at: ISO })),
+      })
+      .nullable(),
+    /**
+     * The header chain (docs/trust.md): anchored on the checkpoint, verified up to verified_height; a server's claimed
+     * height is shown, never trusted. Until state is `verified` nothing becomes paid or confirmed; `reason` says why.
+     */
+    headers: z
+      .object({
+        state: z.enum(['waiting', 'anchoring', 'syncing', 'verified', 'refused']),
+        checkpoint_height: z.number().int(),
+        verified_height: z.number().int().nullable(),
+        claimed_height: z.number().int().nullable(),
+        server: z.string().nullable(),
+        reason: z.string().nullable(),
+      })
+      .nullable(),
   }),
   addresses: z.object({ total: z.number().int(), in_use: z.number().int(), free: z.number().int(), gap: z.number().int() }),
   accepting_orders: z.boolean(),

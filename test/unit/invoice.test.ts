@@ -267,7 +267,10 @@ const zeroConfTable: Case[] = [
     expect: { status: 'paid', flags: ['multiple'], paid: 100_000, confirmed: 50_000, missing: 0, overpaid: 0 } },
   { name: 'height −1 (unconfirmed parent) with the plain opt-in: only paid', terms: ON, payments: [pay('a', 100_000, { unconfirmedParent: true })], now: NOW, expect: PAID },
   { name: 'height −1 with accept_unconfirmed_parents: confirmed', terms: { ...ON, zeroConfRisk: 'accept_unconfirmed_parents' }, payments: [pay('a', 100_000, { unconfirmedParent: true })], now: NOW, expect: CONFIRMED },
-  { name: 'two servers, the payment in one mempool: only paid', terms: ON, servers: 2, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
+  { name: 'two servers, the payment in one mempool: not received yet', terms: ON, servers: 2, payments: [pay('a', 100_000)], now: NOW,
+    expect: { status: 'unpaid', flags: [], paid: 0, confirmed: 0, missing: 100_000, overpaid: 0 } },
+  { name: 'two servers, one mempool, a mined payment beside it still counts', terms: { ...ON, confirmationsRequired: 1 }, servers: 2, payments: [pay('a', 60_000, { height: 200 }), pay('b', 40_000)], now: NOW,
+    expect: { status: 'partial', flags: ['multiple'], paid: 60_000, confirmed: 60_000, missing: 40_000, overpaid: 0 } },
   { name: 'two servers, the payment in both mempools: confirmed', terms: ON, servers: 2, payments: [pay('a', 100_000, { mempoolServers: 2 })], now: NOW, expect: CONFIRMED },
   { name: 'the policy never turns 0-conf on when confirmations are required', terms: { ...ON, confirmationsRequired: 1, zeroConfLimitSats: 1_000_000 }, payments: [pay('a', 100_000)], now: NOW, expect: PAID },
 ];

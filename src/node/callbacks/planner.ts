@@ -10,6 +10,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
 import { formatBtc } from '../../core/money.ts';
 import { confirmations } from '../../core/ledger.ts';
+import { mempoolAgreed } from '../../core/zeroconf.ts';
 import { CALLBACK_EVENT_TYPES } from '../../core/vocabulary.ts';
 import { formatCreated, type SignedData } from '../../core/signature.ts';
 import { paymentTime, type PaymentRow } from '../invoices.ts';
@@ -73,7 +74,8 @@ export interface Planner {
   (now: number): void;
 }
 
-export function createPlanner(db: DB): Planner {
+/** `chain.servers`: Electrum servers configured; with two or more, a 0-confirmation callback waits for two mempools. */
+export function createPlanner(db: DB, chain: { servers: () => number } = { servers: () => 1 }): Planner {
   const agentsStmt = db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL');
   const insertNotification = db.prepare(
     `INSERT OR IGNORE INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at, public_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -115,8 +117,11 @@ export function createPlanner(db: DB): Planner {
       if (rows.length) {
         const tipRow = tipStmt.get() as { value: string } | undefined;
         const tip = tipRow ? Number(tipRow.value) : 0;
+        const servers = chain.servers();
         for (const p of rows) {
           const conf = confirmations(p.height, tip, p.verified === 1);
+          // Not yet seen by enough mempools (src/core/zeroconf.ts): no threshold is reached, not even 0.
+          if (p.height === 0 && !mempoolAgreed(p.mempool_servers, servers)) continue;
           let done = true;
           for (const a of paymentAgents) {
             if (p.first_seen < a.row.enabled_at) continue;

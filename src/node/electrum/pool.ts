@@ -69,6 +69,8 @@ export class ElectrumConnection {
   private readonly clientOpts: Omit<ElectrumClientOptions, 'server'>;
   private readonly random: () => number;
   private index = 0;
+  /** A server the watcher asked for next (the cross-check found it ahead by verified work). */
+  private preferred: number | null = null;
   private running = false;
   private current: ElectrumClient | null = null;
   private attempting: ElectrumClient | null = null;
@@ -206,6 +208,16 @@ export class ElectrumConnection {
     return c;
   }
 
+  /**
+   * The next connection goes to `url` if it is not in its bad cooldown: the choice of server follows verified work
+   * (src/node/watcher/witness.ts), not list order or a claimed height.
+   */
+  prefer(url: string): void {
+    const key = url.split('#')[0];
+    const i = this.health.findIndex((h) => h.url.split('#')[0] === key);
+    if (i >= 0) this.preferred = i;
+  }
+
   /** Hand any error from a request here: refusals trigger failover. Returns true if it acted. */
   reportError(err: unknown): boolean {
     if (isServerRefusal(err)) {
@@ -265,6 +277,12 @@ export class ElectrumConnection {
   private chooseServer(): void {
     const now = Date.now();
     const n = this.servers.length;
+    const p = this.preferred;
+    this.preferred = null;
+    if (p !== null && (this.health[p]?.badUntil ?? 0) <= now) {
+      this.index = p;
+      return;
+    }
     for (let k = 0; k < n; k++) {
       const i = (this.index + k) % n;
       const b = this.health[i]?.badUntil ?? null;

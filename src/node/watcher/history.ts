@@ -33,6 +33,10 @@ export interface EntryFacts {
   verified: boolean;
   blockHash: string | null;
   blockTime: number | null;
+  /** a mempool entry at height −1: it spends an unconfirmed transaction */
+  unconfirmedParent: boolean;
+  /** mined below our anchored header chain (older than the checkpoint): kept, never verified, never counted */
+  belowAnchor: boolean;
 }
 
 /** The outcome of one verification: nothing to do, facts to record, or a reason to wait. */
@@ -136,13 +140,18 @@ export class HistoryVerifier {
         return null;
       }
     }
-    // Height -1 (an unconfirmed parent) is a mempool entry like height 0.
+    // Height -1 (an unconfirmed parent) is a mempool entry like height 0, flagged: 0-conf treats it apart.
     const height = e.height > 0 ? e.height : 0;
-    if (height === 0) return { txid: e.tx_hash, height: 0, sats, rbf, verified: false, blockHash: null, blockTime: null };
+    const base = { txid: e.tx_hash, sats, rbf, unconfirmedParent: e.height < 0, belowAnchor: false };
+    if (height === 0) return { ...base, height: 0, verified: false, blockHash: null, blockTime: null };
     const header = this.headers.get(height);
-    if (!header) throw new ServerMisbehaviour(`history puts ${e.tx_hash} at height ${height}, beyond the server's own headers`);
+    if (!header) {
+      // Below the checkpoint our chain starts from: old wallet history, kept unverified; it never takes watching down.
+      if (height < (this.headers.lowest() ?? 0)) return { ...base, height, verified: false, blockHash: null, blockTime: null, belowAnchor: true };
+      throw new ServerMisbehaviour(`history puts ${e.tx_hash} at height ${height}, beyond the server's own headers`);
+    }
     if (known && known.state === 'active' && known.height === height && known.verified === 1 && known.block_hash === header.hash) {
-      return { txid: e.tx_hash, height, sats, rbf, verified: true, blockHash: header.hash, blockTime: header.time * 1000 };
+      return { ...base, height, verified: true, blockHash: header.hash, blockTime: header.time * 1000 };
     }
     this.stats.merkleFetches++;
     const proof = await client.getMerkle(e.tx_hash, height);
@@ -155,6 +164,6 @@ export class HistoryVerifier {
     if (root !== header.merkleRoot) {
       throw new ServerMisbehaviour(`merkle proof for ${e.tx_hash} does not match our header at height ${height}`);
     }
-    return { txid: e.tx_hash, height, sats, rbf, verified: true, blockHash: header.hash, blockTime: header.time * 1000 };
+    return { ...base, height, verified: true, blockHash: header.hash, blockTime: header.time * 1000 };
   }
 }

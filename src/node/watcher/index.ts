@@ -1,14 +1,4 @@
 export { ChainWatcher, ServerMisbehaviour, STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './watcher.ts';
 export { watchedAddresses, maxConfirmations, type WatchedRow } from './watched.ts';
-export {
-  CHAIN_PARAMS,
-  HeaderCheckError,
-  HeaderStore,
-  anchorHeight,
-  checkHeader,
-  expectedBits,
-  retargetBits,
-  targetToBits,
-  type ChainParams,
-  type StoredHeader,
-} from './headers.ts';
+export { HeaderCheckError, HeaderStore, type StoredHeader } from './headers.ts';
+export { HeaderSync, type HeaderSyncOptions, type HeaderTrust, type TipPlan } from './header-sync.ts';

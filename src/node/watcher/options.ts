@@ -2,6 +2,7 @@
 import type { NetworkName } from '../../core/network.ts';
 import { ElectrumConnection, parseProxyUrl, type ElectrumConnectionOptions, type IpFamily, type ProxyConfig } from '../electrum/index.ts';
 import type { Satdesk } from '../service.ts';
+import type { HeaderSyncOptions } from './header-sync.ts';
 import type { PacerOptions } from './pacer.ts';
 
 export interface WatcherOptions {
@@ -29,6 +30,10 @@ export interface WatcherOptions {
   staleTimeoutMs?: number;
   /** How often the tip is re-checked for a chain that got shorter without a notification (default 30 s). */
   tipCheckMs?: number;
+  /** Header trust (tests, bench): a checkpoint of their own, rules override, headers per request (header-sync.ts). */
+  headers?: Partial<Omit<HeaderSyncOptions, 'maxReorgDepth'>>;
+  /** Cross-check tuning (tests): how long a mempool payment may be missing from the witness before the alert. */
+  crossCheck?: { omissionMs?: number };
 }
 
 export interface WatcherStats {
@@ -44,12 +49,16 @@ export interface WatcherStats {
   statusRetries: number;
 }
 
+export function newStats(): WatcherStats {
+  return { historyFetches: 0, txFetches: 0, merkleFetches: 0, subscriptions: 0, unsubscriptions: 0, reorgs: 0, connects: 0, statusRetries: 0 };
+}
+
 /** Why 60 s: Fulcrum sends notifications in 500 ms batches and ElectrumX after each mempool poll (5 s by default); a
  * dozen polls is enough for an honest server to catch up with itself, even in a reorg burst. */
 export const STALE_TIMEOUT_MS = 60_000;
 
 
-/** The watcher's connection pool, with its transport settings (the lag probe and extra sessions use the same). */
+/** The watcher's connection pool, with its transport settings (the witness and extra sessions use the same). */
 export function connectionFor(opts: WatcherOptions, log: (l: string) => void): { conn: ElectrumConnection; proxy: ProxyConfig | undefined; family: IpFamily } {
   const proxy = typeof opts.proxy === 'string' ? parseProxyUrl(opts.proxy) : (opts.proxy ?? undefined);
   const family = opts.family ?? 0;

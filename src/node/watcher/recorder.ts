@@ -25,6 +25,8 @@ export class Recorder {
     private readonly headers: HeaderStore,
     /** Lowest block height that arrived while watching on this connection, or null (payment-time rule). */
     private readonly liveFromHeight: () => number | null,
+    /** Whether the second server already showed this transaction for this script hash (src/node/watcher/witness.ts). */
+    private readonly secondServerShows: (sh: string, txid: string) => boolean = () => false,
   ) {
     this.db = service.db;
   }
@@ -119,9 +121,9 @@ export class Recorder {
    * synchronous=FULL instead of one each), every one in its own savepoint, so one notification's facts and events
    * still commit or roll back together.
    */
-  recordHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>): Promise<void> {
+  recordHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>, additive = false): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.writeQueue.push({ fn: () => this.writeHistory(addr, status, facts, existing), resolve, reject });
+      this.writeQueue.push({ fn: () => this.writeHistory(addr, status, facts, existing, additive), resolve, reject });
       if (this.writeQueue.length === 1) setImmediate(() => this.flushWrites());
     });
   }
@@ -148,7 +150,7 @@ export class Recorder {
     queue.forEach((w, i) => (outcomes[i] ? w.reject(outcomes[i]) : w.resolve()));
   }
 
-  /** Which invoice a newly seen payment to this address counts toward (src/core/attribution.ts), or null. */
+  /** Which invoice a newly seen payment to this address counts toward, or null (unattributed: src/core/attribution.ts). */
   private attribute(addr: AddressRow, firstSeen: number, f: EntryFacts): string | null {
     let inv: InvoiceRow | undefined;
     if (addr.invoice_id) inv = getInvoiceRow(this.db, addr.invoice_id);
@@ -156,36 +158,51 @@ export class Recorder {
       // A derived address belongs to one invoice for ever, even after it released the address.
       inv = this.sql('SELECT * FROM invoices WHERE address_id = ? ORDER BY seq DESC LIMIT 1').get(addr.id) as InvoiceRow | undefined;
     }
-    const taken = inv ? { takenAt: inv.created_at, tipAtTake: inv.taken_tip_height ?? null } : null;
-    const a = attribute(taken, { firstSeen, height: f.height, blockTime: f.blockTime });
-    return a.attributed && inv ? inv.id : null;
+    const taken = inv ? { takenAt: inv.created_at, tipAtTake: inv.taken_tip_height } : null;
+    const verdict = attribute(taken, { firstSeen, height: f.height, blockTime: f.blockTime, belowAnchor: f.belowAnchor });
+    return verdict.attributed ? inv!.id : null;
   }
 
   /** Inside a write: the accepted history of one address becomes payments, events and invoice statuses. */
-  private writeHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>): void {
+  /**
+   * `additive`: facts from a second server (src/node/watcher/witness.ts) — new payments are added and proofs
+   * upgraded, but nothing is taken away and the primary's status stays (an omission never drops a payment).
+   */
+  private writeHistory(addr: AddressRow, status: string | null, facts: EntryFacts[], existing: Map<string, PaymentRow>, additive: boolean): void {
     const now = this.service.clock.now();
     if (isRefundScript(addr)) return recordRefundFacts(this.db, addr, status, facts, this.service.refreshContext(now));
     const touched = new Set<string>();
     const seen = new Set<string>();
-    const update = this.sql(`UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, state = 'active' WHERE id = ?`);
+    const update = this.sql(
+      `UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
+    );
     const insert = this.sql(
-      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified,
+         unconfirmed_parent, below_anchor, mempool_servers, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
     for (const f of facts) {
       seen.add(f.txid);
       const p = existing.get(f.txid);
       if (p) {
+        // A second server may only add a proof we lacked, never take one away.
+        if (additive && !(f.verified && p.verified === 0)) continue;
         const blockTime = f.blockTime ?? null;
-        if (p.state !== 'active' || p.height !== f.height || p.block_hash !== f.blockHash || p.verified !== (f.verified ? 1 : 0) || p.block_time !== blockTime) {
-          update.run(f.height, f.blockHash, blockTime, f.verified ? 1 : 0, p.id);
+        if (
+          p.state !== 'active' || p.height !== f.height || p.block_hash !== f.blockHash || p.verified !== (f.verified ? 1 : 0) ||
+          p.block_time !== blockTime || p.unconfirmed_parent !== (f.unconfirmedParent ? 1 : 0) || p.below_anchor !== (f.belowAnchor ? 1 : 0)
+        ) {
+          update.run(f.height, f.blockHash, blockTime, f.verified ? 1 : 0, f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, p.id);
           if (p.invoice_id) touched.add(p.invoice_id);
         }
         continue;
       }
       const invoiceId = this.attribute(addr, now, f);
       const time = paymentTime({ seenAt: now, height: f.height, blockTime: f.blockTime, liveFromHeight: this.liveFromHeight() });
-      const r = insert.run(f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0);
+      const r = insert.run(
+        f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
+        f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, !additive && this.secondServerShows(addr.scripthash, f.txid) ? 2 : 1,
+      );
       const paymentId = Number(r.lastInsertRowid);
       if (invoiceId) touched.add(invoiceId);
       else {
@@ -195,7 +212,7 @@ export class Recorder {
     }
     const reversed: { id: number; invoiceId: string }[] = [];
     for (const p of existing.values()) {
-      if (p.state !== 'active' || seen.has(p.txid)) continue;
+      if (additive || p.state !== 'active' || seen.has(p.txid)) continue;
       this.sql("UPDATE payments SET state = 'gone', verified = 0 WHERE id = ?").run(p.id);
       const payment = { txid: p.txid, address: p.address, sats: p.sats, height: p.height };
       const id = insertEvent(this.db, 'payment.reversed', p.invoice_id, p.id, { payment, invoice: null, reason: 'no longer in the address history (replaced, double-spent or reorged out)' }, now);
@@ -204,7 +221,7 @@ export class Recorder {
         reversed.push({ id, invoiceId: p.invoice_id });
       }
     }
-    this.sql('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
+    if (!additive) this.sql('UPDATE addresses SET electrum_status = ? WHERE id = ?').run(status, addr.id);
     this.refreshInvoices(touched, now, null);
     nameInvoiceOnEvents(this.db, reversed, this.service.refreshContext(now));
   }

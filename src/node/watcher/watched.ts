@@ -5,7 +5,8 @@
  *     unattributed payment, and they are handed out at any moment) — index addresses_state;
  *  2. the address of any invoice still inside its monitoring window (expires_at + monitoring) and not final
  *     (confirmed/cancelled) — index invoices_watch_window;
- *  3. any address with an active payment that is unconfirmed or unverified (so a double-spend or reorg is seen) —
+ *  3. any address with an active payment that is unconfirmed or unverified (so a double-spend or reorg is seen;
+ *     not one mined below our checkpoint, which can never be verified) —
  *     index payments_unverified — or that has fewer confirmations than the highest threshold we care about
  *     (`maxConfirmations`) — index payments_climbing.
  * Everything else (derived addresses of settled invoices, removed pool addresses) is left alone and, when the
@@ -46,7 +47,7 @@ export const WATCHED_SQL = [
   `SELECT a.id, a.scripthash, a.electrum_status FROM invoices i JOIN addresses a ON a.id = i.address_id
    WHERE i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled')`,
   `SELECT a.id, a.scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
-   WHERE p.state = 'active' AND p.verified = 0`,
+   WHERE p.state = 'active' AND p.verified = 0 AND p.below_anchor = 0`,
   `SELECT a.id, a.scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
    WHERE p.state = 'active' AND p.height > @minHeight`,
 ];
@@ -59,7 +60,7 @@ export const WATCHED_NEW_SQL = `SELECT a.id, a.scripthash, a.electrum_status FRO
   WHERE a.id > @after AND (
     a.state IN ('in_use', 'free')
     OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled'))
-    OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active' AND (p.verified = 0 OR p.height > @minHeight)))
+    OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active' AND ((p.verified = 0 AND p.below_anchor = 0) OR p.height > @minHeight)))
   ORDER BY a.id`;
 
 export function watchedAddresses(db: DB, now: number, tipHeight: number, maxConf: number, afterId = 0): WatchedRow[] {

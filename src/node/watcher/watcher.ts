@@ -2,22 +2,23 @@
  * The chain watcher: keeps a verified header chain and one subscription per watched address on an Electrum server
  * (with failover), and turns what the server says into payments and invoice statuses. It wires rooms that each do
  * one job: the scheduler (a new tip runs alone), header sync, subscriptions, history verification (no writes) and
- * recording (synchronous, inside the write). Trust rules are in history.ts and headers.ts.
+ * recording (synchronous, inside the write). Trust rules are in history.ts and headers.ts; the trust rooms (checkpoint
+ * header sync, wallet scan, cross-check) are wired in trust.ts.
  */
 import { ElectrumDisconnectedError, ElectrumProtocolError, ElectrumRpcError, ElectrumTimeoutError, isServerRefusal } from '../electrum/index.ts';
 import type { ElectrumClient, ElectrumConnection } from '../electrum/index.ts';
 import { statementCache } from '../store/sqlite.ts';
 import type { ChainStatus, Satdesk } from '../service.ts';
 import { InconsistentTip, ServerMisbehaviour } from './errors.ts';
-import { HeaderSync } from './header-sync.ts';
+import type { HeaderSync } from './header-sync.ts';
 import { HeaderCheckError } from './headers.ts';
 import { HistoryVerifier } from './history.ts';
-import { LagProbe } from './lag.ts';
+import { ChainTrust } from './trust.ts';
 import { Recorder } from './recorder.ts';
 import { Scheduler, type HistoryOutcome, type TipRequest } from './scheduler.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { openWiredSession } from './sessions.ts';
-import { connectionFor, STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
+import { connectionFor, newStats, STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
 import { Chores } from './chores.ts';
 import { maxConfirmations, watchedAddresses } from './watched.ts';
 import { lastRefundId } from '../books/refund-watch.ts';
@@ -25,18 +26,8 @@ import { lastRefundId } from '../books/refund-watch.ts';
 export { ServerMisbehaviour } from './errors.ts';
 export { STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
 
-
 export class ChainWatcher {
-  readonly stats: WatcherStats = {
-    historyFetches: 0,
-    txFetches: 0,
-    merkleFetches: 0,
-    subscriptions: 0,
-    unsubscriptions: 0,
-    reorgs: 0,
-    connects: 0,
-    statusRetries: 0,
-  };
+  readonly stats: WatcherStats = newStats();
 
   private readonly service: Satdesk;
   private readonly conn: ElectrumConnection;
@@ -47,7 +38,7 @@ export class ChainWatcher {
   private readonly recorder: Recorder;
   private readonly scheduler: Scheduler;
   private readonly subs: Subscriptions;
-  private readonly lagProbe: LagProbe;
+  private readonly trust: ChainTrust;
 
   private gen = 0;
   private client: ElectrumClient | null = null;
@@ -74,10 +65,12 @@ export class ChainWatcher {
     this.log = opts.log ?? (() => {});
     const { conn, proxy, family } = connectionFor(opts, this.log);
     this.conn = conn;
-    this.headerSync = new HeaderSync(db, opts.network, (fn) => this.service.write(fn), opts.maxReorgDepth ?? 1000);
+    const markDirty = (sh: string): void => this.scheduler.markDirty(sh);
+    this.trust = new ChainTrust({ opts, service: this.service, conn, proxy, family, markDirty, running: () => this.running, log: this.log });
+    this.headerSync = this.trust.headerSync;
     this.verifier = new HistoryVerifier(sql, this.headerSync.store, this.stats);
-    this.recorder = new Recorder(this.service, sql, this.headerSync.store, () => this.liveFromHeight);
-    this.lagProbe = new LagProbe({ servers: opts.servers, network: opts.network, family, proxy });
+    this.recorder = new Recorder(this.service, sql, this.headerSync.store, () => this.liveFromHeight, (sh, tx) => this.trust.secondServerShows(sh, tx));
+    this.trust.wire(this.verifier, this.recorder);
     this.scheduler = new Scheduler(
       { tip: (req) => this.tipJob(req), history: (sh, final) => this.historyJob(sh, final) },
       {
@@ -139,6 +132,7 @@ export class ChainWatcher {
         refunds = last;
         void this.subs.subscribeWatched(this.client, () => gen === this.gen, false).catch((e: unknown) => this.fail(gen, e));
       }
+      this.trust.afterCommit(this.client, () => gen === this.gen, (e) => this.fail(gen, e));
     };
     this.service.afterCommit.push(afterCommit);
     this.offs.push(() => this.service.afterCommit.includes(afterCommit) && this.service.afterCommit.splice(this.service.afterCommit.indexOf(afterCommit), 1));
@@ -154,6 +148,7 @@ export class ChainWatcher {
     this.subs.reset(null);
     this.chores.stop();
     for (const off of this.offs.splice(0)) off();
+    await this.trust.stop();
     this.log(`watcher: stopped; ${JSON.stringify(this.stats)}`);
     await this.conn.stop();
     this.client = null;
@@ -178,8 +173,8 @@ export class ChainWatcher {
       server: c.server,
       tipHeight: tip || null,
       synced,
-      lagBlocks: this.lagProbe.lag,
       error: c.connected && synced ? null : (this.lastError ?? c.lastError),
+      ...this.trust.status(),
       watch: {
         subscribed: this.subs.subscribed.size,
         scheduled: this.subs.overflow.size,
@@ -191,7 +186,7 @@ export class ChainWatcher {
   }
 
   isSynced(): boolean {
-    return this.client !== null && this.conn.connected && this.initialDone && !this.subs.subscribing && this.scheduler.idle;
+    return this.client !== null && this.conn.connected && this.trust.synced && this.initialDone && !this.subs.subscribing && this.scheduler.idle;
   }
 
   /** Resolves once connected and every pending history is processed (tests, bench). */
@@ -235,11 +230,14 @@ export class ChainWatcher {
     this.liveFromHeight = null;
     this.syncedLogged = false;
     this.lastError = null;
+    this.trust.onConnect(client);
     client.onHeader((h) => {
       if (gen === this.gen) this.scheduler.requestTip({ info: h });
     });
     client.onScripthash((sh, st) => {
-      if (gen === this.gen) this.subs.onNotification(sh, st);
+      if (gen !== this.gen || this.subs.onNotification(sh, st)) return;
+      // Not (yet) in the watch set: a wallet-scan look-ahead address, or one just handed out.
+      if (!this.trust.notification(client, () => gen === this.gen, sh, st)) this.scheduler.markDirty(sh);
     });
     this.recorder.connectivity({ connected: true, server: client.label, protocol: client.protocolVersion }, this.log);
     try {
@@ -338,10 +336,12 @@ export class ChainWatcher {
       return;
     }
     if (!live()) return;
+    const fail = (e: unknown): void => this.fail(gen, e);
     if (!plan) {
       const tip = this.headerSync.tip();
       if (tip) this.recorder.ensureTipState(tip);
       if (tip && this.liveFromHeight === null) this.liveFromHeight = tip.height + 1;
+      this.trust.afterTip(client, live, fail, null);
       return;
     }
     this.log(`chain: tip ${plan.newTip.height} ${plan.newTip.hash}`);
@@ -354,22 +354,21 @@ export class ChainWatcher {
       this.forced.add(sh);
       if (this.subs.subscribed.has(sh)) this.scheduler.markDirty(sh);
     }
+    this.trust.afterTip(client, live, fail, plan);
+    // A long sync or a long fork is verified and recorded in parts: the next part runs before any history.
+    if (plan.more) return this.scheduler.requestTip({ check: true });
     // The first tip update of a connection catches up with what happened while we were away; later blocks are live.
     this.liveFromHeight ??= plan.newTip.height + 1;
     // Addresses may leave (or re-enter) the watched set as confirmations grow.
-    if (this.initialDone && !this.subs.subscribing) void this.subs.subscribeWatched(client, live, true).catch((e: unknown) => this.fail(gen, e));
-    void this.lagProbe.probe(plan.newTip.height, this.conn.status().server).then((why) => {
-      if (why && live()) {
-        this.lastError = why;
-        this.conn.markBad(why);
-      }
-    });
+    if (this.initialDone && !this.subs.subscribing) void this.subs.subscribeWatched(client, live, true).catch(fail);
   }
 
   private async historyJob(sh: string, final: boolean): Promise<HistoryOutcome> {
     const client = this.client;
     const gen = this.gen;
     if (!client) return 'done';
+    // Nothing a server says about addresses counts until its headers passed: held until they do.
+    if (this.trust.hold(sh)) return 'done';
     const live = (): boolean => gen === this.gen;
     let v;
     try {

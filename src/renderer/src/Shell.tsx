@@ -69,6 +69,9 @@ export function Shell() {
   const toast = useConsole((s) => s.toast);
   const outbox = useConsole((s) => s.sysinfo?.outbox);
   const transportWarning = useConsole((s) => s.sysinfo?.chain.transport_warning ?? null);
+  // Why nothing is getting paid (a refused chain), and what two servers disagree on (docs/trust.md).
+  const refused = useConsole((s) => (s.sysinfo?.chain.headers?.state === 'refused' ? s.sysinfo.chain.headers.reason : null));
+  const alert = useConsole((s) => s.sysinfo?.chain.cross_check?.alerts.at(-1)?.message ?? null);
   const me = useConsole((s) => s.me);
   const tillName = useConsole((s) => s.tills.find((t) => t.id === s.tillId)?.name);
   useEffect(() => startLive(), []);
@@ -118,6 +121,16 @@ export function Shell() {
         {transportWarning && (
           <p role="alert" className="warning banner" data-testid="transport-warning">
             {transportWarning}
+          </p>
+        )}
+        {refused && (
+          <p role="alert" className="warning banner" data-testid="chain-refused">
+            Chain refused — nothing is counted until a server proves its chain: {refused}
+          </p>
+        )}
+        {alert && (
+          <p role="alert" className="warning banner" data-testid="chain-alert">
+            Servers disagree: {alert}
           </p>
         )}
         <ErrorBoundary resetKey={`${route.screen}/${route.id ?? ''}`}>

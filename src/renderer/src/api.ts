@@ -139,7 +139,7 @@ export function subscribe(
     'invoice.paid_late', 'invoice.overpaid', 'invoice.cancelled', 'invoice.marked', 'invoice.reverted', 'payment.reversed',
     'payment.unattributed', 'chain.tip', 'chain.status', 'chain.connected', 'chain.disconnected', 'delivery.updated',
     'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'invoice.refund_updated', 'wallet.gap_warning',
-    'rate.stale', 'rate.live', 'reload'];
+    'rate.stale', 'rate.live', 'chain.refused', 'chain.alert', 'wallet.history_found', 'reload'];
   for (const t of types) es.addEventListener(t, handler as EventListener);
   return () => es.close();
 }

@@ -7,6 +7,7 @@ import * as m006 from './006-books.ts';
 import * as m007 from './007-callback-identity.ts';
 import * as m008 from './008-years.ts';
 import * as m009 from './009-rates.ts';
+import * as m010 from './010-below-anchor.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 7, name: 'callback-identity', up: m007.up },
   { version: 8, name: 'years', up: m008.up },
   { version: 9, name: 'rates', up: m009.up },
+  { version: 10, name: 'below-anchor', up: m010.up },
 ];
