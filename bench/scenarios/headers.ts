@@ -10,7 +10,7 @@ import path from 'node:path';
 import { REGTEST_GENESIS_HASH, REGTEST_GENESIS_HEADER } from '../../src/core/chain/index.ts';
 import { startHostileElectrum } from '../../test/helpers/hostile-electrum.ts';
 import { msSince, result, type ScenarioResult } from '../lib.ts';
-import { spawnServe } from '../serve.ts';
+import { peakRssMb, spawnServe } from '../serve.ts';
 
 const N = Number(process.env.BENCH_HEADERS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_HEADERS_RUNS ?? 3);
@@ -47,11 +47,6 @@ function chain(): Buffer {
   }
   fs.writeFileSync(file, buf);
   return buf;
-}
-
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 async function sysinfo(base: string): Promise<{ chain: { synced: boolean; headers: { state: string; verified_height: number | null } | null } }> {

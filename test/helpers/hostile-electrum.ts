@@ -53,6 +53,26 @@ export interface HostileServer {
 
 type Json = Record<string, unknown>;
 
+/** Calls `on` with each newline-delimited JSON message read from `sock` (lines that do not parse are skipped). */
+function onJsonLines(sock: net.Socket, on: (msg: unknown) => void): void {
+  let buf = '';
+  sock.on('data', (d) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      on(msg);
+    }
+  });
+}
+
 function statusOf(items: HistoryItem[] | undefined): string | null {
   return items && items.length ? electrumStatus(items) : null;
 }
@@ -159,54 +179,29 @@ export async function startHostileElectrum(o: HostileOptions): Promise<HostileSe
     const pending = new Map<unknown, string>();
     if (o.upstream) {
       up = net.connect(o.upstream.port, o.upstream.host);
-      let ubuf = '';
-      up.on('data', (d) => {
-        ubuf += d.toString();
-        let i: number;
-        while ((i = ubuf.indexOf('\n')) >= 0) {
-          const line = ubuf.slice(0, i);
-          ubuf = ubuf.slice(i + 1);
-          try {
-            const m = JSON.parse(line) as Json;
-            const method = m.id !== undefined ? pending.get(m.id) : (m.method as string);
-            if (m.id !== undefined) pending.delete(m.id);
-            if (method && o.rewrite && m.id !== undefined && 'result' in m) m.result = o.rewrite(method, m.result);
-            if (method && o.rewrite && m.id === undefined && Array.isArray(m.params)) m.params = (m.params as unknown[]).map((p) => o.rewrite!(method, p));
-            if (o.stalled?.()) continue;
-            send(s, m);
-          } catch {
-            /* an honest upstream sends JSON */
-          }
-        }
+      onJsonLines(up, (line) => {
+        const m = line as Json;
+        const method = m.id !== undefined ? pending.get(m.id) : (m.method as string);
+        if (m.id !== undefined) pending.delete(m.id);
+        if (method && o.rewrite && m.id !== undefined && 'result' in m) m.result = o.rewrite(method, m.result);
+        if (method && o.rewrite && m.id === undefined && Array.isArray(m.params)) m.params = (m.params as unknown[]).map((p) => o.rewrite!(method, p));
+        if (!o.stalled?.()) send(s, m);
       });
       up.on('error', () => s.destroy());
       up.on('close', () => s.destroy());
     }
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        let msg: Json;
-        try {
-          msg = JSON.parse(line) as Json;
-        } catch {
-          continue;
-        }
-        for (const m of Array.isArray(msg) ? (msg as Json[]) : [msg]) {
-          const method = String(m.method);
-          const params = Array.isArray(m.params) ? (m.params as unknown[]) : [];
-          requests.push({ method, params });
-          if (o.stallAfter !== undefined && requests.length > o.stallAfter) continue;
-          if (o.stalled?.()) continue;
-          const a = answer(method, params, s);
-          if (a === null) {
-            pending.set(m.id, method);
-            up?.write(JSON.stringify(m) + '\n');
-          } else send(s, { id: m.id, ...a });
-        }
+    onJsonLines(s, (msg) => {
+      for (const m of Array.isArray(msg) ? (msg as Json[]) : [msg as Json]) {
+        const method = String(m.method);
+        const params = Array.isArray(m.params) ? (m.params as unknown[]) : [];
+        requests.push({ method, params });
+        if (o.stallAfter !== undefined && requests.length > o.stallAfter) continue;
+        if (o.stalled?.()) continue;
+        const a = answer(method, params, s);
+        if (a === null) {
+          pending.set(m.id, method);
+          up?.write(JSON.stringify(m) + '\n');
+        } else send(s, { id: m.id, ...a });
       }
     });
     s.on('error', () => {});
