@@ -196,7 +196,8 @@ export class AddressPool {
          VALUES (?, ?, ?, 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
       )
       .run(a.address, a.scripthash, a.scriptHex, index, now);
-    this.db.prepare('UPDATE wallet_source SET next_index = MAX(next_index, ?) WHERE id = 1').run(index + 1);
+    // A used address counts as used for the gap too (docs/spec/wallet.md#the-gap), though no payment row records it.
+    this.db.prepare('UPDATE wallet_source SET next_index = MAX(next_index, ?), used_through = MAX(used_through, ?) WHERE id = 1').run(index + 1, index);
     return r.changes ? Number(r.lastInsertRowid) : null;
   }
 
