@@ -43,7 +43,7 @@ test('a refused chain and a plaintext server are banners; accepting 0-conf shows
   await page.goto(app.api!.url + '/#/settings');
   await page.getByTestId('chain-refused').waitFor();
   expect(await page.getByTestId('zero-conf-risk').count()).toBe(0);
-  await page.getByLabel('zero_conf_risk').selectOption('accept');
+  await page.getByLabel('Unconfirmed payments').selectOption('accept');
   await page.getByTestId('zero-conf-risk').getByText('An unconfirmed payment is a promise').waitFor();
   await shot(page, 'trust-zero-conf-risk');
   expect(jsErrors(page)).toEqual([]);
