@@ -10,6 +10,8 @@ export interface Attempt {
   http_status: number | null;
   error: string | null;
   response_excerpt: string | null;
+  /** The headers this attempt sent, as stored (the signature's HMAC withheld). */
+  request_headers?: Record<string, string> | null;
 }
 
 export interface Delivery {

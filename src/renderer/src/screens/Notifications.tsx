@@ -41,6 +41,11 @@ export function DeliveryRow({ d, agentName, onChanged }: { d: Delivery; agentNam
       {open && (
         <div className="delivery-body">
           {d.redelivery_of && <p className="muted">Resend of {d.redelivery_of}</p>}
+          {d.notification_id !== null && (
+            <p className="muted" data-testid="notification-id">
+              Notification <span className="mono">{String(d.notification_id)}</span>: the same on every retry and resend, so the receiver credits it once.
+            </p>
+          )}
           <table className="table attempts">
             <thead>
               <tr>
@@ -67,6 +72,7 @@ export function DeliveryRow({ d, agentName, onChanged }: { d: Delivery; agentNam
               ))}
             </tbody>
           </table>
+          <SentHeaders attempts={d.attempts} />
           <h3>Request body</h3>
           <pre className="body">{requestBodyText(d)}</pre>
           <button type="button" onClick={() => void redeliver(d.id).then(() => {
@@ -78,6 +84,28 @@ export function DeliveryRow({ d, agentName, onChanged }: { d: Delivery; agentNam
         </div>
       )}
     </div>
+  );
+}
+
+/** The headers each attempt sent, as stored: what the receiver got, not a rebuild with today's token. */
+function SentHeaders({ attempts }: { attempts: Delivery['attempts'] }) {
+  const sent = attempts.map((a, i) => [i + 1, a.request_headers] as const).filter((x): x is readonly [number, Record<string, string>] => !!x[1]);
+  if (!sent.length) return null;
+  return (
+    <>
+      <h3>Request headers</h3>
+      {sent.map(([n, h]) => (
+        <details key={n} className="sent-headers" open={n === sent[sent.length - 1]![0]}>
+          <summary>Attempt {n}</summary>
+          <pre className="body" data-testid="sent-headers">
+            {Object.entries(h)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('\n')}
+          </pre>
+        </details>
+      ))}
+      <p className="hint">The signature's HMAC is withheld here: with the exact bytes beside it, anyone reading this log could test guesses of the agent token.</p>
+    </>
   );
 }
 

@@ -1,4 +1,4 @@
-/** Settings: network, Electrum servers, agents, invoice defaults, fiat, refund policy, the counter, tills, devices, backup. */
+/** Settings: network, Electrum servers, agents, invoice defaults, fiat, refund policy, the counter, tills, devices, history kept, backup. */
 import { useEffect, useState } from 'react';
 import { call, inElectron } from '../../api.ts';
 import { useConsole } from '../../store.ts';
@@ -9,6 +9,7 @@ import { RatesSettings } from '../../rates/RatesSettings.tsx';
 import { Agents } from './agents.tsx';
 import { CounterSettings, Tills } from './counter.tsx';
 import { Devices } from './devices.tsx';
+import { Retention } from './retention.tsx';
 
 function Backup() {
   const [res, setRes] = useState<{ path: string; warning: string } | null>(null);
@@ -60,6 +61,7 @@ export function SettingsScreen() {
       <Tills />
       <Devices />
       <Agents />
+      <Retention s={s} />
       <Section title="Local API">
         <p>
           {s.api.enabled ? 'Enabled' : 'Disabled'} · {inElectron() ? `port ${s.api.port}` : `${location.origin}/api/v1`} · Bearer token required
