@@ -10,6 +10,7 @@ import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type 
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 import { GAP_WARNING_AT, gapCrossed } from '../core/wallet/gap.ts';
 import { statementCache } from './store/sqlite.ts';
+import { testCallbackAddress } from '../core/test-callback.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
 const REDACTED = '[private key removed]';
@@ -227,6 +228,9 @@ export class AddressPool {
         return { address: input.slice(0, 200), result: 'invalid' as const, reason: (e as Error).message };
       }
       const { address, scriptPubKey } = parsed;
+      if (address === testCallbackAddress(this.network)) {
+        return { address, result: 'invalid' as const, reason: 'the test callbacks’ address: provably unspendable, a payment to it is burned' };
+      }
       if (seen.has(address)) return { address, result: 'duplicate' as const };
       seen.add(address);
       const existing = find.get(address) as { id: number; state: string; origin: string } | undefined;

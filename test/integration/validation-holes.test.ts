@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments, networks } from 'bitcoinjs-lib';
 import { bip32 } from '../../src/core/ecc.ts';
 import { startTestApp, type ApiClient } from '../helpers/api.ts';
+import { testCallbackAddress } from '../../src/core/test-callback.ts';
 import type { App } from '../../src/node/app.ts';
 
 const root = bip32.fromSeed(new Uint8Array(32).fill(41), networks.regtest);
@@ -48,6 +49,15 @@ describe('validation holes, closed', () => {
     expect((await api.call('DELETE', '/addresses/not-an-address')).body.error.code).toBe('invalid_address');
     expect((await api.call('DELETE', `/addresses/${encodeURIComponent(mainnet)}`)).body.error.code).toBe('wrong_network');
     expect((await api.call('DELETE', `/addresses/${regtest(7)}`)).status).toBe(404);
+  });
+
+  it('the test callbacks’ unspendable address cannot enter the pool: no invoice may ever name it', async () => {
+    const r = await api.post('/addresses', { addresses: [testCallbackAddress('regtest'), regtest(3)] });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: { result: string }) => x.result)).toEqual(['invalid', 'added']);
+    expect(r.body.results[0].reason).toMatch(/test callbacks’ address: provably unspendable/);
+    expect(count(`SELECT COUNT(*) AS n FROM addresses WHERE address = '${testCallbackAddress('regtest')}'`)).toBe(0);
+    expect((await api.call('DELETE', `/addresses/${regtest(3)}`)).status).toBe(200);
   });
 
   it('a change-chain descriptor (/1/*) is refused: invoices would take the wallet’s change addresses', async () => {
