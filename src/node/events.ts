@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { DB } from './store/sqlite.ts';
+import { prepared, type DB } from './store/sqlite.ts';
 
 export interface StoredEvent {
   id: number;
@@ -19,9 +19,7 @@ export function insertEvent(
   data: Record<string, unknown>,
   now: number,
 ): number {
-  const r = db
-    .prepare('INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)')
-    .run(type, invoiceId, paymentId, JSON.stringify(data), now);
+  const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, JSON.stringify(data), now);
   return Number(r.lastInsertRowid);
 }
 
@@ -35,7 +33,7 @@ interface EventRow {
 }
 
 export function eventsAfter(db: DB, afterId: number, limit = 1000): StoredEvent[] {
-  const rows = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[];
+  const rows = prepared(db, 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[];
   return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
 }
 
@@ -44,7 +42,7 @@ export function eventsAfter(db: DB, afterId: number, limit = 1000): StoredEvent[
  * is told to reload. The newest event is never pruned, so ids never restart.
  */
 export function prunedThrough(db: DB): number {
-  const r = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_pruned_through'").get() as { value: number } | undefined;
+  const r = prepared(db, "SELECT value FROM outbox_state WHERE key = 'events_pruned_through'").get() as { value: number } | undefined;
   return r?.value ?? 0;
 }
 

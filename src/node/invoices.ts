@@ -3,7 +3,7 @@
  * recomputed from its facts (docs/spec/invoices.md) and where the events and address holding that follow from it are written —
  * always inside the caller's transaction, so status, events and (later) planned notifications commit together.
  */
-import type { DB } from './store/sqlite.ts';
+import { prepared, type DB } from './store/sqlite.ts';
 import {
   evaluate,
   transitionEvents,
@@ -123,10 +123,9 @@ export function termsOf(row: InvoiceRow): InvoiceTerms {
 export type ConfirmedAtOf = (height: number, time: number) => number | null;
 
 export function headerConfirmedAt(db: DB, required: number): ConfirmedAtOf {
-  const stmt = db.prepare('SELECT header FROM headers WHERE height = ?').pluck();
   return (height, time) => {
     if (height <= 0 || required <= 0) return null;
-    const hex = stmt.get(height + required - 1) as string | undefined;
+    const hex = (prepared(db, 'SELECT header FROM headers WHERE height = ?').get(height + required - 1) as { header: string } | undefined)?.header;
     return hex === undefined ? null : Math.max(time, parseHeader(hex).time * 1000);
   };
 }
@@ -156,11 +155,11 @@ export function parseFlags(s: string): InvoiceFlag[] {
 }
 
 export function getInvoiceRow(db: DB, id: string): InvoiceRow | undefined {
-  return db.prepare('SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
+  return prepared(db, 'SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
 }
 
 export function paymentsOf(db: DB, invoiceId: string): PaymentRow[] {
-  return db.prepare('SELECT * FROM payments WHERE invoice_id = ? ORDER BY id').all(invoiceId) as PaymentRow[];
+  return prepared(db, 'SELECT * FROM payments WHERE invoice_id = ? ORDER BY id').all(invoiceId) as PaymentRow[];
 }
 
 /**
@@ -250,7 +249,7 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
 
 /** Keeps or lets go of the invoice's address by the holding rule (docs/spec/wallet.md#holding-and-release). */
 function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: RefreshContext): void {
-  const addr = db.prepare('SELECT id, origin, state, invoice_id FROM addresses WHERE id = ?').get(row.address_id) as
+  const addr = prepared(db, 'SELECT id, origin, state, invoice_id FROM addresses WHERE id = ?').get(row.address_id) as
     | { id: number; origin: AddressOrigin; state: AddressState; invoice_id: string | null }
     | undefined;
   if (!addr || addr.invoice_id !== row.id) return; // the address already moved on to another invoice
@@ -264,10 +263,10 @@ function applyAddressHolding(db: DB, row: InvoiceRow, ev: Evaluation, ctx: Refre
     graceMs: ctx.graceMs,
   });
   if (hold) {
-    if (addr.state !== 'in_use') db.prepare("UPDATE addresses SET state = 'in_use' WHERE id = ?").run(addr.id);
+    if (addr.state !== 'in_use') prepared(db, "UPDATE addresses SET state = 'in_use' WHERE id = ?").run(addr.id);
     return;
   }
-  db.prepare('UPDATE addresses SET state = ?, invoice_id = NULL WHERE id = ?').run(releasedState(addr.origin, addr.state), addr.id);
+  prepared(db, 'UPDATE addresses SET state = ?, invoice_id = NULL WHERE id = ?').run(releasedState(addr.origin, addr.state), addr.id);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

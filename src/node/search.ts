@@ -8,8 +8,7 @@
  *   `invoices_search` (migration 008); 1 or 2 characters match an order reference exactly.
  * Each way is one indexed query that stops after a page; the pages are merged newest first.
  */
-import type { DB } from './store/sqlite.ts';
-import { statementCache } from './store/sqlite.ts';
+import { prepared, type DB } from './store/sqlite.ts';
 import type { InvoiceRow } from './invoices.ts';
 
 export interface SearchQuery {
@@ -51,7 +50,7 @@ const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, (c) =>
 
 /** The invoices matching `q.term`, newest first, at most `q.limit` of them. */
 export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
-  const sql = cache(db);
+  const sql = (text: string): ReturnType<typeof prepared> => prepared(db, text);
   const term = q.term.trim();
   if (!term) return [];
   const status =
@@ -105,11 +104,4 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
     );
   }
   return [...found.values()].sort((a, b) => b.seq - a.seq).slice(0, q.limit);
-}
-
-const caches = new WeakMap<DB, ReturnType<typeof statementCache>>();
-function cache(db: DB): ReturnType<typeof statementCache> {
-  let c = caches.get(db);
-  if (!c) caches.set(db, (c = statementCache(db)));
-  return c;
 }

@@ -3,7 +3,7 @@
  * the Electron IPC handlers and the tests all call it through `handlers`, built from `src/shared/contract.ts`.
  */
 import crypto from 'node:crypto';
-import type { DB } from './store/sqlite.ts';
+import { prepared, type DB } from './store/sqlite.ts';
 import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
 import { parseBtc, parseSatsAmount } from '../core/money.ts';
@@ -171,7 +171,7 @@ export class Satdesk {
   });
 
   tipHeight(): number {
-    const r = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
+    const r = prepared(this.db, "SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
     return r ? Number(r.value) : 0;
   }
 
@@ -233,7 +233,7 @@ export class Satdesk {
   }
 
   nextTickAt(): number | null {
-    const r = this.db.prepare('SELECT MIN(next_check_at) AS t FROM invoices WHERE next_check_at IS NOT NULL').get() as {
+    const r = prepared(this.db, 'SELECT MIN(next_check_at) AS t FROM invoices WHERE next_check_at IS NOT NULL').get() as {
       t: number | null;
     };
     return r.t;
@@ -370,15 +370,14 @@ export class Satdesk {
       const addr = this.pool.take(id, now);
       assertAboveDust(sats, validateAddress(addr.address, this.network).type);
       const tip = this.tipHeight();
-      this.db
-        .prepare(
-          `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
+      prepared(
+        this.db,
+        `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
              address, created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
              next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_risk, taken_tip_height,
              fiat_rate_kind, fiat_rate_sources, fiat_rate_at, fiat_market_rate, fiat_spread_bp)
            VALUES (?, 'unpaid', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
+      ).run(
           id,
           sats,
           fiat?.amount ?? null,

@@ -71,6 +71,26 @@ describe('hot paths do not grow with history', () => {
     expect(reads[0]).toBeLessThan(40);
   });
 
+  it('creating an invoice prepares no statement: each one it runs was prepared once per connection', async () => {
+    const { app, api } = await shop(0);
+    try {
+      for (let i = 0; i < 3; i++) expect((await api.post('/invoices', { amount_sats: 5_000 + i })).status).toBe(201);
+      await app.watcher!.waitSynced(10_000);
+      const prepare = app.db.prepare.bind(app.db);
+      const preparedNow: string[] = [];
+      app.db.prepare = ((sql: string) => {
+        preparedNow.push(sql.replace(/\s+/g, ' ').slice(0, 120));
+        return prepare(sql);
+      }) as typeof app.db.prepare;
+      expect((await api.post('/invoices', { amount_sats: 12_345, label: 'Espresso', userdata: 'order-1' })).status).toBe(201);
+      await app.watcher!.waitSynced(10_000);
+      app.db.prepare = prepare;
+      expect(preparedNow).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a new block re-reads only the invoices still confirming, not the settled ones', async () => {
     const { app, api } = await shop(HISTORY);
     try {

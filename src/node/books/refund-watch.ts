@@ -4,7 +4,7 @@
  * is an AddressRow with a negative id (minus its first refund's id), so the watcher keeps one code path.
  */
 import type { Statement } from 'better-sqlite3';
-import type { DB } from '../store/sqlite.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 import { insertEvent } from '../events.ts';
 import { getInvoiceRow, invoiceView, type RefreshContext } from '../invoices.ts';
 import type { AddressRow, EntryFacts } from '../watcher/history.ts';
@@ -30,7 +30,7 @@ export function refundAddressRow(sql: (text: string) => Statement<unknown[]>, sh
 
 /** The highest refund id: the watcher subscribes a new refund's address at once when it grows. */
 export function lastRefundId(db: DB): number {
-  return (db.prepare('SELECT COALESCE(MAX(id), 0) FROM refunds').pluck().get() as number) ?? 0;
+  return (prepared(db, 'SELECT COALESCE(MAX(id), 0) AS m FROM refunds').get() as { m: number }).m;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { NetworkName } from '../../core/network.ts';
 import { matchRefunds, type AddressTx } from '../../core/refunds.ts';
 import { scripthash, validateAddress } from '../../core/wallet/address.ts';
 import type { MethodInput, MethodOutput } from '../../shared/contract.ts';
-import type { DB } from '../store/sqlite.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 import { rateFact, type RateContext } from './rates.ts';
 import { refundState } from './rows.ts';
 
@@ -41,7 +41,7 @@ export const REFUND_WATCH_MS = 30 * 86_400_000;
 export const REFUND_SETTLED_CONFIRMATIONS = 6;
 
 export function refundsOf(db: DB, invoiceId: string): RefundRow[] {
-  return db.prepare('SELECT * FROM refunds WHERE invoice_id = ? ORDER BY id').all(invoiceId) as RefundRow[];
+  return prepared(db, 'SELECT * FROM refunds WHERE invoice_id = ? ORDER BY id').all(invoiceId) as RefundRow[];
 }
 
 export function refundedSats(refunds: readonly { sats: number }[]): number {

@@ -11,6 +11,7 @@ import type { Invoice, MethodInput, MethodOutput } from '../../shared/contract.t
 import type { DisplaySale, DisplayState, Principal, Till } from '../../shared/contract-counter.ts';
 import type { WalletScript } from '../../core/wallet/source.ts';
 import type { CounterMethod, Handlers, Satdesk } from '../service.ts';
+import { prepared } from '../store/sqlite.ts';
 import { receiptKey, receiptPath, saleRow, setDeskNote } from './sales.ts';
 import { createTokenRow, listTokenRows, newPairing, Pairing, revokeTokenRow, tokenView } from './tokens.ts';
 
@@ -48,7 +49,7 @@ export class Counter {
   }
 
   private isCurrent(invoiceId: string): boolean {
-    return this.svc.db.prepare('SELECT 1 FROM tills WHERE current_invoice_id = ?').get(invoiceId) !== undefined;
+    return prepared(this.svc.db, 'SELECT 1 FROM tills WHERE current_invoice_id = ?').get(invoiceId) !== undefined;
   }
 
   /** Something a display shows changed: answer every waiting long poll. */

@@ -4,7 +4,7 @@
  * that has any, written in the same transaction as the invoice.
  */
 import crypto from 'node:crypto';
-import type { DB } from '../store/sqlite.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import { currencyDecimals, fiatSale, linesTotal, satsSale, toUnits } from '../../core/counter.ts';
 import type { CreateInvoiceRequest } from '../../shared/contract.ts';
@@ -92,7 +92,7 @@ export function insertSale(db: DB, invoiceId: string, t: SaleTerms, now: number)
 }
 
 export function saleRow(db: DB, invoiceId: string): SaleRow | undefined {
-  return db.prepare('SELECT * FROM sales WHERE invoice_id = ?').get(invoiceId) as SaleRow | undefined;
+  return prepared(db, 'SELECT * FROM sales WHERE invoice_id = ?').get(invoiceId) as SaleRow | undefined;
 }
 
 /** The invoice view's sale fields. */

@@ -83,3 +83,16 @@ export function statementCache(db: DB): (sql: string) => Database.Statement<unkn
     return st;
   };
 }
+
+const shared = new WeakMap<DB, (sql: string) => Database.Statement<unknown[]>>();
+
+/**
+ * The statement for `sql` on this connection, prepared once: for the small queries every request or write runs
+ * (preparing costs more than running them). Only for get/all/run: a statement that is iterated, or whose mode is
+ * changed (pluck, raw), is prepared by its user, since a shared one would be busy or change under another caller.
+ */
+export function prepared(db: DB, sql: string): Database.Statement<unknown[]> {
+  let cache = shared.get(db);
+  if (!cache) shared.set(db, (cache = statementCache(db)));
+  return cache(sql);
+}

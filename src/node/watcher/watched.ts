@@ -12,7 +12,7 @@
  * Everything else (derived addresses of settled invoices, removed pool addresses) is left alone and, when the
  * server supports it (protocol 1.4.2 and later), unsubscribed.
  */
-import type { DB } from '../store/sqlite.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 import { refundWatchRows } from '../books/refund-watch.ts';
 
 export interface WatchedRow {
@@ -24,10 +24,10 @@ export interface WatchedRow {
 /** The highest of 6, any invoice's required confirmations (an index lookup) and any enabled agent's threshold. */
 export function maxConfirmations(db: DB): number {
   let max = 6;
-  const inv = db.prepare('SELECT MAX(confirmations_required) AS m FROM invoices').get() as { m: number | null };
+  const inv = prepared(db, 'SELECT MAX(confirmations_required) AS m FROM invoices').get() as { m: number | null };
   if (inv.m !== null && inv.m > max) max = inv.m;
   try {
-    const rows = db.prepare('SELECT thresholds FROM agents WHERE deleted_at IS NULL AND enabled = 1').all() as { thresholds: string }[];
+    const rows = prepared(db, 'SELECT thresholds FROM agents WHERE deleted_at IS NULL AND enabled = 1').all() as { thresholds: string }[];
     for (const r of rows) {
       const t = JSON.parse(r.thresholds) as unknown;
       if (Array.isArray(t)) for (const x of t) if (typeof x === 'number' && Number.isSafeInteger(x) && x > max) max = Math.min(x, 1000);
@@ -66,10 +66,10 @@ export const WATCHED_NEW_SQL = `SELECT a.id, a.scripthash, a.electrum_status FRO
 export function watchedAddresses(db: DB, now: number, tipHeight: number, maxConf: number, afterId = 0): WatchedRow[] {
   // A payment at height h has tip − h + 1 confirmations: fewer than maxConf means h > tip − maxConf + 1.
   const params = { after: afterId, now, minHeight: tipHeight - maxConf + 1 };
-  if (afterId > 0) return db.prepare(WATCHED_NEW_SQL).all(params) as WatchedRow[];
+  if (afterId > 0) return prepared(db, WATCHED_NEW_SQL).all(params) as WatchedRow[];
   const byId = new Map<number, WatchedRow>();
   for (const sql of WATCHED_SQL) {
-    const st = db.prepare(sql);
+    const st = prepared(db, sql);
     const used = sql.includes('@now') ? { now } : sql.includes('@minHeight') ? { minHeight: params.minHeight } : { after: params.after };
     for (const r of st.all(used) as WatchedRow[]) if (r.id > afterId) byId.set(r.id, r);
   }
