@@ -154,6 +154,28 @@ describe('hot paths do not grow with history', () => {
   });
 });
 
+describe('agents', () => {
+  it('a new URL re-plans no payment; a new threshold only those still below it — no full scan either way', async () => {
+    const { app, api } = await startWatchedApp(sandbox);
+    try {
+      const agent = (await api.post('/agents', { name: 'shop', url: 'http://127.0.0.1:9/callback', thresholds: [0, 6] })).body;
+      // Settled payments first seen after the agent was made: every one of them concerns it, and is fully planned.
+      addHistory(app.db, HISTORY, { height: sandbox.sb.status().height, at: Date.now() + 1_000 });
+      app.service.write(() => {});
+      const rec = recordStatements(app.db);
+      expect((await api.call('PATCH', `/agents/${agent.id}`, { url: 'http://127.0.0.1:9/elsewhere' })).status).toBe(200);
+      expect((await api.call('PATCH', `/agents/${agent.id}`, { thresholds: [0, 3, 6] })).status).toBe(200);
+      const executed = rec.stop();
+      expect(fullScans(app.db, executed, LIVE_INDEXES, WATERMARKS)).toEqual([]);
+      // The planner read back no settled payment as a candidate.
+      expect(executed.filter((e) => /WHERE p\.plan_done = 0/.test(e.sql)).map((e) => e.rows)).toEqual([0, 0]);
+      expect(rowsRead(executed)).toBeLessThan(60);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('hourly maintenance', () => {
   it('walks what retention may prune, never every notification ever planned', async () => {
     const { app } = await shop(HISTORY);

@@ -164,6 +164,7 @@ export function patchAgent(db: DB, id: string, body: PatchAgentRequest, now: num
   if (format === 'events' && body.thresholds !== undefined) {
     throw new SatdeskError('invalid_request', 'events agents have no thresholds: they get every event.');
   }
+  const addresses = body.addresses !== undefined ? normAddresses(db, body.addresses) : cur.addresses;
   const wasEnabled = cur.enabled === 1;
   const enabled = body.enabled ?? wasEnabled;
   const reEnabled = enabled && !wasEnabled;
@@ -204,17 +205,50 @@ export function patchAgent(db: DB, id: string, body: PatchAgentRequest, now: num
     body.retry ? JSON.stringify(body.retry.delays_s) : cur.retry_delays,
     body.timeout_s ?? cur.timeout_s,
     enabled ? 1 : 0,
-    body.addresses !== undefined ? normAddresses(db, body.addresses) : cur.addresses,
+    addresses,
     enabledAt,
     JSON.stringify(meta),
     eventFloor,
     id,
   );
-  // New thresholds or a wider address list can concern payments already marked fully planned.
   if (enabled && format !== 'events') {
-    db.prepare("UPDATE payments SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= ?").run(enabledAt);
+    const added = reEnabled ? thresholds : thresholds.filter((t) => !(oldThresholds.includes(t) && cur.format === format));
+    replan(db, enabledAt, added, tipHeight, widenedBy(cur.addresses, addresses));
   }
   return mustAgent(db, id);
+}
+
+/** The addresses a new `addresses` value lets in beyond the old one: 'all' when the list was lifted. */
+function widenedBy(before: string | null, after: string | null): string[] | 'all' {
+  if (after === null) return before === null ? [] : 'all';
+  if (before === null) return [];
+  const old = new Set(JSON.parse(before) as string[]);
+  return (JSON.parse(after) as string[]).filter((a) => !old.has(a));
+}
+
+/**
+ * Payments already fully planned that a change can concern again (docs/spec/notifications.md#planning), and only
+ * those, so changing an agent's URL or name at a million payments re-plans nothing: a new threshold concerns the
+ * payments still below it (one added later skips those that had reached it: unverified ones and the last blocks',
+ * indexes payments_unverified and payments_climbing); a wider address list the payments to the added addresses.
+ */
+function replan(db: DB, since: number, added: number[], tipHeight: number, widened: string[] | 'all'): void {
+  const reset = (index = ''): string =>
+    `UPDATE payments ${index} SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= @since`;
+  if (widened === 'all') {
+    db.prepare(reset()).run({ since });
+    return;
+  }
+  if (added.length) {
+    db.prepare(`${reset('INDEXED BY payments_unverified')} AND verified = 0`).run({ since });
+    db.prepare(`${reset()} AND height > @low`).run({ since, low: tipHeight - Math.max(...added) + 1 });
+  }
+  if (widened.length) {
+    db.prepare(`${reset()} AND address_id IN (SELECT id FROM addresses WHERE address IN (SELECT value FROM json_each(@list)))`).run({
+      since,
+      list: JSON.stringify(widened),
+    });
+  }
 }
 
 export function deleteAgent(db: DB, id: string, now: number): void {
