@@ -176,6 +176,30 @@ describe('agents', () => {
   });
 });
 
+describe('the planner', () => {
+  it('does not plan a climbing payment again at every write: its reached threshold is looked up, not re-inserted', async () => {
+    const { app, api } = await shop(0);
+    try {
+      await api.post('/agents', { name: 'shop', url: 'http://127.0.0.1:9/callback', thresholds: [0, 6] });
+      const inv = (await api.post('/invoices', { amount_sats: 30_000 })).body;
+      await app.watcher!.waitSynced(10_000);
+      await pay(inv.address, 30_000);
+      const planned = (): number => (app.db.prepare('SELECT COUNT(*) AS n FROM notifications').get() as { n: number }).n;
+      await waitFor(planned, (n) => n === 1, 'threshold 0 planned');
+      const rec = recordStatements(app.db);
+      expect((await api.post('/invoices', { amount_sats: 31_000 })).status).toBe(201);
+      const executed = rec.stop();
+      expect(executed.filter((e) => /INSERT OR IGNORE INTO notifications/.test(e.sql))).toEqual([]);
+      const lookups = executed.filter((e) => /FROM notifications WHERE agent_id/.test(e.sql)).map((e) => e.rows);
+      expect(lookups.length).toBeGreaterThan(0);
+      expect(lookups.every((found) => found === 1)).toBe(true);
+      expect(planned()).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('hourly maintenance', () => {
   it('walks what retention may prune, never every notification ever planned', async () => {
     const { app } = await shop(HISTORY);

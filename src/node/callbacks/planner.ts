@@ -89,6 +89,9 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
      WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id`,
   );
   const markDone = db.prepare('UPDATE payments SET plan_done = 1 WHERE id = ?');
+  // A payment still climbing is looked at in every write: one probe of the unique index says a threshold it reached
+  // was planned already, before its body is built and an insert tried (an ignored insert probes every index).
+  const planned = db.prepare('SELECT 1 FROM notifications WHERE agent_id = ? AND payment_id = ? AND threshold = ?');
   const markAllDone = db.prepare("UPDATE payments SET plan_done = 1 WHERE plan_done = 0 AND state = 'active'");
   const tipStmt = db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'");
   const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
@@ -134,6 +137,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
                 if (confThen >= t) continue;
               }
               if (conf >= t) {
+                if (planned.get(a.row.id, p.id, t)) continue;
                 const body = JSON.stringify(signedDataFor(p, p.userdata ?? '', t, a.row.name));
                 plan(a.row.id, p.id, t, null, body, `p:${p.id}`, now);
               } else {
