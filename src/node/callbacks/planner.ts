@@ -98,7 +98,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
   const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
   const newEvents = db.prepare('SELECT id, type, invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000');
   const invoiceAddress = db.prepare('SELECT address FROM invoices WHERE id = ?');
-  const paymentAddress = db.prepare('SELECT address FROM payments WHERE id = ?');
+  const paymentAddress = db.prepare('SELECT address, below_anchor FROM payments WHERE id = ?');
 
   const plan = (agentId: string, paymentId: number | null, threshold: number | null, eventId: number | null, body: string | null, orderKey: string, now: number): void => {
     const r = insertNotification.run(agentId, paymentId, threshold, eventId, body, now, newNotificationId());
@@ -122,6 +122,11 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
         const tip = tipRow ? Number(tipRow.value) : 0;
         const servers = chain.servers();
         for (const p of rows) {
+          // Mined below our checkpoint: never verifiable, never counted, older than the install — nobody is told.
+          if (p.below_anchor) {
+            markDone.run(p.id);
+            continue;
+          }
           const conf = confirmations(p.height, tip, p.verified === 1);
           // Not yet seen by enough mempools (src/core/zeroconf.ts): no threshold is reached, not even 0.
           if (p.height === 0 && !mempoolAgreed(p.mempool_servers, servers)) continue;
@@ -161,7 +166,11 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
         if (!eventAgents.length || !CALLBACK_EVENTS.has(e.type)) continue;
         let address: string | null = null;
         if (e.invoice_id) address = (invoiceAddress.get(e.invoice_id) as { address: string } | undefined)?.address ?? null;
-        else if (e.payment_id) address = (paymentAddress.get(e.payment_id) as { address: string } | undefined)?.address ?? null;
+        else if (e.payment_id) {
+          const p = paymentAddress.get(e.payment_id) as { address: string; below_anchor: number } | undefined;
+          if (p?.below_anchor) continue; // as for payment callbacks above: history below the checkpoint is not announced
+          address = p?.address ?? null;
+        }
         for (const a of eventAgents) {
           if (e.id <= a.row.event_floor) continue;
           if (a.addresses && (address === null || !a.addresses.has(address))) continue;
