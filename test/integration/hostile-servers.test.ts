@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Transaction, address as baddress, networks } from 'bitcoinjs-lib';
 import { scriptHashOfScript } from '../../src/core/chain/index.ts';
+import { parseWalletSource } from '../../src/core/wallet/source.ts';
 import { startTestApp, type ApiClient } from '../helpers/api.ts';
 import { startReceiver, type TestReceiver } from '../helpers/callbacks.ts';
 import { freshTpub } from '../helpers/keys.ts';
@@ -53,14 +54,14 @@ async function proxy(extra: Partial<HostileOptions> = {}) {
 const plusTen = (method: string, r: unknown): unknown =>
   method === 'blockchain.headers.subscribe' && r && typeof r === 'object' && 'height' in r ? { ...(r as object), height: (r as { height: number }).height + 10 } : r;
 
-async function app(servers: string[]): Promise<{ app: App; api: ApiClient; rx: TestReceiver }> {
+async function app(servers: string[], tpub = freshTpub()): Promise<{ app: App; api: ApiClient; rx: TestReceiver }> {
   const rx = await startReceiver();
   const t = await startTestApp({
     electrum: servers,
     watcher: { connection: { backoff: { baseMs: 100, capMs: 1000 }, badServerCooldownMs: 60_000 }, crossCheck: { omissionMs: 1500 } },
   });
   open.push({ close: () => t.app.close() }, rx);
-  expect((await t.api.call('PUT', '/wallet', { xpub: freshTpub() })).status).toBe(200);
+  expect((await t.api.call('PUT', '/wallet', { xpub: tpub })).status).toBe(200);
   expect((await t.api.post('/agents', { name: 'shop', url: rx.url, thresholds: [0, 1] })).status).toBe(201);
   return { ...t, rx };
 }
@@ -121,6 +122,35 @@ describe('a forged mempool payment', () => {
     expect(a.db.prepare('SELECT mempool_servers FROM payments').get()).toEqual({ mempool_servers: 1 });
     expect(a.db.prepare('SELECT COUNT(*) AS n FROM notifications WHERE payment_id IS NOT NULL').get()).toEqual({ n: 0 });
     expect(rx.requests).toHaveLength(0);
+  });
+});
+
+describe('a witness that hides a payment', () => {
+  it('cannot take back a confirmation proven against our headers; the omission is an alert', async () => {
+    const tpub = freshTpub();
+    const address = parseWalletSource(tpub, 'regtest').addressAt(0).address;
+    const sh = scriptHashOfScript(baddress.toOutputScript(address, networks.regtest));
+    // The witness answers "no history" for the invoice's address whatever the chain holds.
+    const hider = await proxy({ histories: new Map([[sh, []]]) });
+    const { app: a, api, rx } = await app([sandbox.sb.electrumTcpUrl, hider.url], tpub);
+    await a.watcher!.waitSynced(15_000);
+    await waitFor(async () => (await api.get('/sysinfo')).body.chain.cross_check, (c) => c?.lag_blocks === 0, 'the witness up');
+    const inv = (await api.post('/invoices', { amount_sats: 30_000, confirmations: 1 })).body;
+    expect(inv.address).toBe(address);
+    const txid = await pay(address, 30_000);
+    await mine(1);
+    const done = await waitFor(async () => (await api.get(`/invoices/${inv.id}`)).body, (i) => i.status === 'confirmed', 'confirmed on the proof');
+    expect(done.payments[0]).toMatchObject({ txid, confirmations: 1 });
+    const alert = await waitFor(() => events(a, 'chain.alert'), (e) => e.some((x) => x.kind === 'omission'), 'the omission alert');
+    expect(alert.find((x) => x.kind === 'omission')!.message).toContain(txid);
+    await rx.waitFor(2);
+    // A block later: still confirmed, nothing reversed, the honest server never left.
+    await mine(1);
+    await waitFor(async () => (await api.get(`/invoices/${inv.id}`)).body, (i) => i.payments[0]?.confirmations === 2, 'two confirmations');
+    expect((await api.get(`/invoices/${inv.id}`)).body.status).toBe('confirmed');
+    expect(events(a, 'payment.reversed')).toEqual([]);
+    expect((await api.get('/sysinfo')).body.chain.server).toBe(sandbox.sb.electrumTcpUrl);
+    expect(a.watcher!.stats.connects).toBe(1);
   });
 });
 

@@ -24,7 +24,9 @@ import type { Recorder } from './recorder.ts';
 
 /** Verified blocks behind the witness at which the primary is left. */
 export const LAG_FAILOVER = 3;
-/** How long the witness may lag behind a mempool payment the primary shows before it is an omission alert. */
+/** Payments mined this many blocks back or fewer are still compared with the witness. */
+export const RECENT_BLOCKS = 6;
+/** How long the witness may lag behind a payment the primary shows before it is an omission alert. */
 export const OMISSION_MS = 60_000;
 
 export interface ChainAlert {
@@ -261,19 +263,22 @@ export class Witness {
   }
 
   /**
-   * Unconfirmed payments only one server has shown: ask the witness (once at a time per payment, again after a
-   * second); alert when it still does not show one after OMISSION_MS.
+   * Payments only one server has shown — unconfirmed ones, and ones mined in the last RECENT_BLOCKS blocks (a witness
+   * hiding a mined payment changes no status, so it never announces anything): ask the witness (once at a time per
+   * payment, again after a second); alert when it still does not show one after OMISSION_MS. A mined payment stays
+   * what its merkle proof made it: the alert is all an omission causes.
    */
   checkMempool(): void {
     const c = this.client;
     if (!c) return;
     const now = Date.now();
+    const low = (this.o.headerSync.tip()?.height ?? 0) - RECENT_BLOCKS;
     const rows = this.o.service.db
       .prepare(
-        `SELECT p.id, p.txid, p.invoice_id, a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
-         WHERE p.state = 'active' AND p.height = 0 AND p.mempool_servers < 2`,
+        `SELECT p.id, p.txid, p.invoice_id, p.height, a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+         WHERE p.state = 'active' AND (p.height = 0 OR p.height > ?) AND p.mempool_servers < 2`,
       )
-      .all() as { id: number; txid: string; invoice_id: string | null; scripthash: string }[];
+      .all(Math.max(0, low)) as { id: number; txid: string; invoice_id: string | null; height: number; scripthash: string }[];
     for (const r of rows) {
       if (this.asking.has(r.id) || (this.nextAsk.get(r.id) ?? 0) > now) continue;
       this.asking.add(r.id);
@@ -287,7 +292,8 @@ export class Witness {
           this.nextAsk.set(r.id, Date.now() + 1000);
           if (Date.now() - since >= (this.o.omissionMs ?? OMISSION_MS)) {
             this.missing.set(r.id, Date.now()); // alert again only after another full wait
-            this.alert('omission', this.url!, `${this.url} does not show payment ${r.txid} that ${this.o.primary()} shows in its mempool`);
+            const where = r.height > 0 ? `mined at ${r.height} with a proof against our headers` : 'in its mempool';
+            this.alert('omission', this.url!, `${this.url} does not show payment ${r.txid} that ${this.o.primary()} shows ${where}`);
           }
           this.later(() => this.checkMempool(), 1000);
         })
