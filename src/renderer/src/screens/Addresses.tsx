@@ -21,6 +21,12 @@ export function AddressesScreen() {
   const [rows, setRows] = useState<AddressRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [stateFilter, setStateFilter] = useState<'' | 'free' | 'in_use' | 'used'>('');
+  // The wallet scan found derived addresses that already have history (docs/trust.md): say so where the xpub is set.
+  const lastEvent = useConsole((s) => s.lastEvent);
+  const [historyFound, setHistoryFound] = useState<string | null>(null);
+  useEffect(() => {
+    if (lastEvent?.type === 'wallet.history_found' && typeof lastEvent.message === 'string') setHistoryFound(lastEvent.message);
+  }, [lastEvent]);
 
   const reload = (): void => {
     call('getWallet').then((w) => {
@@ -87,6 +93,11 @@ export function AddressesScreen() {
         <div className="empty-state">
           <strong>Start here.</strong> Paste your wallet&apos;s account xpub (or a descriptor) so Satdesk derives a fresh address for every invoice —
           or paste a list of addresses below. Satdesk never holds a private key.
+        </div>
+      )}
+      {historyFound && (
+        <div className="empty-state warn" role="alert" data-testid="history-found">
+          {historyFound}
         </div>
       )}
       {wallet?.gap_warning && (
