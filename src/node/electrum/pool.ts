@@ -208,10 +208,7 @@ export class ElectrumConnection {
     return c;
   }
 
-  /**
-   * The next connection goes to `url` if it is not in its bad cooldown: the choice of server follows verified work
-   * (src/node/watcher/witness.ts), not list order or a claimed height.
-   */
+  /** The next connection goes to `url` unless it is cooling down: servers follow verified work (watcher/witness.ts). */
   prefer(url: string): void {
     const key = url.split('#')[0];
     const i = this.health.findIndex((h) => h.url.split('#')[0] === key);
