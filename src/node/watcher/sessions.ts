@@ -71,9 +71,9 @@ export class SubscriptionSessions {
     s.used = Math.max(0, s.used - n);
   }
 
-  /** The server slowed this session down: no more subscriptions on it. */
+  /** The server slowed this session down: no more subscriptions on it (only where sessions are metered apart). */
   full(s: SubSession): void {
-    s.budget = Math.min(s.budget, s.used);
+    if (Number.isFinite(s.budget)) s.budget = Math.min(s.budget, s.used);
   }
 
   private async openOne(): Promise<SubSession | null> {

@@ -137,8 +137,8 @@ export class Subscriptions {
   /**
    * Subscribes `rows` with a bounded number of requests in flight (the pacer), adapting to the server: a batch it
    * refuses (Fulcrum's "Batch limit exceeded", code 4) or throttles (ElectrumX's cost limits: slow answers,
-   * -101/-102, timeouts) halves the window and is sent again after a back-off — on the same connection, from where
-   * it stopped. Past the server's subscription cap the rest is checked on a schedule instead (`overflow`).
+   * -101/-102, timeouts) cuts the window (pacer.ts) and is sent again after a back-off — on the same connection,
+   * from where it stopped. Past the server's subscription cap the rest is checked on a schedule instead (`overflow`).
    */
   private async subscribeRows(client: ElectrumClient, live: () => boolean, rows: WatchedRow[]): Promise<void> {
     this.active++;
@@ -150,7 +150,7 @@ export class Subscriptions {
   }
 
   private async paced(client: ElectrumClient, live: () => boolean, rows: WatchedRow[]): Promise<void> {
-    const queue = [...rows];
+    const queue = new RowQueue(rows);
     const inflight = new Set<Promise<void>>();
     let failure: unknown = null;
     const send = async (chunk: WatchedRow[]): Promise<void> => {
@@ -171,8 +171,8 @@ export class Subscriptions {
       if (refused.length === chunk.length || (refused.length > 0 && !results.some((r) => r.ok))) {
         for (const r of chunk) this.pending.delete(r.scripthash);
         this.sessions.release(sess, chunk.length);
-        queue.unshift(...chunk);
-        await this.pacer.refused(String((refused[0] as { error: Error }).error.message));
+        queue.putBack(chunk);
+        await this.pacer.refused(String((refused[0] as { error: Error }).error.message), t0);
         return;
       }
       const ms = Date.now() - t0;
@@ -185,7 +185,7 @@ export class Subscriptions {
           this.pending.delete(row.scripthash);
           this.sessions.release(sess, 1);
           if (isSubscriptionCap(res.error)) this.capReached(row);
-          else queue.unshift(row);
+          else queue.putBack([row]);
           continue;
         }
         this.settle(row, res);
@@ -195,14 +195,14 @@ export class Subscriptions {
     while ((queue.length || inflight.size) && live() && failure === null) {
       if (this.cap !== null && queue.length) {
         // The server's cap is reached: what is left is checked on a schedule.
-        for (const r of queue.splice(0)) this.capReached(r);
+        for (const r of queue.takeAll()) this.capReached(r);
         continue;
       }
       // Another pass may have taken some of these meanwhile (a full pass and a new invoice's subscription overlap).
-      while (queue.length && (this.subscribed.has(queue[0]!.scripthash) || this.pending.has(queue[0]!.scripthash))) queue.shift();
+      queue.skip((r) => this.subscribed.has(r.scripthash) || this.pending.has(r.scripthash));
       const size = Math.min(this.pacer.batchSize, queue.length);
       if (size > 0 && this.pacer.inFlight + size <= this.pacer.window) {
-        const chunk = queue.splice(0, size).filter((r) => !this.subscribed.has(r.scripthash) && !this.pending.has(r.scripthash));
+        const chunk = queue.take(size).filter((r) => !this.subscribed.has(r.scripthash) && !this.pending.has(r.scripthash));
         if (!chunk.length) continue;
         this.pacer.take(chunk.length);
         const p: Promise<void> = send(chunk)
@@ -275,6 +275,38 @@ export class Subscriptions {
           }
         });
       }
+    }
+  }
+}
+
+/** The rows still to subscribe, taken from the front without moving the rest (100,000 rows, batches of 64). */
+class RowQueue {
+  private head = 0;
+  constructor(private rows: WatchedRow[]) {}
+
+  get length(): number {
+    return this.rows.length - this.head;
+  }
+  take(n: number): WatchedRow[] {
+    const out = this.rows.slice(this.head, this.head + n);
+    this.head += out.length;
+    return out;
+  }
+  takeAll(): WatchedRow[] {
+    return this.take(this.length);
+  }
+  /** Drops rows from the front while `done` says they need nothing more. */
+  skip(done: (r: WatchedRow) => boolean): void {
+    while (this.head < this.rows.length && done(this.rows[this.head]!)) this.head++;
+  }
+  /** Rows sent and refused go back to the front, to be sent first. */
+  putBack(chunk: WatchedRow[]): void {
+    if (chunk.length <= this.head) {
+      this.head -= chunk.length;
+      for (let i = 0; i < chunk.length; i++) this.rows[this.head + i] = chunk[i]!;
+    } else {
+      this.rows = [...chunk, ...this.rows.slice(this.head)];
+      this.head = 0;
     }
   }
 }

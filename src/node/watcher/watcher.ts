@@ -209,7 +209,7 @@ export class ChainWatcher {
     if (!this.syncedLogged && this.isSynced()) {
       this.syncedLogged = true;
       const p = this.subs.pacer;
-      const extra = `${this.subs.sessions.count} session(s), ${this.subs.overflow.size} checked on a schedule, ${p.stats.refusals} refusals, window ${p.window}`;
+      const extra = `${this.subs.sessions.count} session(s), ${this.subs.overflow.size} checked on a schedule, ${p.stats.refusals} refused batches in ${p.stats.cuts} cut(s), window ${p.window}`;
       this.log(`chain: synced ${this.subs.subscribed.size} watched addresses with ${this.client?.label} at height ${this.service.tipHeight()} (${extra})`);
     }
     const w = this.idleWaiters;
