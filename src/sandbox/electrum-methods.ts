@@ -9,6 +9,7 @@ import { REGTEST_GENESIS_HASH, merkleBranch } from '../core/chain/index.ts';
 import type { HistoryItem, SandboxChain } from './chain.ts';
 import type { FaultKind } from './electrum-server.ts';
 import type { CostMeter } from './fidelity.ts';
+import type { PaddedWriter } from './padding.ts';
 import { RejectError, decodeTx } from './tx.ts';
 
 export const SERVER_VERSION = 'Satdesk-sandbox 0.1';
@@ -25,6 +26,8 @@ export interface MethodHost {
   readonly fault: FaultKind | null;
   readonly lies: Set<string>;
   readonly protocolMax: string;
+  /** What server.version and server.features name (a profile may name the server it rehearses). */
+  readonly software: string;
   headerAt(height: number): string;
   headerProof(height: number, cp: number): { branch: string[]; root: string };
   history(sh: string): HistoryItem[];
@@ -82,6 +85,8 @@ export class Session {
   /** Answers waiting for the next scheduled round (fidelity.ts). */
   held: string[] = [];
   meter: CostMeter | null = null;
+  /** ElectrumX-like padding (padding.ts), or null: every write goes out at once. */
+  padder: PaddedWriter | null = null;
   closed = false;
   constructor(readonly socket: net.Socket, readonly id: number) {}
 
@@ -90,13 +95,13 @@ export class Session {
   }
 
   write(obj: unknown): void {
-    if (this.closed || this.socket.destroyed) return;
-    this.socket.write(JSON.stringify(obj) + '\n');
+    this.writeRaw(JSON.stringify(obj));
   }
 
   writeRaw(line: string): void {
     if (this.closed || this.socket.destroyed) return;
-    this.socket.write(line + '\n');
+    if (this.padder) this.padder.write(line + '\n');
+    else this.socket.write(line + '\n');
   }
 }
 
@@ -140,7 +145,7 @@ export function buildMethods(host: MethodHost): Record<string, Handler> {
         throw new RpcError(1, `unsupported protocol version: ${JSON.stringify(pv)}`);
       }
       s.version = chosen.join('.');
-      return [SERVER_VERSION, s.version];
+      return [host.software, s.version];
     },
     'server.ping': () => null,
     'server.features': () => ({
@@ -149,7 +154,7 @@ export function buildMethods(host: MethodHost): Record<string, Handler> {
       protocol_max: host.protocolMax,
       protocol_min: PROTOCOL_MIN,
       pruning: null,
-      server_version: SERVER_VERSION,
+      server_version: host.software,
       hash_function: 'sha256',
       services: [],
     }),

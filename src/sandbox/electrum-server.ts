@@ -9,6 +9,7 @@ import { electrumStatus, merkleBranch, merkleRoot } from '../core/chain/index.ts
 import type { HistoryItem, SandboxChain } from './chain.ts';
 import { PARAM_NAMES, RpcError, Session, buildMethods, type Handler, type MethodHost, type Params } from './electrum-methods.ts';
 import { CostMeter, PROFILES, requestCost, type ServerProfile } from './fidelity.ts';
+import { PaddedWriter, type PaddingStats } from './padding.ts';
 
 export { PROTOCOL_MAX, PROTOCOL_MIN, SERVER_VERSION, MAX_HEADERS } from './electrum-methods.ts';
 /** Per-line cap (ElectrumX's default max request size is about 1 MB). */
@@ -50,6 +51,8 @@ export class ElectrumServer implements MethodHost {
   /** Batch items answered but held for the next tick (Fulcrum's extant batch items). */
   private extantBatchItems = 0;
   readonly stats = { batchRefusals: 0, subsRefusals: 0, costClosures: 0, heldAnswers: 0 };
+  /** Why padded writes went out (padding.ts): tests tell answers that waited from answers that did not. */
+  readonly padding: PaddingStats = { warmup: 0, bySize: 0, idle: 0, byTimer: 0 };
 
   constructor(public chain: SandboxChain, private opts: ElectrumServerOptions) {
     this.profile = { ...PROFILES.sandbox, ...opts.profile };
@@ -66,6 +69,9 @@ export class ElectrumServer implements MethodHost {
 
   get protocolMax(): string {
     return this.profile.protocolMax;
+  }
+  get software(): string {
+    return this.profile.software;
   }
 
   log(line: string): void {
@@ -181,6 +187,7 @@ export class ElectrumServer implements MethodHost {
       return;
     }
     const s = new Session(socket, this.nextId++);
+    if (this.profile.padding) s.padder = new PaddedWriter(this.profile.padding, (d) => socket.write(d), this.padding);
     this.sessions.add(s);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_MS, () => socket.destroy());
@@ -188,6 +195,7 @@ export class ElectrumServer implements MethodHost {
     socket.on('error', () => {});
     socket.on('close', () => {
       s.closed = true;
+      s.padder?.close();
       this.sessions.delete(s);
     });
     if (this.fault === 'garbage') s.writeRaw(GARBAGE_LINE);

@@ -6,12 +6,16 @@
  *   `INITIAL_CONCURRENT` 10 in src/electrumx/server/env.py): past the soft limit every request sleeps up to
  *   REQUEST_SLEEP and concurrency shrinks, past the hard limit the session is closed; cost decays by
  *   hard / (10,000 + 5 × subscriptions) per second (src/electrumx/server/session.py `_recalc_concurrency`,
- *   aiorpcx 0.25 session.py `recalc_concurrency`); it closes a session whose first request is not server.version.
+ *   aiorpcx 0.25 session.py `recalc_concurrency`); it closes a session whose first request is not server.version;
+ *   it holds writes under 1 KB for up to a second (padding.ts).
  * - Fulcrum 2.1.1: polls bitcoind every 2 s (`polltime`) and sends notifications in batches; allows 345 batch
  *   items in flight per IP (`max_batch`, src/Options.h) and answers more with code 4 "Batch limit exceeded"
  *   (src/RPC.cpp); caps subscriptions per IP (`max_subs_per_ip`, 75,000, src/Options.h) with code 4
  *   "Subscription limit reached" (src/Servers.cpp).
  */
+import { SERVER_VERSION } from './electrum-methods.ts';
+import { ELECTRUMX_PADDING, type PaddingProfile } from './padding.ts';
+
 export interface ServerProfile {
   /** 0: notify at once. Otherwise notifications, and the answers to subscribe requests, go out on this schedule. */
   notifyIntervalMs: number;
@@ -26,10 +30,14 @@ export interface ServerProfile {
   /** Close a session whose first request is not server.version. */
   versionFirst: boolean;
   protocolMax: '1.4.2' | '1.6';
+  /** What server.version names: a client tells servers apart by it (Satdesk's sessions and padding filler do). */
+  software: string;
+  /** ElectrumX-like traffic-analysis padding (padding.ts), or null. */
+  padding: PaddingProfile | null;
 }
 
 export const PROFILES: Record<'sandbox' | 'electrumx' | 'fulcrum', ServerProfile> = {
-  sandbox: { notifyIntervalMs: 0, maxBatchInFlight: 345, maxSubs: 0, cost: null, notifyShorterTip: true, versionFirst: true, protocolMax: '1.6' },
+  sandbox: { notifyIntervalMs: 0, maxBatchInFlight: 345, maxSubs: 0, cost: null, notifyShorterTip: true, versionFirst: true, protocolMax: '1.6', software: SERVER_VERSION, padding: null },
   electrumx: {
     notifyIntervalMs: 5000,
     maxBatchInFlight: 0,
@@ -38,8 +46,20 @@ export const PROFILES: Record<'sandbox' | 'electrumx' | 'fulcrum', ServerProfile
     notifyShorterTip: false,
     versionFirst: true,
     protocolMax: '1.6',
+    software: 'ElectrumX 1.20.0 (Satdesk sandbox)',
+    padding: ELECTRUMX_PADDING,
   },
-  fulcrum: { notifyIntervalMs: 2000, maxBatchInFlight: 345, maxSubs: 75_000, cost: null, notifyShorterTip: true, versionFirst: true, protocolMax: '1.6' },
+  fulcrum: {
+    notifyIntervalMs: 2000,
+    maxBatchInFlight: 345,
+    maxSubs: 75_000,
+    cost: null,
+    notifyShorterTip: true,
+    versionFirst: true,
+    protocolMax: '1.6',
+    software: 'Fulcrum 2.1.1 (Satdesk sandbox)',
+    padding: null,
+  },
 };
 
 /** Cost of one request, ElectrumX-style: a subscription or history ~0.2 plus bandwidth (bytes / 5,000). */

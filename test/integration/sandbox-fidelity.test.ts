@@ -6,8 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawRpc, TestKey, startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import type { ServerProfile } from '../../src/sandbox/index.ts';
+import { ELECTRUMX_PADDING } from '../../src/sandbox/padding.ts';
+import { ElectrumClient } from '../../src/node/electrum/client.ts';
 
-const open: (TestSandbox | RawRpc)[] = [];
+const open: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
 });
@@ -106,5 +108,38 @@ describe('sandbox fidelity', () => {
     expect(r.status).toBe(200);
     expect(r.body.height).toBe(h + 1);
     expect((await c.call<{ height: number }>('blockchain.headers.subscribe')).height).toBe(h + 1);
+  });
+
+  it("holds small answers like ElectrumX's padding: after the warm-up, under 1 KB waits for the previous write's second", async () => {
+    const t = await sandbox({ padding: ELECTRUMX_PADDING });
+    const c = await client(t); // the version answer goes out inside the warm-up budget
+    const pad = t.sb.server.padding;
+    expect(pad.warmup).toBe(1);
+    await c.call('blockchain.block.headers', [0, 8]); // ~1.3 KB: past the budget, and out at once by its size
+    expect(pad).toMatchObject({ warmup: 2, bySize: 0, byTimer: 0 });
+    await c.call('server.ping', []); // small, right after a write: held until the timer
+    expect(pad.byTimer).toBe(1);
+    // A small call with a filler that passes 1 KB in the same batch goes out at once.
+    c.send(JSON.stringify([{ jsonrpc: '2.0', id: 901, method: 'server.ping', params: [] }, { jsonrpc: '2.0', id: 902, method: 'blockchain.block.headers', params: [0, 8] }]));
+    await c.until(() => c.lines.some((l) => l.includes('"id":902')), 3000, 'padded batch answered');
+    expect(pad).toMatchObject({ bySize: 1, byTimer: 1 });
+  });
+
+  it('the client sends a filler with small requests to an ElectrumX that pads, so their answers are not held', async () => {
+    const t = await sandbox({ padding: ELECTRUMX_PADDING, software: 'ElectrumX 1.20.0 (Satdesk sandbox)' });
+    const k = new TestKey('p2wpkh');
+    await t.control('POST', '/pay', { address: k.address, sats: 15_000 });
+    const c = new ElectrumClient({ server: `tcp://127.0.0.1:${t.sb.tcpPort}`, network: 'regtest', pingIntervalMs: 0 });
+    open.push(c);
+    await c.connect();
+    expect(c.holdsSmallAnswers).toBe(true);
+    const pad = t.sb.server.padding;
+    await c.blockHeaders(0, 8); // past the warm-up budget
+    for (let i = 0; i < 3; i++) {
+      const [h] = await c.getHistory(k.scripthash);
+      expect(await c.getTransaction(h!.tx_hash)).toMatch(/^[0-9a-f]+$/);
+    }
+    expect(pad.byTimer).toBe(0);
+    expect(pad.bySize).toBeGreaterThanOrEqual(6);
   });
 });

@@ -16,6 +16,7 @@ import {
   ElectrumTimeoutError,
 } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './framing.ts';
+import { holdsSmallAnswers, padded, unpadded } from './padding.ts';
 import { RpcChannel, type BatchCall, type BatchResult } from './rpc.ts';
 import type { ProxyConfig } from './socks.ts';
 import { openTransport, type IpFamily } from './transport.ts';
@@ -101,6 +102,8 @@ export class ElectrumSession {
   protocolVersion: string | null = null;
   serverSoftware: string | null = null;
   features: ServerFeatures | null = null;
+  /** The server holds answers under 1 KB for up to a second (padding.ts): small requests travel with a filler. */
+  holdsSmallAnswers = false;
 
   constructor(options: ElectrumClientOptions) {
     this.server = typeof options.server === 'string' ? parseServerUrl(options.server) : { ...options.server };
@@ -261,6 +264,7 @@ export class ElectrumSession {
     }
     this.protocolVersion = v.protocol;
     this.serverSoftware = v.serverSoftware;
+    this.holdsSmallAnswers = holdsSmallAnswers(v.serverSoftware);
     const f = parseFeatures(await this.rpc.send('server.features', [], this.opts.requestTimeoutMs));
     const expected = GENESIS_HASHES[this.network];
     if (f.genesis_hash !== expected) {
@@ -355,10 +359,14 @@ export class ElectrumSession {
   }
 
   /** A raw JSON-RPC request. `null` results resolve as `null`. */
-  request<T = unknown>(method: string, params: unknown[] = [], opts: { timeoutMs?: number } = {}): Promise<T> {
+  async request<T = unknown>(method: string, params: unknown[] = [], opts: { timeoutMs?: number } = {}): Promise<T> {
     const notReady = this.assertReady();
-    if (notReady) return Promise.reject(notReady);
-    return this.rpc.send(method, params, opts.timeoutMs ?? this.opts.requestTimeoutMs) as Promise<T>;
+    if (notReady) throw notReady;
+    const timeoutMs = opts.timeoutMs ?? this.opts.requestTimeoutMs;
+    if (!this.holdsSmallAnswers || method === 'server.ping') return (await this.rpc.send(method, params, timeoutMs)) as T;
+    const [r] = await this.batch<T>([{ method, params }], { timeoutMs });
+    if (!r!.ok) throw r!.error;
+    return r!.result;
   }
 
   /**
@@ -368,7 +376,9 @@ export class ElectrumSession {
   async batch<T = unknown>(calls: BatchCall[], opts: { pageSize?: number; timeoutMs?: number } = {}): Promise<BatchResult<T>[]> {
     const notReady = this.assertReady();
     if (notReady) throw notReady;
-    return this.rpc.batch<T>(calls, Math.max(1, Math.floor(opts.pageSize ?? 50)), opts.timeoutMs ?? this.opts.requestTimeoutMs);
+    const sent = padded(calls, this.holdsSmallAnswers);
+    const pageSize = sent === calls ? Math.max(1, Math.floor(opts.pageSize ?? 50)) : sent.length;
+    return unpadded(await this.rpc.batch<T>(sent, pageSize, opts.timeoutMs ?? this.opts.requestTimeoutMs), calls);
   }
 
   protected checked<T>(value: unknown, parse: (v: unknown) => T): T {
