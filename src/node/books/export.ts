@@ -22,8 +22,8 @@ export const PAYMENTS_CSV_COLUMNS = [
 ] as const;
 
 const DAY_MS = 86_400_000;
-let isoDay = NaN;
-let isoDate = '';
+/** The date part per day: a row's times (created, expires, paid, confirmed) fall on a few days, not one. */
+const isoDates = new Map<number, string>();
 
 /**
  * ISO 8601 UTC with milliseconds, as Date#toISOString writes it, several times faster for a file of a million rows:
@@ -32,9 +32,11 @@ let isoDate = '';
 export function iso(ms: number | null): string {
   if (ms === null) return '';
   const day = Math.floor(ms / DAY_MS);
-  if (day !== isoDay) {
-    isoDay = day;
+  let isoDate = isoDates.get(day);
+  if (isoDate === undefined) {
+    if (isoDates.size >= 4096) isoDates.clear();
     isoDate = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    isoDates.set(day, isoDate);
   }
   const t = ms - day * DAY_MS;
   const h = Math.floor(t / 3_600_000);
