@@ -89,7 +89,7 @@ async function detection(stack: Stack): Promise<number[]> {
     });
     const latencies: Promise<number>[] = [];
     for (let i = 0; i < PAYMENTS; i++) {
-      const inv = app.service.createInvoice({ body: { amount_sats: 10_000 + i }, headers: {} } as never);
+      const inv = app.service.invoices.create({ body: { amount_sats: 10_000 + i }, headers: {} } as never);
       const seen = new Promise<bigint>((r) => waiting.set((inv as { id: string }).id, r));
       await stack.wallet('sendtoaddress', (inv as { address: string }).address, ((10_000 + i) / 1e8).toFixed(8));
       const sent = process.hrtime.bigint();

@@ -131,7 +131,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     service.electrumServers = () => (opts.electrum?.length ? opts.electrum : service.settings.electrum.servers);
     let watcher = makeWatcher();
     let swap = Promise.resolve();
-    const onSettings = (changed: Set<string>): void => {
+    const onSettings = (changed: ReadonlySet<string>): void => {
       // Sources, currency or proxy changed: ask the rate sources again at once (docs/rates.md).
       if (changed.has('rates') || changed.has('fiat') || changed.has('electrum')) service.liveRates.reschedule();
       if (!changed.has('electrum') || opts.electrum?.length) return;
@@ -139,13 +139,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
         const old = watcher;
         watcher = null;
         if (old) await old.stop();
-        service.chainStatus = service.disconnectedStatus;
+        service.system.provideChainStatus(service.system.disconnected);
         watcher = makeWatcher();
         watcher?.start();
         log(`electrum: servers changed; ${watcher ? 'watching through the new list' : 'no server configured'}`);
       });
     };
-    service.settingsListeners.push(onSettings);
+    const stopSettings = service.system.onSettingsChange(onSettings);
     let api: ApiServer | null = null;
     if (opts.http ?? service.settings.api.enabled) {
       const family = opts.ipFamily === 'ipv6' ? 6 : opts.ipFamily === 'ipv4' ? 4 : 0;
@@ -200,7 +200,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         await maintenance.stop();
         await sender.stop();
         await service.liveRates.stop();
-        service.settingsListeners.splice(service.settingsListeners.indexOf(onSettings), 1);
+        stopSettings();
         await swap;
         if (watcher) await watcher.stop();
         openDb.close();

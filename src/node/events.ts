@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { prepared, type DB } from './store/sqlite.ts';
+import type { EventData, EventType } from '../shared/events.ts';
+
+export type { EventData, EventType };
 
 export interface StoredEvent {
   id: number;
@@ -10,13 +13,16 @@ export interface StoredEvent {
   created_at: number;
 }
 
-/** Appends an event inside the caller's transaction; it is published only after that transaction commits. */
-export function insertEvent(
+/**
+ * Appends an event inside the caller's transaction; it is published only after that transaction commits. The payload
+ * is checked against the event type at compile time (src/core/vocabulary.ts).
+ */
+export function insertEvent<T extends EventType>(
   db: DB,
-  type: string,
+  type: T,
   invoiceId: string | null,
   paymentId: number | null,
-  data: Record<string, unknown>,
+  data: EventData<T>,
   now: number,
 ): number {
   const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, JSON.stringify(data), now);

@@ -8,6 +8,7 @@ import {
   evaluate,
   transitionEvents,
   type Evaluation,
+  type InvoiceEventType,
   type InvoiceFlag,
   type InvoiceStatus,
   type InvoiceTerms,
@@ -21,7 +22,7 @@ import { holdsAddress, releasedState } from '../core/holding.ts';
 import type { AddressOrigin, AddressState } from '../core/vocabulary.ts';
 import type { ZeroConfRisk } from '../core/zeroconf.ts';
 import type { Invoice } from '../shared/contract.ts';
-import { insertEvent } from './events.ts';
+import { insertEvent, type EventData } from './events.ts';
 import { saleFields } from './counter/sales.ts';
 import { refundedSats, refundsOf, refundView, type RefundRow } from './books/refunds.ts';
 import { rateFact, type RateContext } from './books/rates.ts';
@@ -197,15 +198,29 @@ export interface RefreshContext {
 /** Without a rate context (a caller that predates the books): the shop's default currency and no rate history. */
 export const NO_RATES: RateContext = { currency: 'USD', history: null };
 
-/** Recomputes one invoice; writes status, flags, sums, events and the address state. Returns the events' ids. */
-export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, extraEvents: string[] = []): number[] {
+/** What one re-evaluation found and wrote. */
+export interface Refreshed {
+  /** The invoice row as it now stands in the database. */
+  row: InvoiceRow;
+  evaluation: Evaluation;
+  /** The events written, in order. */
+  events: { id: number; type: 'invoice.created' | InvoiceEventType }[];
+  /** The invoice as the API shows it, when events carry it (null when nothing changed that anyone is told of). */
+  view: Invoice | null;
+}
+
+/**
+ * Recomputes one invoice from its facts (read once) and writes status, flags, sums, events and the address state,
+ * inside the caller's transaction. `created` adds `invoice.created` first (a new invoice).
+ */
+export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, opts: { created?: boolean } = {}): Refreshed {
   const payments = paymentsOf(db, row.id);
   const terms = termsOf(row);
   const facts = factsOf(payments, headerConfirmedAt(db, effectiveConfirmationsRequired(terms)));
   const ev = evaluate(terms, facts, ctx.tipHeight, ctx.now, { servers: ctx.servers ?? 1 });
   const prevFlags = parseFlags(row.flags);
   const flags = ev.flags.join(',');
-  const events = transitionEvents({ status: row.status, flags: prevFlags }, ev);
+  const transitions = transitionEvents({ status: row.status, flags: prevFlags }, ev);
   const next = nextCheckAt(row, ev, ctx.graceMs, ctx.now);
   const changed =
     ev.status !== row.status ||
@@ -215,36 +230,41 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, ext
     ev.settledAt !== row.paid_at ||
     ev.confirmedAt !== row.confirmed_at ||
     next !== row.next_check_at;
+  const updated: InvoiceRow = changed
+    ? {
+        ...row,
+        status: ev.status,
+        flags,
+        paid_sats: ev.paidSats,
+        confirmed_sats: ev.confirmedSats,
+        paid_at: ev.settledAt,
+        confirmed_at: ev.confirmedAt,
+        next_check_at: next,
+        updated_at: ctx.now,
+      }
+    : row;
   if (changed) {
     db.prepare(
       `UPDATE invoices SET status = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, paid_at = ?, confirmed_at = ?, next_check_at = ?,
          updated_at = ? WHERE seq = ?`,
     ).run(ev.status, flags, ev.paidSats, ev.confirmedSats, ev.settledAt, ev.confirmedAt, next, ctx.now, row.seq);
   }
-  const updated: InvoiceRow = {
-    ...row,
-    status: ev.status,
-    flags,
-    paid_sats: ev.paidSats,
-    confirmed_sats: ev.confirmedSats,
-    paid_at: ev.settledAt,
-    confirmed_at: ev.confirmedAt,
-    next_check_at: next,
-  };
   applyAddressHolding(db, updated, ev, ctx);
-  const ids: number[] = [];
-  const all = [...extraEvents.map((type) => ({ type })), ...events];
-  if (all.length) {
-    const view = invoiceView(db, updated, ctx);
-    for (const e of all) {
-      const data: Record<string, unknown> = { invoice: view };
-      if ('from' in e && e.from) data.from = e.from;
-      if ('to' in e && e.to) data.to = e.to;
-      if ('zeroConf' in e && e.zeroConf !== undefined) data.zero_conf = e.zeroConf;
-      ids.push(insertEvent(db, e.type, row.id, null, data, ctx.now));
+  const events: Refreshed['events'] = [];
+  let view: Invoice | null = null;
+  if (opts.created || transitions.length) {
+    view = invoiceView(db, updated, ctx, { payments, refunds: refundsOf(db, row.id) });
+    if (opts.created) events.push({ id: insertEvent(db, 'invoice.created', row.id, null, { invoice: view }, ctx.now), type: 'invoice.created' });
+    for (const e of transitions) {
+      const data = {
+        invoice: view,
+        ...(e.from !== undefined && e.to !== undefined ? { from: e.from, to: e.to } : {}),
+        ...(e.zeroConf !== undefined ? { zero_conf: e.zeroConf } : {}),
+      };
+      events.push({ id: insertEvent(db, e.type, row.id, null, data as EventData<typeof e.type>, ctx.now), type: e.type });
     }
   }
-  return ids;
+  return { row: updated, evaluation: ev, events, view };
 }
 
 /** Keeps or lets go of the invoice's address by the holding rule (docs/spec/wallet.md#holding-and-release). */

@@ -69,7 +69,7 @@ export async function pruneAll(service: Satdesk, now: number): Promise<PruneRepo
   const db = service.db;
   const s = service.settings;
   const report: PruneReport = { idempotency_keys: 0, deliveries: 0, notifications: 0, bodies: 0, events: 0 };
-  service.write(() => {
+  service.record(() => {
     report.idempotency_keys = db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS).changes;
     report.deliveries = pruneDeliveries(db, now, s.delivery_log_days);
     const orphan = 'NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = notifications.id)';
@@ -91,7 +91,7 @@ export async function pruneAll(service: Satdesk, now: number): Promise<PruneRepo
   const floor = db.prepare("INSERT INTO outbox_state (key, value) VALUES ('events_pruned_through', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   while (lo <= upTo) {
     const hi = Math.min(upTo, lo + BATCH - 1);
-    service.write(() => {
+    service.record(() => {
       release.run({ lo, hi });
       report.events += drop.run({ lo, hi }).changes;
       floor.run(hi);

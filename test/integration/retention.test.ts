@@ -38,7 +38,7 @@ describe('pruning on a schedule', () => {
     await until(() => count(t, "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'RETRY'") === 1, 'flaky RETRY');
     const pendingEvent = (t.app.db.prepare("SELECT n.event_id AS id FROM notifications n JOIN deliveries d ON d.notification_id = n.id WHERE d.state = 'RETRY'").get() as { id: number }).id;
     t.app.service.write(() => {
-      for (let h = 1; h <= 20; h++) insertEvent(t.app.db, 'chain.tip', null, null, { height: h }, Date.now());
+      for (let h = 1; h <= 20; h++) insertEvent(t.app.db, 'chain.tip', null, null, { height: h, hash: h.toString(16).padStart(64, '0') }, Date.now());
     });
     const newest = t.app.service.bus.lastId;
     expect(newest).toBeGreaterThan(20);

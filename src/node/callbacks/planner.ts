@@ -1,5 +1,5 @@
 /**
- * The notification planner (docs/spec/notifications.md#planning). Registered in `service.planners`, it runs inside every write transaction,
+ * The notification planner (docs/spec/notifications.md#planning). Registered with the unit of work (src/node/service/unit-of-work.ts), it runs inside every write transaction,
  * after the facts were written, so a planned notification commits together with the chain facts that caused it.
  *
  * Cheap by construction: payments are read only while `plan_done = 0` (a partial index holds just the ones still

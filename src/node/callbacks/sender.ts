@@ -83,12 +83,10 @@ export class CallbackSender {
     this.log = opts.log ?? (() => {});
     this.xmpp = new XmppLink(() => this.service.settings.xmpp);
     this.stmts = this.prepare();
-    const hook = (): void => this.wake();
-    service.afterCommit.push(hook);
-    this.unhook = () => {
-      const i = service.afterCommit.indexOf(hook);
-      if (i >= 0) service.afterCommit.splice(i, 1);
-    };
+    // New deliveries only come from writes that change facts; the sender's own bookkeeping wakes it itself.
+    this.unhook = service.onCommit((c) => {
+      if (c.kind === 'facts') this.wake();
+    });
   }
 
   private prepare() {
@@ -275,7 +273,7 @@ export class CallbackSender {
     const { insertAttempt, current, step, storeBody } = this.stmts;
     const delays = new Map<string, number[]>();
     try {
-      this.service.write(() => {
+      this.service.record(() => {
         for (const f of batch) {
           insertAttempt.run(
             f.deliveryId,
@@ -304,6 +302,8 @@ export class CallbackSender {
           }
         }
       });
+      // Retries were scheduled: re-arm the timer and look for what is due now.
+      this.wake();
     } catch (e) {
       // Not committed: the deliveries stay due and are sent again with the same ids.
       this.log(`callback sender: could not record attempts: ${(e as Error).message}`);

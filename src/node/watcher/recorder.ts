@@ -8,7 +8,7 @@ import { attribute } from '../../core/attribution.ts';
 import { paymentTime } from '../../core/payment-time.ts';
 import { isRefundScript, recordRefundFacts } from '../books/refund-watch.ts';
 import { unconfirmRefundsAbove } from '../books/refunds.ts';
-import { insertEvent } from '../events.ts';
+import { insertEvent, type EventData } from '../events.ts';
 import { getInvoiceRow, nameInvoiceOnEvents, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
 import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
@@ -236,7 +236,7 @@ export class Recorder {
   }
 
   /** A chain.* event in its own write; never fails the caller. */
-  chainEvent(type: string, data: Record<string, unknown>, log: (l: string) => void): void {
+  chainEvent(type: 'chain.status', data: Omit<EventData<'chain.status'>, 'tip_height'>, log: (l: string) => void): void {
     try {
       this.service.write(() => {
         insertEvent(this.db, type, null, null, { ...data, tip_height: this.service.tipHeight() || null }, this.service.clock.now());

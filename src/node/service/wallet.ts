@@ -1,0 +1,73 @@
+/**
+ * The wallet room: the wallet source and the address pool (docs/spec/wallet.md), and the payments no invoice may
+ * count (docs/spec/invoices.md#attribution).
+ */
+import type { AddressOrigin, AddressState } from '../../core/vocabulary.ts';
+import type { MethodOutput } from '../../shared/contract.ts';
+import { paymentView, type PaymentRow } from '../invoices.ts';
+import type { Handlers, ServiceCore } from './context.ts';
+import { decodeCursor, page } from './paging.ts';
+
+interface AddressListRow {
+  id: number;
+  address: string;
+  state: AddressState;
+  invoice_id: string | null;
+  origin: AddressOrigin;
+  derivation_index: number | null;
+}
+
+export class WalletRoom {
+  constructor(private readonly s: ServiceCore) {}
+
+  view(): MethodOutput<'getWallet'> {
+    const pool = this.s.pool;
+    const row = pool.walletRow();
+    const gap = row ? pool.gap() : 0;
+    return {
+      kind: row ? row.kind : 'static',
+      network: this.s.network,
+      script: row ? row.script : null,
+      source: row ? row.source : null,
+      first_addresses: pool.firstAddresses(),
+      next_index: row ? row.next_index : null,
+      gap,
+      gap_warning: row ? pool.gapWarning(gap) : null,
+    };
+  }
+
+  readonly handlers = {
+    getWallet: () => this.view(),
+    putWallet: ({ body }) => {
+      this.s.uow.write(() => this.s.pool.setWallet(body.xpub, this.s.clock.now(), body.script));
+      return this.view();
+    },
+    listAddresses: ({ query }) => {
+      const args = query.state ? [decodeCursor(query.cursor), query.state, query.limit + 1] : [decodeCursor(query.cursor), query.limit + 1];
+      const rows = this.s.db
+        .prepare(
+          `SELECT id, address, state, invoice_id, origin, derivation_index FROM addresses
+           WHERE id < ? ${query.state ? 'AND state = ?' : ''} ORDER BY id DESC LIMIT ?`,
+        )
+        .all(...args) as AddressListRow[];
+      const { items, next_cursor } = page(rows, query.limit, (r) => r.id);
+      return {
+        addresses: items.map((r) => ({ address: r.address, state: r.state, invoice_id: r.invoice_id, origin: r.origin, index: r.derivation_index })),
+        next_cursor,
+      };
+    },
+    addAddresses: ({ body }) => ({ results: this.s.uow.write(() => this.s.pool.addStatic(body.addresses, this.s.clock.now())) }),
+    deleteAddress: ({ params }) => this.s.uow.write(() => this.s.pool.remove(params.address)),
+    unattributedPayments: ({ query }) => {
+      const rows = this.s.db
+        .prepare('SELECT * FROM payments WHERE invoice_id IS NULL AND id < ? ORDER BY id DESC LIMIT ?')
+        .all(decodeCursor(query.cursor), query.limit + 1) as PaymentRow[];
+      const { items, next_cursor } = page(rows, query.limit, (p) => p.id);
+      const tip = this.s.tipHeight();
+      return {
+        payments: items.map((p) => ({ ...paymentView(p, null, { tipHeight: tip, rates: this.s.rates() }), address: p.address })),
+        next_cursor,
+      };
+    },
+  } satisfies Partial<Handlers>;
+}
