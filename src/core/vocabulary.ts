@@ -18,6 +18,19 @@ export const NETWORK_MEANING = {
 export type NetworkName = keyof typeof NETWORK_MEANING;
 export const NETWORKS = keysOf(NETWORK_MEANING);
 
+/** Which address family connections and the API listener use (docs/spec/api.md#commands). */
+export const IP_FAMILIES = ['auto', 'ipv4', 'ipv6'] as const;
+export type IpFamilyName = (typeof IP_FAMILIES)[number];
+
+/** docs/spec/api.md#roles: who an API token stands for. */
+export const ROLE_MEANING = {
+  owner: "everything: the data dir's own token and the desktop app",
+  cashier: "sells at a till: today's invoices and their status, a cash-desk note",
+  display: "a customer-facing screen: one till's current sale",
+} as const;
+export type Role = keyof typeof ROLE_MEANING;
+export const ROLES = keysOf(ROLE_MEANING);
+
 /** docs/spec/invoices.md#statuses */
 export const INVOICE_STATUS_MEANING = {
   unpaid: 'nothing received yet',
@@ -202,6 +215,7 @@ function member<T extends string>(list: readonly T[]): (v: unknown) => v is T {
 }
 
 export const isNetworkName = member(NETWORKS);
+export const isIpFamily = member(IP_FAMILIES);
 export const isInvoiceStatus = member(INVOICE_STATUSES);
 export const isEventType = member(EVENT_TYPES);
 export const isDeliveryState = member(DELIVERY_STATES);

@@ -14,10 +14,9 @@ import { createIpcHandlers } from '../node/ipc.ts';
 import { bootFailureText, externalUrl, isOwnPage, notificationText, permissionAllowed, type OwnPage } from './policy.ts';
 import { alertFor } from '../node/alerts.ts';
 import { IPC_EVENT_CHANNEL } from '../shared/ipc.ts';
+import { CONSOLE_CSP } from '../shared/csp.ts';
 import { isNetworkName } from '../core/network.ts';
 
-const CSP =
-  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 let core: App | null = null;
 const windows = new Set<BrowserWindow>();
@@ -96,7 +95,7 @@ async function boot(): Promise<void> {
     if (alert && Notification.isSupported()) new Notification({ title: notificationText(alert.title), body: notificationText(alert.body) }).show();
   });
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONSOLE_CSP] } });
   });
   createWindow();
 }

@@ -15,6 +15,7 @@ import { Maintenance } from './retention.ts';
 import { TokenAuth } from './counter/tokens.ts';
 import { ChainWatcher, type WatcherOptions } from './watcher/index.ts';
 import type { ServiceOptions } from './service.ts';
+import type { IpFamilyName } from '../core/vocabulary.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -22,7 +23,7 @@ export interface AppOptions {
   host?: string;
   port?: number;
   apiToken?: string;
-  ipFamily?: 'auto' | 'ipv4' | 'ipv6';
+  ipFamily?: IpFamilyName;
   /** Host names the API answers to besides loopback and the bound host (`--allow-host`). */
   allowHosts?: string[];
   /** HTTPS for tills on the LAN (`serve --lan`, docs/counter.md#tills-on-the-shops-network). */

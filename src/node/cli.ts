@@ -10,6 +10,8 @@ import { startApp } from './app.ts';
 import { ensureLanCertificate, lanAddresses } from './counter/lan.ts';
 import { VERSION } from './version.ts';
 import { plaintextWarning } from './transport-warning.ts';
+import { parsePort, portError } from '../core/port.ts';
+import { IP_FAMILIES, isIpFamily } from '../core/vocabulary.ts';
 
 const HELP = `Satdesk ${VERSION} — a watch-only Bitcoin merchant console
 
@@ -40,8 +42,8 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
 
 function portOf(v: string | undefined, fallback: number, flag: string): number {
   if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number (0–65535), not "${v}"`);
+  const n = parsePort(v, { allowZero: true });
+  if (n === null) throw new UsageError(portError(flag, v, { allowZero: true }));
   return n;
 }
 
@@ -73,7 +75,7 @@ async function serve(argv: string[]): Promise<number> {
   const network = v.network ?? 'mainnet';
   if (!isNetworkName(network)) throw new UsageError(`--network must be one of ${NETWORKS.join(', ')}`);
   const ipFamily = v['ip-family'] ?? 'auto';
-  if (ipFamily !== 'auto' && ipFamily !== 'ipv4' && ipFamily !== 'ipv6') throw new UsageError('--ip-family must be auto, ipv4 or ipv6');
+  if (!isIpFamily(ipFamily)) throw new UsageError(`--ip-family must be ${IP_FAMILIES.join(', ')}`);
   if (v['api-token'] !== undefined && v['api-token'].length < 16) throw new UsageError('--api-token must be at least 16 characters');
   for (const h of v['allow-host'] ?? []) {
     if (hostOfHeader(h) === null) throw new UsageError(`--allow-host takes a host name or address, not "${h}"`);

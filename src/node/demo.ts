@@ -17,6 +17,7 @@ import { bip32 } from '../core/ecc.ts';
 import { startApp, type App } from './app.ts';
 import { dispatch, isMethodName } from './dispatch.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
+import { parsePort, portError } from '../core/port.ts';
 
 /** BIP84 testnet/regtest account m/84'/1'/0' of a fixed, public demo seed: never use it for real money. */
 export function demoVpub(): string {
@@ -279,9 +280,9 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     console.error(`satdesk demo: ${(e as Error).message}\nUsage: satdesk demo [--data-dir D] [--port P]`);
     return 2;
   }
-  const port = v.port === undefined ? 8787 : Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`satdesk demo: --port must be a port number (0–65535), not "${v.port}"`);
+  const port = v.port === undefined ? 8787 : parsePort(v.port, { allowZero: true });
+  if (port === null) {
+    console.error(`satdesk demo: ${portError('--port', v.port, { allowZero: true })}`);
     return 2;
   }
   const demo = await startDemo({ dataDir: v['data-dir'], port, log: (l) => console.error(l) });

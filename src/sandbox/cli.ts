@@ -1,3 +1,4 @@
+import { parsePort, portError } from '../core/port.ts';
 import { PROFILES, startSandbox, type Sandbox, type ServerProfile } from './index.ts';
 
 const USAGE = `usage: satdesk sandbox [--port 51001] [--tls-port 51002] [--control-port 51080] [--data-dir D] [--host 127.0.0.1]
@@ -24,8 +25,7 @@ function parseArgs(argv: string[]): Args | string {
     const value = (): string | undefined => inline ?? argv[++i];
     const port = (name: string): number | string => {
       const v = value();
-      const n = Number(v);
-      return v !== undefined && /^\d+$/.test(v) && n >= 0 && n <= 65535 ? n : `${name} needs a port number 0..65535, got ${v ?? 'nothing'}`;
+      return parsePort(v, { allowZero: true }) ?? portError(name, v, { allowZero: true });
     };
     let r: number | string | undefined;
     switch (flag) {

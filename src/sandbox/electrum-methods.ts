@@ -6,6 +6,7 @@ import type net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { REGTEST_GENESIS_HASH, merkleBranch } from '../core/chain/index.ts';
+import { PROTOCOL_MIN, cmpVersion, parseVersion } from '../core/chain/protocol.ts';
 import type { HistoryItem, SandboxChain } from './chain.ts';
 import type { FaultKind } from './electrum-server.ts';
 import type { CostMeter } from './fidelity.ts';
@@ -13,9 +14,7 @@ import type { PaddedWriter } from './padding.ts';
 import { RejectError, decodeTx } from './tx.ts';
 
 export const SERVER_VERSION = 'Satdesk-sandbox 0.1';
-export const PROTOCOL_MIN = '1.4';
-/** What real servers offer today (ElectrumX 1.20.0 `PROTOCOL_MAX = (1, 6, 0)` in src/electrumx/server/session.py). */
-export const PROTOCOL_MAX = '1.6';
+export { PROTOCOL_MAX, PROTOCOL_MIN } from '../core/chain/protocol.ts';
 export const MAX_HEADERS = 2016;
 
 /** What the methods need from the server they run in. */
@@ -45,19 +44,6 @@ export class RpcError extends Error {
 
 export type Params = unknown[];
 export type Handler = (s: Session, p: Params) => unknown;
-
-export function parseVersion(v: string): number[] | null {
-  if (typeof v !== 'string' || !/^\d+(\.\d+)+$/.test(v)) return null;
-  return v.split('.').map(Number);
-}
-
-export function cmpVersion(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 export function badParams(msg: string): RpcError {
   return new RpcError(-32602, msg);

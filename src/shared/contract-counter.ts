@@ -5,10 +5,12 @@
  */
 import { z } from 'zod';
 import type { MethodDef } from './contract.ts';
+import type { Role } from '../core/vocabulary.ts';
 
-export const RoleSchema = z.enum(['owner', 'cashier', 'display']);
-export type Role = z.infer<typeof RoleSchema>;
-export const ROLES = RoleSchema.options;
+import { RoleSchema } from './contract-common.ts';
+
+export { RoleSchema };
+export { ROLES, type Role } from '../core/vocabulary.ts';
 
 /** Who is calling: the owner's own token (or the desktop app), or a token the owner created. */
 export interface Principal {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { cspMeta } from '../../scripts/vite-csp.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OUT = path.join(ROOT, 'out/renderer');
@@ -50,7 +51,7 @@ async function buildOnce(build: typeof import('vite').build, react: typeof impor
     root: path.join(ROOT, 'src/renderer'),
     base: './',
     logLevel: 'warn',
-    plugins: [react()],
+    plugins: [react(), cspMeta()],
     build: {
       outDir: OUT,
       emptyOutDir: true,

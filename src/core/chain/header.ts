@@ -1,10 +1,11 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { hashToHex, hexToHash, sha256d } from './bytes.ts';
+import { GENESIS_HASHES } from '../network.ts';
 
 /** The regtest genesis block header (docs/electrum.md#regtest), 80 bytes hex. */
 export const REGTEST_GENESIS_HEADER =
   '0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4adae5494dffff7f2002000000';
-export const REGTEST_GENESIS_HASH = '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206';
+export const REGTEST_GENESIS_HASH = GENESIS_HASHES.regtest;
 /** Regtest never retargets: every header carries these bits. */
 export const REGTEST_BITS = 0x207fffff;
 

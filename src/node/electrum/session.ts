@@ -21,6 +21,7 @@ import { RpcChannel, type BatchCall, type BatchResult } from './rpc.ts';
 import type { ProxyConfig } from './socks.ts';
 import { openTransport, type IpFamily } from './transport.ts';
 import { GENESIS_HASHES, PROTOCOL_MAX, PROTOCOL_MIN, CLIENT_NAME, compareVersions, isVersionString } from './protocol.ts';
+import { PROTOCOL_UNSUBSCRIBE } from '../../core/chain/protocol.ts';
 import { formatServerUrl, parseServerUrl, type ServerUrl } from './url.ts';
 import {
   isHash64,
@@ -144,7 +145,7 @@ export class ElectrumSession {
   }
   /** True when the server negotiated 1.4.2 or later (blockchain.scripthash.unsubscribe exists). */
   get supportsUnsubscribe(): boolean {
-    return this.protocolVersion !== null && compareVersions(this.protocolVersion, '1.4.2') >= 0;
+    return this.protocolVersion !== null && compareVersions(this.protocolVersion, PROTOCOL_UNSUBSCRIBE) >= 0;
   }
   get label(): string {
     return formatServerUrl(this.server);

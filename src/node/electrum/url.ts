@@ -1,5 +1,6 @@
 import { isIP, isIPv6 } from 'node:net';
 import { SatdeskError } from '../../core/errors.ts';
+import { parsePort } from '../../core/port.ts';
 
 export type ElectrumProtocol = 'tcp' | 'ssl';
 
@@ -25,12 +26,6 @@ export function isValidHostname(host: string): boolean {
   return h.split('.').every((l) => HOST_LABEL.test(l));
 }
 
-/** Parses a port string: decimal digits only, 1..65535. */
-export function parsePort(s: string): number | null {
-  if (!/^\d{1,5}$/.test(s)) return null;
-  const n = Number(s);
-  return n >= 1 && n <= 65535 ? n : null;
-}
 
 /**
  * Splits "host:port" / "[v6]:port" into parts; returns an error string instead of throwing so the callers

@@ -12,6 +12,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type http from 'node:http';
+import { parsePort } from '../../core/port.ts';
 
 export function tokenMatches(given: string | undefined | null, token: string): boolean {
   if (!given) return false;
@@ -76,7 +77,7 @@ export function hostOfHeader(value: string | undefined): string | null {
   if (!value) return null;
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/.exec(value);
   if (!m) return null;
-  if (m[2] !== undefined && Number(m[2]) > 65535) return null;
+  if (m[2] !== undefined && parsePort(m[2], { allowZero: true }) === null) return null;
   return normalizeHostname(m[1]!);
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type http from 'node:http';
 import { API_PREFIX } from '../../shared/contract.ts';
 import { safeDecode, sendError } from './respond.ts';
+import { CONSOLE_CSP } from '../../shared/csp.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,8 +19,6 @@ const MIME: Record<string, string> = {
   '.wav': 'audio/wav',
 };
 
-export const CONSOLE_CSP =
-  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 const PAGE_HEADERS = { 'Content-Security-Policy': CONSOLE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
 

@@ -4,6 +4,8 @@
  */
 import { API_PREFIX, contract, type MethodName, type MethodOutput } from '../../shared/contract.ts';
 import type { IpcResult } from '../../shared/ipc.ts';
+import type { StreamEvent } from '../../shared/events.ts';
+import { SUBSCRIBED_EVENT_TYPES } from './events.ts';
 
 export interface CallInput {
   params?: Record<string, string>;
@@ -121,40 +123,21 @@ export async function call<M extends MethodName>(name: M, input: CallInput = {})
 }
 
 /** Live events: the preload bridge, or SSE (which resumes by itself with Last-Event-ID). */
-export function subscribe(
-  listener: (e: { id: number; type: string } & Record<string, unknown>) => void,
-  onStatus?: (live: boolean) => void,
-): () => void {
+export function subscribe(listener: (e: StreamEvent) => void, onStatus?: (live: boolean) => void): () => void {
   if (window.satdesk) {
     onStatus?.(true);
-    return window.satdesk.onEvent((e) => listener(e as { id: number; type: string }));
+    return window.satdesk.onEvent((e) => listener(e as StreamEvent));
   }
   const token = currentToken() ?? '';
   const es = new EventSource(`${API_PREFIX}/events?token=${encodeURIComponent(token)}`);
-  const handler = (ev: MessageEvent<string>): void => listener(JSON.parse(ev.data) as { id: number; type: string });
+  const handler = (ev: MessageEvent<string>): void => listener(JSON.parse(ev.data) as StreamEvent);
   es.onmessage = handler;
   es.onopen = () => onStatus?.(true);
   es.onerror = () => onStatus?.(false);
-  const types = ['invoice.created', 'invoice.partially_paid', 'invoice.paid', 'invoice.confirmed', 'invoice.expired', 'invoice.invalid',
-    'invoice.paid_late', 'invoice.overpaid', 'invoice.cancelled', 'invoice.marked', 'invoice.reverted', 'payment.reversed',
-    'payment.unattributed', 'chain.tip', 'chain.status', 'chain.connected', 'chain.disconnected', 'delivery.updated',
-    'delivery.created', 'delivery.failed', 'delivery.succeeded', 'delivery.retry', 'invoice.refund_recorded', 'invoice.refund_updated', 'wallet.gap_warning',
-    'rate.stale', 'rate.live', 'chain.refused', 'chain.alert', 'wallet.history_found', 'reload'];
-  for (const t of types) es.addEventListener(t, handler as EventListener);
+  for (const t of SUBSCRIBED_EVENT_TYPES) es.addEventListener(t, handler as EventListener);
   return () => es.close();
 }
 
-/**
- * Calls a contract method by a name that may not exist in this build yet (the callbacks routes land separately):
- * answers null when the contract has no such method, so a screen can show its "not available" state.
- */
-export async function callIfExists<T>(names: string | string[], input: CallInput = {}): Promise<T | null> {
-  const name = (Array.isArray(names) ? names : [names]).find((n) => Object.prototype.hasOwnProperty.call(contract, n));
-  if (!name) return null;
-  return (await call(name as MethodName, input)) as T;
-}
-
-export const hasMethod = (...names: string[]): boolean => names.some((n) => Object.prototype.hasOwnProperty.call(contract, n));
 
 /**
  * Demo mode only (`satdesk demo`): the sandbox controls, served by the demo under /api/v1/demo/. A production

@@ -5,15 +5,11 @@
 import { create } from 'zustand';
 import type { Invoice, MethodOutput, Settings, Sysinfo } from '../../shared/contract.ts';
 import type { CounterConfig, Role, Till } from '../../shared/contract-counter.ts';
+import type { StreamEvent } from '../../shared/events.ts';
 import { call, demoCall, inElectron, subscribe } from './api.ts';
 
-export interface LiveEvent {
-  id: number;
-  type: string;
-  created_at?: string;
-  invoice?: Invoice;
-  [k: string]: unknown;
-}
+/** One event from the stream, typed by its `type` (src/shared/events.ts). */
+export type LiveEvent = StreamEvent;
 
 interface ConsoleState {
   live: boolean;
@@ -158,9 +154,9 @@ function followEvents(): () => void {
   };
   const stop = subscribe(
     (e) => {
-      const ev = e as LiveEvent;
+      const ev = e;
       const patch: Partial<ConsoleState> = { lastEvent: ev, eventSeq: useConsole.getState().eventSeq + 1 };
-      if (ev.invoice && typeof ev.invoice === 'object' && 'id' in ev.invoice) {
+      if ('invoice' in ev && ev.invoice) {
         const inv = ev.invoice;
         patch.invoices = { ...useConsole.getState().invoices, [inv.id]: inv };
         for (const fn of invoiceListeners) fn(inv, ev.type);

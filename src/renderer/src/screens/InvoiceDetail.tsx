@@ -1,12 +1,12 @@
 /** One invoice: amounts, payments with confirmations, a timeline, the notifications sent for it, and actions. */
 import { useEffect, useState } from 'react';
-import type { Invoice } from '../../../shared/contract.ts';
+import type { Delivery, Invoice } from '../../../shared/contract.ts';
+import type { MarkAction } from '../../../core/vocabulary.ts';
 import { call } from '../api.ts';
 import { isOwner, useConsole } from '../store.ts';
 import { useConfirm } from '../Dialog.tsx';
 import { Qr } from '../Qr.tsx';
 import { copyText, errorText, fmtSats, fmtTime, formatBtc, qrUri, short, STATUS_LABEL } from '../format.ts';
-import { callbacksAvailable, listAgents, listDeliveries, type Delivery } from '../callbacks.ts';
 import { DeliveryRow } from './Notifications.tsx';
 import { DemoPayControls } from './Sell.tsx';
 import { RefundsPanel } from './Refunds.tsx';
@@ -36,7 +36,7 @@ export function InvoiceDetail({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
   const [agentNames, setAgentNames] = useState<Map<string, string>>(new Map());
-  const [markStatus, setMarkStatus] = useState<'confirmed' | 'invalid' | 'cancelled' | 'released'>('confirmed');
+  const [markStatus, setMarkStatus] = useState<MarkAction>('confirmed');
   const [note, setNote] = useState('');
   const [deskNote, setDeskNote] = useState<string | null>(null);
   const owner = useConsole(isOwner);
@@ -49,11 +49,11 @@ export function InvoiceDetail({ id }: { id: string }) {
   const address = inv?.address;
   const txids = inv?.payments.map((p) => p.txid).join(',');
   useEffect(() => {
-    if (!address || !callbacksAvailable() || !owner) return;
+    if (!address || !owner) return;
     // Deliveries name the address and txid they are about; the newest few hundred are enough for one invoice.
-    listAgents().then((a) => setAgentNames(new Map((a ?? []).map((x) => [x.id, x.name]))), () => {});
-    listDeliveries({ limit: 500 }).then(
-      (r) => setDeliveries((r?.deliveries ?? []).filter((d) => d.invoice_id === id || d.address === address || (d.txid && txids?.includes(d.txid)))),
+    call('listAgents').then((r) => setAgentNames(new Map(r.agents.map((x) => [x.id, x.name]))), () => {});
+    call('listDeliveries', { query: { limit: 500 } }).then(
+      (r) => setDeliveries(r.deliveries.filter((d) => d.address === address || (d.txid && txids?.includes(d.txid)))),
       () => setDeliveries([]),
     );
   }, [address, txids, id, deliverySeq, owner]);
@@ -205,9 +205,7 @@ export function InvoiceDetail({ id }: { id: string }) {
       </ol>
 
       {owner && <h2>Notifications sent</h2>}
-      {!owner ? null : !callbacksAvailable() ? (
-        <p className="muted">Callbacks are not available in this build.</p>
-      ) : deliveries === null ? (
+      {!owner ? null : deliveries === null ? (
         <p className="muted">Loading…</p>
       ) : deliveries.length === 0 ? (
         <p className="muted">No callback was sent for this invoice yet.</p>

@@ -1,22 +1,22 @@
 /** Notifications: the delivery log (docs/spec/notifications.md#the-log) with each attempt, the request body, resend and test callbacks. */
 import { useCallback, useEffect, useState } from 'react';
 import { useConsole } from '../store.ts';
-import { demoCall } from '../api.ts';
+import { call, demoCall } from '../api.ts';
 import { errorText, fmtTime, short } from '../format.ts';
 import { FilterChips } from '../FilterChips.tsx';
-import {
-  agentsAvailable,
-  callbacksAvailable,
-  listAgents,
-  listDeliveries,
-  redeliver,
-  requestBodyText,
-  testAgent,
-  type Agent,
-  type Delivery,
-} from '../callbacks.ts';
+import type { Agent, Delivery } from '../../../shared/contract.ts';
+import { DELIVERY_STATES } from '../../../core/vocabulary.ts';
 
-const STATES = ['', 'PENDING', 'RETRY', 'SUCCESS', 'FAILURE'] as const;
+const STATES = ['', ...DELIVERY_STATES] as const;
+
+/** The request as it was sent, indented when it is JSON (XMPP messages are plain text). */
+function requestBodyText(d: Delivery): string {
+  try {
+    return JSON.stringify(JSON.parse(d.request_body), null, 2);
+  } catch {
+    return d.request_body;
+  }
+}
 
 export function DeliveryRow({ d, agentName, onChanged }: { d: Delivery; agentName?: string; onChanged?: () => void }) {
   const [open, setOpen] = useState(false);
@@ -75,7 +75,7 @@ export function DeliveryRow({ d, agentName, onChanged }: { d: Delivery; agentNam
           <SentHeaders attempts={d.attempts} />
           <h3>Request body</h3>
           <pre className="body">{requestBodyText(d)}</pre>
-          <button type="button" onClick={() => void redeliver(d.id).then(() => {
+          <button type="button" onClick={() => void call('redeliver', { params: { id: d.id } }).then(() => {
                 showToast('Resent as a new delivery');
                 onChanged?.();
               }, (e: unknown) => showToast(errorText(e)))}>
@@ -175,14 +175,13 @@ export function NotificationsScreen() {
   const [loads, setLoads] = useState(0);
 
   useEffect(() => {
-    if (agentsAvailable()) listAgents().then((a) => setAgents(a ?? []), () => {});
+    call('listAgents').then((r) => setAgents(r.agents), () => {});
   }, [deliverySeq]);
 
   const load = useCallback(
     (after: string | null) => {
-      listDeliveries({ state: state || undefined, agent: agent || undefined, limit: 100, cursor: after ?? undefined }).then(
+      call('listDeliveries', { query: { state: state || undefined, agent: agent || undefined, limit: 100, cursor: after ?? undefined } }).then(
         (r) => {
-          if (!r) return;
           setRows((prev) => (after && prev ? [...prev, ...r.deliveries] : r.deliveries));
           setCursor(r.next_cursor);
           setLoads((n) => n + 1);
@@ -210,14 +209,6 @@ export function NotificationsScreen() {
     return () => clearTimeout(t);
   }, [rows, load]);
 
-  if (!callbacksAvailable()) {
-    return (
-      <section>
-        <h1>Notifications</h1>
-        <div className="empty-state">Callbacks are not available in this build yet.</div>
-      </section>
-    );
-  }
   const names = new Map(agents.map((a) => [a.id, a.name]));
   return (
     <section className="notifications">
@@ -233,7 +224,7 @@ export function NotificationsScreen() {
             ))}
           </select>
           {agents.map((a) => (
-            <button key={a.id} type="button" onClick={() => void testAgent(a.id).then(() => {
+            <button key={a.id} type="button" onClick={() => void call('testAgent', { params: { id: a.id } }).then(() => {
                 showToast(`Test callback sent to ${a.name}`);
                 load(null);
               }, (e: unknown) => showToast(errorText(e)))}>

@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 import { useConsole } from '../../store.ts';
 import { errorText } from '../../format.ts';
 import { useConfirm } from '../../Dialog.tsx';
-import { agentsAvailable, createAgent, deleteAgent, listAgents, patchAgent, rotateToken, testAgent, type Agent } from '../../callbacks.ts';
+import type { Agent } from '../../../../shared/contract.ts';
+import { call } from '../../api.ts';
 import { CopyButton, humanError, parseNumber } from './fields.tsx';
 import { Section } from './shared.tsx';
 
@@ -42,8 +43,8 @@ function AgentForm({ agent, onDone }: { agent?: Agent; onDone: (a: Agent) => voi
         if (format === 'xmpp') body.jid = jid;
         else body.url = url;
         if (format !== 'events') body.thresholds = ints(thresholds);
-        (agent ? patchAgent(agent.id, body) : createAgent(body)).then(
-          (a) => a && onDone(a),
+        (agent ? call('patchAgent', { params: { id: agent.id }, body }) : call('createAgent', { body })).then(
+          onDone,
           (e: unknown) => setError(humanError(errorText(e), { name: 'Name', url: 'URL', thresholds: 'Thresholds', 'retry.delays_s': 'Retry delays', timeout_s: 'Timeout', jid: 'Jabber ID' })),
         );
       }}
@@ -98,14 +99,8 @@ export function Agents() {
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [ask, dialog] = useConfirm();
-  const reload = (): void => void listAgents().then(setAgents, () => setAgents([]));
+  const reload = (): void => void call('listAgents').then((r) => setAgents(r.agents), () => setAgents([]));
   useEffect(reload, []);
-  if (!agentsAvailable())
-    return (
-      <Section title="Agents (callbacks)">
-        <p className="muted">Callbacks are not available in this build yet.</p>
-      </Section>
-    );
   return (
     <Section title="Agents (callbacks)">
       {agents && agents.length === 0 && <div className="empty-state">No agent yet: add your shop&apos;s callback URL so it hears about every payment.</div>}
@@ -137,7 +132,7 @@ export function Agents() {
             <button type="button" onClick={() => setEditing(editing === a.id ? null : a.id)}>
               {editing === a.id ? 'Close' : 'Edit'}
             </button>
-            <button type="button" onClick={() => void testAgent(a.id).then(() => showToast('Test callback sent'), (e: unknown) => showToast(errorText(e)))}>
+            <button type="button" onClick={() => void call('testAgent', { params: { id: a.id } }).then(() => showToast('Test callback sent'), (e: unknown) => showToast(errorText(e)))}>
               Test
             </button>
             <button
@@ -149,15 +144,15 @@ export function Agents() {
                   confirmLabel: 'Rotate token',
                   danger: true,
                   onConfirm: () =>
-                    rotateToken(a.id).then((r) => {
-                      if (r) setRevealed({ ...revealed, [a.id]: r.token });
+                    call('rotateAgentToken', { params: { id: a.id } }).then((r) => {
+                      setRevealed({ ...revealed, [a.id]: r.token });
                     }),
                 })
               }
             >
               Rotate token
             </button>
-            <button type="button" onClick={() => void patchAgent(a.id, { enabled: !a.enabled }).then(reload, (e: unknown) => showToast(errorText(e)))}>
+            <button type="button" onClick={() => void call('patchAgent', { params: { id: a.id }, body: { enabled: !a.enabled } }).then(reload, (e: unknown) => showToast(errorText(e)))}>
               {a.enabled ? 'Disable' : 'Enable'}
             </button>
             <button
@@ -170,7 +165,7 @@ export function Agents() {
                   confirmLabel: 'Delete agent',
                   cancelLabel: 'Keep it',
                   danger: true,
-                  onConfirm: () => deleteAgent(a.id).then(reload),
+                  onConfirm: () => call('deleteAgent', { params: { id: a.id } }).then(reload),
                 })
               }
             >
