@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toRow, type Row, type ScenarioResult } from './lib.ts';
+import { buildCli, cliIsStale } from '../scripts/build-cli.mjs';
 
 type Scenario = { name: string; run: () => Promise<ScenarioResult[]> };
 
@@ -21,6 +22,12 @@ async function loadScenarios(): Promise<Scenario[]> {
     out.push(mod.scenario);
   }
   return out;
+}
+
+// Scenarios spawn the built `satdesk`: measure the code as it is now, never a stale build.
+if (cliIsStale()) {
+  console.error('bench: building the CLI (sources are newer than out/cli)');
+  await buildCli();
 }
 
 const wanted = process.argv.slice(2);

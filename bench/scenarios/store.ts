@@ -55,7 +55,7 @@ export const scenario = {
     return [
       result('store', `list page by status, ${N.toLocaleString('en')} invoices, p50`, 'ms', p50s, 5, 'le', '50 invoices per page over HTTP on loopback, 900 requests per run'),
       result('store', 'list page by status, p99', 'ms', p99s, 50, 'le', 'no target in the issue; shown for context'),
-      result('store', 'cold start to first list page served', 'ms', starts, 2000, 'le', 'spawn of `satdesk serve` (tsx) until the first list page answers'),
+      result('store', 'cold start to first list page served', 'ms', starts, 2000, 'le', 'spawn of `satdesk serve` (the built CLI) until the first list page answers'),
     ];
   },
 };

@@ -3,7 +3,6 @@
  * `satdesk serve`, `satdesk demo`, the Electron main process and the integration tests all start it from here.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase, type DB } from './store/sqlite.ts';
 import { Satdesk } from './service.ts';
 import { startApiServer, type ApiServer } from './http/server.ts';
@@ -16,6 +15,7 @@ import { TokenAuth } from './counter/tokens.ts';
 import { ChainWatcher, type WatcherOptions } from './watcher/index.ts';
 import type { ServiceOptions } from './service.ts';
 import type { IpFamilyName } from '../core/vocabulary.ts';
+import { CONSOLE_DIR } from './paths.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -55,7 +55,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+export { CONSOLE_DIR };
 
 /**
  * The address to listen on: loopback by default, in the family asked for; `localhost` is pinned to the family's

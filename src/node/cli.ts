@@ -127,14 +127,13 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 async function sandbox(argv: string[]): Promise<number> {
-  const spec = '../sandbox/cli.ts'; // resolved at run time: the sandbox loads only for this command
-  const mod = (await import(spec)) as { runSandboxCommand(argv: string[]): Promise<number> };
+  // Loaded only for this command (its own chunk in the built CLI).
+  const mod = await import('../sandbox/cli.ts');
   return mod.runSandboxCommand(argv);
 }
 
 async function demo(argv: string[]): Promise<number> {
-  const spec = './demo.ts';
-  const mod = (await import(spec)) as { runDemoCommand(argv: string[]): Promise<number> };
+  const mod = await import('./demo.ts');
   return mod.runDemoCommand(argv);
 }
 

@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { tempDir } from '../helpers/sandbox.ts';
 
-const ENTRY = "import { runSandboxCommand } from './src/sandbox/cli.ts'; process.exitCode = await runSandboxCommand(process.argv.slice(1));";
+const BIN = path.resolve('bin/satdesk.js');
 
 function run(args: string[]): { out: () => string; err: () => string; exited: Promise<number | null>; pid: number; kill: (s: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, '--', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'sandbox', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * Builds the `satdesk` command to JavaScript (docs/decisions/0016-built-cli-supported-node.md): src/node/cli.ts and
+ * what it imports, bundled by esbuild into out/cli/ (one file per command: the sandbox and the demo load only when
+ * asked for). Dependencies stay in node_modules. `npm install` runs it (prepare); the test and bench setups run it
+ * when a source is newer than the build, so nothing ever runs a stale CLI.
+ *
+ *   node scripts/build-cli.mjs             build
+ *   node scripts/build-cli.mjs --if-stale  build only when out/cli is missing or older than a source
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'out/cli');
+const ENTRY = path.join(OUT, 'satdesk.js');
+const SOURCES = ['src/node', 'src/core', 'src/shared', 'src/sandbox', 'package.json', 'scripts/build-cli.mjs'];
+
+function newest(p) {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = 0;
+  for (const e of fs.readdirSync(p)) t = Math.max(t, newest(path.join(p, e)));
+  return t;
+}
+
+export function cliIsStale() {
+  if (!fs.existsSync(ENTRY)) return true;
+  const built = fs.statSync(ENTRY).mtimeMs;
+  return SOURCES.some((s) => fs.existsSync(path.join(ROOT, s)) && newest(path.join(ROOT, s)) > built);
+}
+
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const tmp = `${OUT}.tmp-${process.pid}`;
+  await build({
+    entryPoints: { satdesk: path.join(ROOT, 'src/node/cli.ts') },
+    outdir: tmp,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22.12',
+    packages: 'external',
+    logLevel: 'warning',
+    // Chunks are named by content; the entry keeps its name for bin/satdesk.js.
+    chunkNames: 'chunks/[name]-[hash]',
+  });
+  // Swap in the new build at once: a command starting meanwhile sees the old build or the new, never a mix.
+  fs.rmSync(`${OUT}.old`, { recursive: true, force: true });
+  if (fs.existsSync(OUT)) fs.renameSync(OUT, `${OUT}.old`);
+  fs.renameSync(tmp, OUT);
+  fs.rmSync(`${OUT}.old`, { recursive: true, force: true });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (!process.argv.includes('--if-stale') || cliIsStale()) await buildCli();
+}
