@@ -236,8 +236,7 @@ describe('migration 003', () => {
   it('upgrades a version-2 database and keeps its rows', () => {
     const file = path.join(tempDir(), 'satdesk.sqlite');
     const raw = new Database(file);
-    for (const m of MIGRATIONS.filter((x) => x.version <= 2)) raw.exec(m.up);
-    raw.pragma('user_version = 2');
+    migrate(raw, 2);
     raw.prepare("INSERT INTO settings (key, value) VALUES ('network', '\"regtest\"')").run();
     raw.close();
     const db = openDatabase(file);

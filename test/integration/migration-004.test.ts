@@ -14,8 +14,7 @@ import { tempDir } from '../helpers/api.ts';
 describe('migration 004 (chain watch)', () => {
   it('upgrades a version-3 database, keeps its rows and sets payment times', () => {
     const db = new Database(path.join(tempDir(), 'v3.sqlite'));
-    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) db.exec(m.up);
-    db.pragma('user_version = 3');
+    migrate(db, 3);
     const T = 1_700_000_000_000;
     db.prepare("INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at) VALUES (1, 'a1', ?, '00', 'static', 'in_use', ?)").run('1'.repeat(64), T);
     db.prepare("INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at) VALUES (2, 'a2', ?, '00', 'static', 'used', ?)").run('2'.repeat(64), T);

@@ -13,8 +13,7 @@ import { tempDir } from '../helpers/api.ts';
 describe('migration 005 (chain trust)', () => {
   it('upgrades a version-4 database', () => {
     const db = new Database(path.join(tempDir(), 'v4.sqlite'));
-    for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(m.up);
-    db.pragma('user_version = 4');
+    migrate(db, 4);
     const now = 1_750_000_000_000;
     const addr = db.prepare(
       `INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES (?, ?, '00', 'static', 'in_use', ?)`,

@@ -15,8 +15,7 @@ const T = 1_700_000_000_000;
 describe('migration 006 (books)', () => {
   it('upgrades a version-5 database, keeps its rows and backfills paid_at and confirmed_at', () => {
     const db = new Database(path.join(tempDir(), 'v5.sqlite'));
-    for (const m of MIGRATIONS.filter((x) => x.version <= 5)) db.exec(m.up);
-    db.pragma('user_version = 5');
+    migrate(db, 5);
     const addr = db.prepare("INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at) VALUES (?, ?, ?, '00', 'static', 'used', ?)");
     const inv = db.prepare(
       `INSERT INTO invoices (id, status, amount_sats, address_id, address, created_at, expires_at, confirmations_required, tolerance_bp,

@@ -15,10 +15,7 @@ describe('migration 007-callback-identity', () => {
   it('upgrades a version-6 database and keeps every notification, delivery and attempt', () => {
     const db = new Database(path.join(tempDir(), 'v6.sqlite'));
     db.pragma('foreign_keys = ON');
-    for (const m of MIGRATIONS.filter((x) => x.version <= 6)) {
-      db.exec(m.up);
-      db.pragma(`user_version = ${m.version}`);
-    }
+    migrate(db, 6);
     db.prepare(
       `INSERT INTO agents (id, name, url, token, thresholds, format, retry_delays, timeout_s, enabled_at, created_at)
        VALUES ('agt_a', 'shop', 'http://127.0.0.1:9/', 'tok-tok-tok', '[0]', 'bitcoinmonitor', '[30]', 10, 0, 0),

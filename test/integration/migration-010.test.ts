@@ -14,8 +14,7 @@ import { tempDir } from '../helpers/api.ts';
 describe('migration 010 (below anchor)', () => {
   it('upgrades a version-9 database and keeps its payments', () => {
     const db = new Database(path.join(tempDir(), 'v9.sqlite'));
-    for (const m of MIGRATIONS.filter((x) => x.version <= 9)) db.exec(m.up);
-    db.pragma('user_version = 9');
+    migrate(db, 9);
     db.prepare("INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at) VALUES (1, 'a1', ?, '00', 'static', 'free', 1)").run('1'.repeat(64));
     db.prepare("INSERT INTO payments (txid, address_id, address, sats, first_seen, time, height) VALUES ('t1', 1, 'a1', 500, 1, 1, 7)").run();
     expect(migrate(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);

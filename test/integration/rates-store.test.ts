@@ -21,10 +21,7 @@ describe(`migration ${RATES} (rates)`, () => {
     const file = path.join(tempDir(), 'satdesk.sqlite');
     const binding = nativeBindingPath();
     const old = new Database(file, binding ? { nativeBinding: binding } : {});
-    for (const m of MIGRATIONS.filter((x) => x.version < RATES)) {
-      old.exec(m.up);
-      old.pragma(`user_version = ${m.version}`);
-    }
+    migrate(old, RATES - 1);
     old.prepare("INSERT INTO settings (key, value) VALUES ('fiat', ?)").run(JSON.stringify({ currency: 'EUR', rates: { EUR: '60000' } }));
     old
       .prepare(

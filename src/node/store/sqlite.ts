@@ -49,18 +49,35 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   return db;
 }
 
-export function migrate(db: DB): number {
+/** Applies the migrations after the file's `user_version`, up to `target` (default: the latest; tests build old files). */
+export function migrate(db: DB, target = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   if (current > latest) {
     throw new Error(`This data dir was written by a newer Satdesk (schema ${current}, this one knows ${latest}).`);
   }
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.up);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    if (m.version <= current || m.version > target) continue;
+    // A table rebuild runs with foreign keys off (they cannot be switched inside a transaction), as SQLite's own
+    // procedure for schema changes says, and every foreign key is checked before the migration commits.
+    const fkOff = m.foreignKeys === 'off' && (db.pragma('foreign_keys', { simple: true }) as number) === 1;
+    if (fkOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        if (typeof m.up === 'string') db.exec(m.up);
+        else m.up(db);
+        if (m.foreignKeys === 'off') {
+          const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+          if (broken.length) {
+            const first = broken[0]!;
+            throw new Error(`migration ${m.version} (${m.name}) left ${broken.length} broken reference(s), e.g. ${first.table} row ${first.rowid} → ${first.parent}`);
+          }
+        }
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } finally {
+      if (fkOff) db.pragma('foreign_keys = ON');
+    }
   }
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -8,10 +8,21 @@ import * as m007 from './007-callback-identity.ts';
 import * as m008 from './008-years.ts';
 import * as m009 from './009-rates.ts';
 import * as m010 from './010-below-anchor.ts';
+import * as m011 from './011-constraints.ts';
+import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
  * migration that has shipped: add the next number. */
-export const MIGRATIONS: { version: number; name: string; up: string }[] = [
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL, or a function for a migration that must read the schema it changes. */
+  up: string | ((db: DB) => void);
+  /** 'off': run with foreign keys off (a table rebuild), then check every foreign key before committing. */
+  foreignKeys?: 'off';
+}
+
+export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'init', up: m001.up },
   { version: 2, name: 'callbacks', up: m002.up },
   { version: 3, name: 'counter', up: m003.up },
@@ -22,4 +33,5 @@ export const MIGRATIONS: { version: number; name: string; up: string }[] = [
   { version: 8, name: 'years', up: m008.up },
   { version: 9, name: 'rates', up: m009.up },
   { version: 10, name: 'below-anchor', up: m010.up },
+  { version: 11, name: 'constraints', up: m011.up, foreignKeys: m011.foreignKeys },
 ];
