@@ -6,6 +6,9 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { until } from './wait.ts';
+
+export { until };
 import type { Satdesk } from '../../src/node/service.ts';
 import { getInvoiceRow, refreshInvoice } from '../../src/node/invoices.ts';
 import { afterEach } from 'vitest';
@@ -130,25 +133,8 @@ export async function startReceiver(reply: (n: number, headers: http.IncomingHtt
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-    waitFor: async (count, timeoutMs = 15_000) => {
-      const t0 = Date.now();
-      while (requests.length < count) {
-        if (Date.now() - t0 > timeoutMs) throw new Error(`receiver: ${requests.length} of ${count} requests after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return requests;
-    },
+    waitFor: (count, timeoutMs = 15_000) => until(() => (requests.length >= count ? requests : null), `${count} requests at the receiver (${requests.length} so far)`, timeoutMs),
   };
-}
-
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A documented receiver (docs/receivers) as a real process; every JSON line it prints is collected. */

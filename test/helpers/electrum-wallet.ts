@@ -6,6 +6,7 @@ import path from 'node:path';
 import { payments, networks } from 'bitcoinjs-lib';
 import { randomBytes } from 'node:crypto';
 import { bip32 } from '../../src/core/ecc.ts';
+import { until } from './wait.ts';
 
 /** Is Debian's `electrum` on PATH? */
 export function electrumPath(): string | null {
@@ -171,23 +172,16 @@ export class ElectrumDaemon {
     await this.rpc('removelocaltx', { txid, wallet: this.wallet });
   }
 
-  /** Poll `probe` until `ok` holds (Electrum syncs asynchronously); the last value is in the error if it never does. */
+  /** Poll `probe` until `ok` holds `stableFor` times in a row (Electrum syncs asynchronously). */
   async until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000, stableFor = 1): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    let last: T | undefined;
-    let lastErr: unknown;
     let streak = 0;
-    while (Date.now() < end) {
-      try {
-        last = await probe();
-        streak = ok(last) ? streak + 1 : 0;
-        if (streak >= stableFor) return last;
-      } catch (e) {
-        lastErr = e;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`Electrum never reached: ${what}; last: ${JSON.stringify(last)} ${lastErr ? String(lastErr) : ''}`);
+    let last: T | undefined;
+    await until(async () => {
+      last = await probe();
+      streak = ok(last) ? streak + 1 : 0;
+      return streak >= stableFor;
+    }, `Electrum: ${what}`, { timeoutMs, everyMs: 100 });
+    return last as T;
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,7 @@ import { hexToHash } from '../../src/core/chain/bytes.ts';
 import { scriptHashOfScript } from '../../src/core/chain/index.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.ts';
 import { NETWORK } from '../../src/sandbox/tx.ts';
+import { until } from './wait.ts';
 
 const ECPair = ECPairFactory(ecc);
 
@@ -156,18 +157,17 @@ export class RawRpc {
 
   /** Wait until `pred` holds (checked on every incoming line and close). */
   async until(pred: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pred()) {
-      const left = end - Date.now();
-      if (left <= 0) throw new Error(`timeout waiting for ${what}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.min(left, 200));
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+    await until(pred, what, {
+      timeoutMs,
+      everyMs: 200,
+      wake: (check) => {
+        this.waiters.push(check);
+        return () => {
+          const i = this.waiters.indexOf(check);
+          if (i >= 0) this.waiters.splice(i, 1);
+        };
+      },
+    });
   }
 
   /** Wait for the next notification of `method` after index `from`; returns it. */

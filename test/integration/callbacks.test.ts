@@ -9,6 +9,7 @@ import { addPayment, callbackFixtures, confirm, randomTxid, setTip, until } from
 import type { App } from '../../src/node/app.ts';
 import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
 import { testCallbackAddress } from '../../src/core/test-callback.ts';
+import { notificationCount, openDeliveries, planDone, plannedThresholds } from '../helpers/outbox.ts';
 
 const { setup, receiver, onCleanup } = callbackFixtures();
 
@@ -123,7 +124,9 @@ describe('bitcoinmonitor callbacks', () => {
     // Mined at 201, then blocks up to 205: five confirmations, no second callback yet.
     confirm(t.app.service, p.id, 201, 201);
     for (let h = 202; h <= 205; h++) setTip(t.app.service, h);
-    await new Promise((r) => setTimeout(r, 300));
+    // The planner ran inside each of those writes: the payment is still climbing and only its 0 is planned.
+    expect(plannedThresholds(t.app.db, agent.id, p.id)).toEqual([0]);
+    expect(planDone(t.app.db, p.id)).toBe(0);
     expect(rx.requests).toHaveLength(1);
     setTip(t.app.service, 206);
     await rx.waitFor(2);
@@ -146,9 +149,11 @@ describe('bitcoinmonitor callbacks', () => {
     const sent = list[1].attempts[0].request_headers;
     expect(sent['X-Satdesk-Delivery']).toBe(list[1].id);
     expect(sent['X-Satdesk-Signature']).toMatch(/^t=\d+,v2=withheld$/);
-    // More blocks plan nothing more.
+    // More blocks plan nothing more: every threshold is planned, the payment is done, nothing is left to send.
     setTip(t.app.service, 230);
-    await new Promise((r) => setTimeout(r, 200));
+    expect(plannedThresholds(t.app.db, agent.id, p.id)).toEqual([0, 6]);
+    expect(planDone(t.app.db, p.id)).toBe(1);
+    expect(openDeliveries(t.app.db, agent.id)).toBe(0);
     expect(rx.requests).toHaveLength(2);
   });
 
@@ -173,7 +178,8 @@ describe('bitcoinmonitor callbacks', () => {
     const old = addPayment(t.app.service, { address: inv.address, sats: 1000, tip: 300 });
     await new Promise((r) => setTimeout(r, 5));
     const agent = (await t.api.post('/agents', { name: 'shop', url: rx.url, thresholds: [0] })).body;
-    await new Promise((r) => setTimeout(r, 300));
+    // Creating the agent was a write: the planner ran and planned nothing for the older payment.
+    expect(notificationCount(t.app.db, agent.id)).toBe(0);
     expect(rx.requests).toHaveLength(0);
     const inv2 = await invoice(t, 'order-2');
     const p = addPayment(t.app.service, { address: inv2.address, sats: 2000 });
@@ -183,7 +189,8 @@ describe('bitcoinmonitor callbacks', () => {
     expect((await t.api.call('PATCH', `/agents/${agent.id}`, { thresholds: [0, 2, 5] })).status).toBe(200);
     setTip(t.app.service, 310);
     await rx.waitFor(2);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(plannedThresholds(t.app.db, agent.id)).toEqual([0, 5]);
+    await until(() => openDeliveries(t.app.db, agent.id) === 0, 'both deliveries to end');
     expect(rx.requests.map((r) => JSON.parse(r.body).signed_data.confirmations)).toEqual([0, 5]);
     expect(rx.requests.every((r) => JSON.parse(r.body).signed_data.txhash !== old.txid)).toBe(true);
     // Disabled then re-enabled: payments seen meanwhile are not replayed.
@@ -191,7 +198,8 @@ describe('bitcoinmonitor callbacks', () => {
     const inv3 = await invoice(t, 'order-3');
     addPayment(t.app.service, { address: inv3.address, sats: 3000 });
     await t.api.call('PATCH', `/agents/${agent.id}`, { enabled: true });
-    await new Promise((r) => setTimeout(r, 300));
+    expect(notificationCount(t.app.db, agent.id)).toBe(2);
+    expect(openDeliveries(t.app.db, agent.id)).toBe(0);
     expect(rx.requests).toHaveLength(2);
   });
 
@@ -241,7 +249,8 @@ describe('bitcoinmonitor callbacks', () => {
     await until(() => failed.length === 1, 'delivery.failed');
     expect(failed[0].delivery.state).toBe('FAILURE');
     expect((await t.api.get('/sysinfo')).body.outbox).toEqual({ pending: 0, retry: 0, failure: 1 });
-    await new Promise((r) => setTimeout(r, 200));
+    // FAILURE is final: nothing is left to send.
+    expect(openDeliveries(t.app.db)).toBe(0);
     expect(rx.requests).toHaveLength(6);
   });
 

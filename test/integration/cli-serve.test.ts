@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { tempDir } from '../helpers/api.ts';
+import { until } from '../helpers/wait.ts';
 import { lockDataDir } from '../../src/node/datadir.ts';
 import { request } from '../helpers/raw-http.ts';
 
@@ -18,15 +19,7 @@ function run(args: string[]) {
   return { child, out: () => out, err: () => err };
 }
 
-async function waitFor(get: () => string, re: RegExp, ms = 20_000): Promise<RegExpExecArray> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const m = re.exec(get());
-    if (m) return m;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${re}: ${get()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (get: () => string, re: RegExp, ms = 20_000): Promise<RegExpExecArray> => until(() => re.exec(get()), `${re} in the output`, ms);
 
 describe('satdesk serve (the real bin)', () => {
   it('serves the API, prints a one-time console link (never the token), and shuts down cleanly on SIGTERM', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait.ts';
 import { merkleRootFromProof, parseHeader, headerHash } from '../../src/core/chain/index.ts';
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { ElectrumDisconnectedError } from '../../src/node/electrum/errors.ts';
@@ -133,9 +134,7 @@ describe('ElectrumClient against the sandbox', () => {
       expect(await dropped).toBe('protocol error: server sent a line that is not JSON');
       expect(await first.request('server.ping').catch((e: unknown) => e)).toBeInstanceOf(ElectrumDisconnectedError);
       await control('/fault', { kind: 'none' });
-      const start = Date.now();
-      while (connects < 2 && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
-      expect(connects).toBeGreaterThanOrEqual(2);
+      await until(() => connects >= 2, 'a reconnect after the garbage', 5000);
       expect(pool.connected).toBe(true);
     } finally {
       await control('/fault', { kind: 'none' });

@@ -6,21 +6,10 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp } from '../helpers/api.ts';
-import { addPayment, startReceiver, until, VPUB } from '../helpers/callbacks.ts';
+import { describe, expect, it } from 'vitest';
+import { addPayment, callbackFixtures, until } from '../helpers/callbacks.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function setup() {
-  const t = await startTestApp();
-  cleanups.push(() => t.app.close());
-  await t.api.call('PUT', '/wallet', { xpub: VPUB });
-  return t;
-}
+const { setup, receiver, onCleanup } = callbackFixtures();
 
 async function pay(t: Awaited<ReturnType<typeof setup>>): Promise<void> {
   const inv = (await t.api.post('/invoices', { amount_sats: 1000, userdata: 'r-1' })).body;
@@ -43,8 +32,7 @@ function gaps(d: any): number[] {
 describe('receiver faults', () => {
   it('404s: retried on the configured schedule exactly, then FAILURE', async () => {
     const t = await setup();
-    const rx = await startReceiver(() => ({ status: 404, body: 'no such route' }));
-    cleanups.push(() => rx.close());
+    const rx = await receiver(() => ({ status: 404, body: 'no such route' }));
     const agent = (await t.api.post('/agents', { name: 'nf', url: rx.url, retry: { delays_s: [1, 2, 1] } })).body;
     await pay(t);
     const d = await ended(t, agent.id);
@@ -100,7 +88,7 @@ describe('receiver faults', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    onCleanup(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
     const agent = (await t.api.post('/agents', { name: 'slow', url, timeout_s: 1, retry: { delays_s: [0] } })).body;
     await pay(t);
@@ -113,10 +101,9 @@ describe('receiver faults', () => {
 
   it('timeouts and redirects are failures; one dead agent does not hold back a healthy one', async () => {
     const t = await setup();
-    const healthy = await startReceiver();
-    const hanging = await startReceiver(() => ({ hang: true }));
-    const redirect = await startReceiver(() => ({ status: 307, headers: { Location: healthy.url } }));
-    cleanups.push(() => healthy.close(), () => hanging.close(), () => redirect.close());
+    const healthy = await receiver();
+    const hanging = await receiver(() => ({ hang: true }));
+    const redirect = await receiver(() => ({ status: 307, headers: { Location: healthy.url } }));
     const dead = (await t.api.post('/agents', { name: 'dead', url: hanging.url, timeout_s: 1, retry: { delays_s: [0] } })).body;
     const moved = (await t.api.post('/agents', { name: 'moved', url: redirect.url, retry: { delays_s: [0] } })).body;
     const ok = (await t.api.post('/agents', { name: 'ok', url: healthy.url })).body;

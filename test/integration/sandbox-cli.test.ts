@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/sandbox.ts';
+import { until } from '../helpers/wait.ts';
 
 const BIN = path.resolve('bin/satdesk.js');
 
@@ -19,13 +20,7 @@ function run(args: string[]): { out: () => string; err: () => string; exited: Pr
   return { out: () => out, err: () => err, exited, pid: child.pid!, kill: (s) => child.kill(s) };
 }
 
-async function waitFor(pred: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = (pred: () => boolean, ms: number): Promise<unknown> => until(pred, 'the sandbox output', ms);
 
 describe('satdesk sandbox (cli)', () => {
   it('starts on ephemeral ports, prints what a user needs, answers /status, and exits 0 on SIGTERM', async () => {

@@ -1,5 +1,6 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait.ts';
 import { ElectrumClient, type ElectrumClientOptions } from '../../src/node/electrum/client.ts';
 import {
   ElectrumConnectError,
@@ -446,9 +447,8 @@ describe('ElectrumClient keep-alive', () => {
       { onMessage: on('server.ping', (m, conn) => answer && conn.reply(m.id, null)) },
       { pingIntervalMs: 40, pingTimeoutMs: 60 },
     );
-    await new Promise((r) => setTimeout(r, 150));
+    await until(() => p.messages.filter((m) => m.method === 'server.ping').length >= 2, 'two pings');
     expect(c.isReady).toBe(true);
-    expect(p.messages.filter((m) => m.method === 'server.ping').length).toBeGreaterThanOrEqual(2);
     answer = false;
     expect(await nextDisconnect(c)).toBe('ping timeout: no answer within 60 ms');
   });
@@ -474,7 +474,8 @@ describe('ElectrumClient TLS', () => {
     expect(err.message).toBe(
       `TLS certificate of ssl://127.0.0.1:${p.port} does not match the pinned fingerprint (expected ${wrong}, got ${cert.fingerprint256.replace(/:/g, '').toLowerCase()})`,
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the peer has seen the connection close, everything the client sent has arrived: nothing.
+    await until(async () => (await p.openConnections()) === 0, 'the refused connection to close');
     expect(p.messages).toHaveLength(0);
     expect(p.conns.every((cn) => cn.rawChunks.length === 0)).toBe(true);
   });

@@ -60,6 +60,8 @@ export interface Peer {
   /** Every message from every connection, in arrival order (batches flattened). */
   messages: Msg[];
   batches: Msg[][];
+  /** Connections still open at the TCP level (a closed one has delivered all its data). */
+  openConnections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     conns,
     messages,
     batches,
+    openConnections: () => new Promise<number>((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { until as waitUntil } from '../helpers/wait.ts';
 import type { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { ElectrumRpcError, isServerRefusal } from '../../src/node/electrum/errors.ts';
 import { backoffDelay, ElectrumConnection, type ElectrumConnectionOptions } from '../../src/node/electrum/pool.ts';
@@ -33,13 +34,7 @@ function pool(servers: string[], extra: Partial<ElectrumConnectionOptions> = {})
   return c;
 }
 
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (cond: () => boolean, timeoutMs = 5000): Promise<unknown> => waitUntil(cond, 'the condition', { timeoutMs, everyMs: 5 });
 
 describe('backoffDelay', () => {
   it('doubles from the base up to the cap, with jitter in [d/2, d]', () => {
