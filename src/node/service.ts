@@ -19,7 +19,7 @@ import { WalletRoom } from './service/wallet.ts';
 import { CallbacksRoom } from './service/callbacks.ts';
 import { BooksRoom } from './books/room.ts';
 import type { RateContext } from './books/rates.ts';
-import { SystemRoom, type ChainStatus, type ChainStatusProvider } from './service/system.ts';
+import { SystemRoom, type ChainStatus } from './service/system.ts';
 import { LiveRates, ratesConfig, type LiveRatesOptions } from './rates/live.ts';
 import { marketRateAt } from './rates/lock.ts';
 import { ratesView } from './rates/view.ts';
@@ -126,10 +126,6 @@ export class Satdesk implements ServiceCore {
     // The counter's methods join once it exists; it wraps some of the others (what a cashier may see).
     this.counter = new Counter(this);
     Object.assign(this.handlers, this.counter.handlers({ ...this.handlers }));
-    // Until the chain watcher moves to onCommit: the hooks it pushes run after every commit that changed facts.
-    this.uow.onCommit((c) => {
-      if (c.kind === 'facts') for (const f of [...this.afterCommit]) f();
-    });
   }
 
   tipHeight(): number {
@@ -178,21 +174,6 @@ export class Satdesk implements ServiceCore {
   /** Runs `fn` after every commit; returns the function that stops it. */
   onCommit(fn: (c: Commit) => void): () => void {
     return this.uow.onCommit(fn);
-  }
-
-  /** @deprecated The watcher's old hook list, run after commits that changed facts: use `onCommit`. */
-  readonly afterCommit: (() => void)[] = [];
-
-  /** @deprecated Assigning registers a chain status provider: use `system.provideChainStatus`. */
-  get chainStatus(): ChainStatusProvider {
-    return () => this.system.chainStatus();
-  }
-  set chainStatus(fn: ChainStatusProvider) {
-    if (fn === this.disconnectedStatus) this.system.provideChainStatus(this.system.disconnected);
-    else this.system.provideChainStatus(fn);
-  }
-  get disconnectedStatus(): ChainStatusProvider {
-    return this.system.disconnected;
   }
 
   tick(now = this.clock.now()): number {

@@ -67,12 +67,8 @@ export class ElectrumServer implements MethodHost {
     }
   }
 
-  get protocolMax(): string {
-    return this.profile.protocolMax;
-  }
-  get software(): string {
-    return this.profile.software;
-  }
+  get protocolMax(): string { return this.profile.protocolMax; }
+  get software(): string { return this.profile.software; }
 
   log(line: string): void {
     this.opts.log(line);
@@ -144,9 +140,7 @@ export class ElectrumServer implements MethodHost {
     await Promise.all([this.tcp, this.tlsServer].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
+  get sessionCount(): number { return this.sessions.size; }
 
   // ---------- faults ----------
 

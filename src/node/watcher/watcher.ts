@@ -134,9 +134,8 @@ export class ChainWatcher {
       }
       this.trust.afterCommit(this.client, () => gen === this.gen, (e) => this.fail(gen, e));
     };
-    this.service.afterCommit.push(afterCommit);
-    this.offs.push(() => this.service.afterCommit.includes(afterCommit) && this.service.afterCommit.splice(this.service.afterCommit.indexOf(afterCommit), 1));
-    this.service.chainStatus = () => this.status();
+    this.offs.push(this.service.onCommit((c) => c.kind === 'facts' && afterCommit()));
+    this.offs.push(this.service.system.provideChainStatus(() => this.status()));
     this.conn.start();
   }
 
