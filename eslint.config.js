@@ -7,6 +7,23 @@ export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-results/**', 'bench/.work/**', 'docs/receivers/**'] },
   ...tseslint.configs.recommended,
   {
+    // Type-aware rules (docs/decisions/0018-tests-prove-by-state.md): a promise nobody awaits or catches, a promise
+    // where a callback's result is ignored, and `any` leaking out of JSON, caught errors or untyped libraries.
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.json', './tsconfig.web.json', './tsconfig.electron.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
@@ -15,8 +32,16 @@ export default tseslint.config(
   },
   {
     // Tests read JSON bodies of many shapes; typing each one would only restate the contract.
+    // The same holds for the unsafe-any rules; the promise rules (a missing await) apply to tests as to everything.
     files: ['test/**/*.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
   },
   {
     // The purity guard (docs/decisions/0003-pure-core.md): core runs in Electron main, headless serve and (its types) the renderer.

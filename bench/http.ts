@@ -13,7 +13,7 @@ export async function api<T>(base: string, token: string, method: string, p: str
 /** Follows the SSE stream; calls `on(type, data)` for each event. */
 export async function followEvents(base: string, token: string, on: (type: string, data: Record<string, unknown>) => void, signal: AbortSignal): Promise<void> {
   const res = await fetch(`${base}/api/v1/events?token=${token}`, { signal });
-  const reader = res.body!.getReader();
+  const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const dec = new TextDecoder();
   let buf = '';
   void (async () => {

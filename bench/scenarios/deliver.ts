@@ -31,7 +31,7 @@ async function startReceiver(mode: 'ok' | 'hang'): Promise<{ url: string; proc: 
   const proc = spawn(process.execPath, ['-e', RECEIVER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
@@ -50,7 +50,7 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     const svc = app.service;
     const ok = svc.handlers.createAgent({ body: { name: 'ok', url: okUrl, format: 'bitcoinmonitor' }, params: {}, query: {}, headers: {} } as never) as { id: string };
     if (withDeadAgent) {
-      svc.handlers.createAgent({
+      void svc.handlers.createAgent({
         body: { name: 'dead', url: deadUrl, format: 'bitcoinmonitor', timeout_s: 1, retry: { delays_s: [1, 1, 1, 1, 1] } },
         params: {},
         query: {},

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import { BIP32Factory } from 'bip32';
-import { ECPairFactory } from 'ecpair';
+import { ECPair } from '../../src/sandbox/ecpair.ts';
 import { address as baddress, networks, payments, script as bscript, Transaction } from 'bitcoinjs-lib';
 import { ElectrumClient } from '../../src/node/electrum/client.ts';
 import { hexToHash } from '../../src/core/chain/index.ts';
@@ -86,7 +86,6 @@ async function oneRun(sb: SandboxChild, run: number, servers: 1 | 2): Promise<{ 
     );
     await new Promise((r) => setTimeout(r, 200));
     // Coins for the payments: one fan-out transaction to our own key, confirmed.
-    const ECPair = ECPairFactory(ecc);
     const key = ECPair.makeRandom({ network: networks.regtest });
     const own = payments.p2wpkh({ pubkey: key.publicKey, network: networks.regtest });
     const coinSats = 20_000 + N;

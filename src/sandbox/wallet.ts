@@ -1,11 +1,8 @@
 import { Transaction, payments, script as bscript } from 'bitcoinjs-lib';
-import { ECPairFactory, type ECPairInterface } from 'ecpair';
-import { ecc } from '../core/ecc.ts';
+import { ECPair, type ECPairInterface } from './ecpair.ts';
 import { hexToHash } from '../core/chain/bytes.ts';
 import type { Coin, SandboxChain } from './chain.ts';
 import { NETWORK, RejectError, addressToScript, dustThreshold, scriptType } from './tx.ts';
-
-const ECPair = ECPairFactory(ecc);
 
 /** Fee rate of the sandbox's own payments (sat/vB); above the 1 sat/vB relay floor so replacements have room. */
 export const WALLET_FEE_RATE = 2;

@@ -75,12 +75,14 @@ export function rawExchange(port: number, chunks: (string | Buffer)[], opts: { h
       finish();
     });
     s.on('close', finish);
-    s.on('connect', async () => {
-      for (const c of chunks) {
-        if (s.destroyed) return;
-        const ok = s.write(c);
-        if (!ok) await new Promise<void>((r) => s.once('drain', () => r()));
-      }
+    s.on('connect', () => {
+      void (async () => {
+        for (const c of chunks) {
+          if (s.destroyed) return;
+          const ok = s.write(c);
+          if (!ok) await new Promise<void>((r) => s.once('drain', () => r()));
+        }
+      })();
     });
   });
 }

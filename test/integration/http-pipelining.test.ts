@@ -86,11 +86,13 @@ function exchange(pieces: string[], heads: boolean[]): Promise<{ answers: Answer
       closed = true;
       done();
     });
-    s.on('connect', async () => {
-      for (const p of pieces) {
-        if (s.destroyed) return;
-        if (!s.write(p)) await new Promise((r) => s.once('drain', r));
-      }
+    s.on('connect', () => {
+      void (async () => {
+        for (const p of pieces) {
+          if (s.destroyed) return;
+          if (!s.write(p)) await new Promise((r) => s.once('drain', r));
+        }
+      })();
     });
   });
 }
