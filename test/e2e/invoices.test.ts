@@ -20,13 +20,18 @@ beforeAll(async () => {
   const svc = app.service;
   await dispatch(svc, 'putWallet', { body: { xpub: demoVpub() } });
   await dispatch(svc, 'patchSettings', { body: { fiat: { currency: 'EUR', rates: { EUR: '60000' } }, refund_policy: 'Refunds within 30 days.' } });
-  for (let i = 0; i < N; i++) {
-    const inv = (await dispatch(svc, 'createInvoice', {
-      body: { amount_sats: 1000 + i, label: i === 1234 ? 'special blue mug' : `item ${i % 50}`, userdata: `order-${i}` },
-      headers: {},
-    })) as { id: string };
-    if (i % 10 === 0) await dispatch(svc, 'cancelInvoice', { params: { id: inv.id } });
-  }
+  // One write for all of them: 2,500 commits of their own took most of the hook's minute on a loaded machine.
+  svc.write(() => {
+    for (let i = 0; i < N; i++) {
+      const inv = svc.invoices.create({
+        body: { amount_sats: 1000 + i, label: i === 1234 ? 'special blue mug' : `item ${i % 50}`, userdata: `order-${i}` },
+        headers: {},
+        params: {},
+        query: {},
+      });
+      if (i % 10 === 0) svc.invoices.cancel(inv.id);
+    }
+  });
   page = await newPage(browser);
   await page.goto(app.consoleUrl!);
   await page.getByRole('heading', { name: 'New sale' }).waitFor();
