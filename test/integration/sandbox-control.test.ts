@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { electrumStatus, headerHash, merkleRootFromProof, parseHeader } from '../../src/core/chain/index.ts';
 import { GARBAGE_LINE } from '../../src/sandbox/electrum-server.ts';
 import { RawRpc, TestKey, startTestSandbox, tempDir, type TestSandbox } from '../helpers/sandbox.ts';
+import { until } from '../helpers/wait.ts';
 
 type Hist = { tx_hash: string; height: number }[];
 type Status = { height: number; tip_hash: string; mempool: string[]; fault: string | null };
@@ -111,8 +112,7 @@ describe('faults', () => {
     await a.until(() => a.closed && b.closed, 3000, 'both dropped');
     const c = await RawRpc.connect(t.sb.tcpPort);
     await c.until(() => c.closed, 3000, 'refused while disconnect is active');
-    await new Promise((res) => setTimeout(res, 700));
-    expect((await t.control<Status>('GET', '/status')).body.fault).toBeNull();
+    await until(async () => (await t.control<Status>('GET', '/status')).body.fault === null, 'the timed disconnect expired', 5000);
     const d = await client(t.sb.tcpPort);
     expect(await d.call('server.ping')).toBeNull();
     await t.control('POST', '/fault', { kind: 'disconnect' });
