@@ -4,16 +4,19 @@ import { CounterSettingsSchema, PatchCounterSettingsSchema } from './contract-co
 import { PatchRatesSettingsSchema, RatesSchema, RatesSettingsSchema } from './contract-rates.ts';
 import { Empty, IpFamilySchema, ISO, NetworkSchema, ZeroConfRiskSchema, type MethodDef } from './contract-common.ts';
 
+/** The invoice defaults (docs/spec/invoices.md), as settings show them and a PATCH may change them. */
+const InvoiceDefaultsShape = {
+  expires_in_s: z.number().int().min(1).max(2_592_000),
+  confirmations: z.number().int().min(0).max(100),
+  tolerance_pct: z.number().min(0).max(100),
+  monitoring_s: z.number().int().min(0).max(31_536_000),
+  zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
+  zero_conf_risk: ZeroConfRiskSchema,
+};
+
 export const SettingsSchema = z.object({
   network: NetworkSchema,
-  invoice: z.object({
-    expires_in_s: z.number().int().min(1).max(2_592_000),
-    confirmations: z.number().int().min(0).max(100),
-    tolerance_pct: z.number().min(0).max(100),
-    monitoring_s: z.number().int().min(0).max(31_536_000),
-    zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
-    zero_conf_risk: ZeroConfRiskSchema,
-  }),
+  invoice: z.object(InvoiceDefaultsShape),
   pool_release_grace_s: z.number().int().min(0).max(31_536_000),
   fiat: z.object({
     currency: z.string().regex(/^[A-Z]{3,8}$/),
@@ -44,14 +47,7 @@ export const SettingsSchema = z.object({
 export type Settings = z.infer<typeof SettingsSchema>;
 
 export const PatchSettingsSchema = z.strictObject({
-  invoice: z.strictObject({
-    expires_in_s: z.number().int().min(1).max(2_592_000),
-    confirmations: z.number().int().min(0).max(100),
-    tolerance_pct: z.number().min(0).max(100),
-    monitoring_s: z.number().int().min(0).max(31_536_000),
-    zero_conf_limit_sats: z.number().int().min(0).max(2_100_000_000_000_000),
-    zero_conf_risk: ZeroConfRiskSchema,
-  }).partial().optional(),
+  invoice: z.strictObject(InvoiceDefaultsShape).partial().optional(),
   pool_release_grace_s: z.number().int().min(0).max(31_536_000).optional(),
   fiat: z.strictObject({
     currency: z.string().regex(/^[A-Z]{3,8}$/, 'currency must be 3–8 capital letters'),
