@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Coverage floors (docs/decisions/0018-tests-prove-by-state.md): what the whole suite covered of src/core and src/node
- * when the floor was set (without the real servers; CI with them covers more). `npm test` fails below them and
- * prints each folder's figures (scripts/coverage-summary.mjs). Raise a floor when the suite covers more.
+ * Coverage floors (docs/decisions/0018-tests-prove-by-state.md): one point under what the whole suite covered of
+ * src/core and src/node when the floor was set (2026-12-02, without the real servers: core 97.8 / 94.4 / 96.4 / 91.2,
+ * node 92.5 / 89.1 / 91.9 / 80.8 — lines, statements, functions, branches), since property tests and timing vary the
+ * paths a little. `npm test` fails below them and prints each folder's figures (scripts/coverage-summary.mjs). Raise
+ * a floor when the suite covers more.
  */
 const FLOORS = {
-  'src/core/**': { lines: 0, statements: 0, functions: 0, branches: 0 },
-  'src/node/**': { lines: 0, statements: 0, functions: 0, branches: 0 },
+  'src/core/**': { lines: 96, statements: 93, functions: 95, branches: 90 },
+  'src/node/**': { lines: 91, statements: 88, functions: 90, branches: 79 },
 };
 
 export default defineConfig({
