@@ -16,8 +16,8 @@ const RUNS = 7;
 const THROTTLE = 4;
 
 /** In the page: resolves with ms from `start` until an img.qr in the charge view is decoded and a frame painted. */
-const QR_PAINTED = `(start) => new Promise((resolve) => {
-  const done = (img) => img.decode().then(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start))));
+const QR_PAINTED = `(start) => new Promise((resolve, reject) => {
+  const done = (img) => img.decode().then(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start))), reject);
   const find = () => document.querySelector('.charge-view .charge-qr img.qr');
   const now = find();
   if (now) return done(now);
@@ -30,6 +30,13 @@ const QR_PAINTED = `(start) => new Promise((resolve) => {
   });
   mo.observe(document.body, { childList: true, subtree: true });
 })`;
+
+/** A run that never shows its QR fails the scenario instead of hanging the whole bench. */
+function within<T>(p: Promise<T>, what: string, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no QR within ${ms / 1000} s`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 export const scenario = {
   name: 'counter',
@@ -58,19 +65,20 @@ export const scenario = {
         await page.locator('[data-testid="chain"][data-chain-ok="true"]').waitFor({ timeout: 30_000 });
         await page.getByTestId('amount-entry').focus();
         await page.keyboard.type(String(10_000 + run));
-        // The clock starts in the page, in the keydown that charges: what the seller waits for after Enter.
-        await page.evaluate(`window.__qr = new Promise((resolve) => {
-          addEventListener('keydown', (e) => { if (e.key === 'Enter') (${QR_PAINTED})(performance.now()).then(resolve); }, { capture: true, once: true });
-        })`);
+        // The clock starts in the page, in the keydown that charges: what the seller waits for after Enter. (The
+        // expression ends in 0: evaluate would otherwise wait for the promise, which only Enter settles.)
+        await page.evaluate(`window.__qr = new Promise((resolve, reject) => {
+          addEventListener('keydown', (e) => { if (e.key === 'Enter') (${QR_PAINTED})(performance.now()).then(resolve, reject); }, { capture: true, once: true });
+        }); 0`);
         await page.keyboard.press('Enter');
-        enterToQr.push(await page.evaluate<number>('window.__qr'));
+        enterToQr.push(await within(page.evaluate<number>('window.__qr'), 'Enter → QR'));
         const id = await page.locator('[data-invoice]').getAttribute('data-invoice');
 
         const fresh = await ctx.newPage();
         const cdp2 = await ctx.newCDPSession(fresh);
         await cdp2.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
         await fresh.goto(`${base}/#/sell/${id}`, { waitUntil: 'commit' });
-        openToQr.push(await fresh.evaluate<number>(`(${QR_PAINTED})(0)`));
+        openToQr.push(await within(fresh.evaluate<number>(`(${QR_PAINTED})(0)`), 'link → QR'));
         await ctx.close();
       }
     } finally {
