@@ -93,6 +93,20 @@ export async function axeViolations(page: Page): Promise<AxeFinding[]> {
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200)) })))`);
 }
 
+/**
+ * axe-core in the light and then the dark theme (prefers-color-scheme emulated on the same page, so a state reached
+ * by clicking is checked in both), each finding tagged with its theme; the page is left in the light theme.
+ */
+export async function axeBothThemes(page: Page): Promise<(AxeFinding & { theme: string })[]> {
+  const out: (AxeFinding & { theme: string })[] = [];
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    for (const f of await axeViolations(page)) out.push({ ...f, theme });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return out;
+}
+
 /** Widths that overflow their box (a horizontal scrollbar): the document, and the console's scrolling panes. */
 export function horizontalOverflow(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`[document.documentElement, document.body, ...document.querySelectorAll('.content, main.customer, .receipt-screen')]
@@ -100,11 +114,28 @@ export function horizontalOverflow(page: Page): Promise<string[]> {
     .map((el) => (el.className || el.tagName) + ': ' + el.scrollWidth + ' > ' + el.clientWidth)`);
 }
 
+/**
+ * What is cut off at the right edge: a navigation link or a status bar item that does not end inside the viewport
+ * (the navigation scrolls sideways and the status bar hides its overflow, so neither shows up as a scrollbar).
+ */
+export function clippedAtEdge(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`[...document.querySelectorAll('.nav a, .statusbar > *')]
+    .filter((el) => el.getClientRects().length > 0)
+    .filter((el) => el.getBoundingClientRect().right > Math.min(innerWidth, (el.closest('.nav, .statusbar') || document.body).getBoundingClientRect().right) + 1)
+    .map((el) => (el.textContent || '').trim().slice(0, 40) + ': ends at ' + Math.round(el.getBoundingClientRect().right) + ' of ' + innerWidth)`);
+}
+
 /** The QR's box on screen: fully inside the viewport, and how large. */
 export async function qrOnScreen(page: Page, selector: string): Promise<{ size: number; inside: boolean }> {
   const box = await page.locator(selector).boundingBox();
   const vp = page.viewportSize()!;
   if (!box) return { size: 0, inside: false };
-  const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width + 0.5 && box.y + box.height <= vp.height + 0.5;
+  // The visible area: the viewport, less what the console's scrolling pane hides (under the bars).
+  const pane = await page.evaluate<{ top: number; bottom: number } | null>(
+    `(() => { const el = document.querySelector(${JSON.stringify(selector)})?.closest('.content'); if (!el) return null; const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; })()`,
+  );
+  const top = Math.max(0, pane?.top ?? 0);
+  const bottom = Math.min(vp.height, pane?.bottom ?? vp.height);
+  const inside = box.x >= 0 && box.y >= top - 0.5 && box.x + box.width <= vp.width + 0.5 && box.y + box.height <= bottom + 0.5;
   return { size: Math.min(box.width, box.height), inside };
 }
