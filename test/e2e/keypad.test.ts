@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../src/node/demo.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
-import { jsErrors, launch, pageWithToken, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, launch, pageWithToken, shot } from './helpers.ts';
 
 let demo: Demo;
 let browser: Browser;
@@ -62,6 +62,7 @@ test('sats: 16 digits say "more than 21,000,000 BTC" instead of blanking the scr
   await page.getByTestId('amount-entry').waitFor();
   expect(invoiceCount()).toBe(0);
   await shot(page, 'keypad-too-large-390x844');
+  expect(await axeBothThemes(page)).toEqual([]);
   await page.keyboard.press('Escape');
   expect(await amount()).toBe('0 sats');
 });
@@ -89,6 +90,7 @@ test('1 sat is below the dust limit of the wallet\u2019s address type: refused w
   await page.keyboard.press('Enter');
   expect(invoiceCount()).toBe(0);
   await shot(page, 'keypad-dust-390x844');
+  expect(await axeBothThemes(page)).toEqual([]);
 });
 
 test('Enter on a focused key presses that key, never Charge; from the amount it charges in one key', async () => {
@@ -156,6 +158,7 @@ test('a screen that throws while rendering is contained: the rest of the console
   await page.getByRole('heading', { name: 'Something went wrong on this screen' }).waitFor();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invoices' }).waitFor();
   await shot(page, 'screen-error-390x844');
+  expect(await axeBothThemes(page)).toEqual([]);
   await page.getByRole('link', { name: 'New sale' }).click();
   await page.getByRole('heading', { name: 'New sale' }).waitFor();
   await page.getByTestId('amount-entry').focus();

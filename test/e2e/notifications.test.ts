@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../src/node/demo.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
-import { jsErrors, launch, newPage, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, launch, newPage, shot } from './helpers.ts';
 
 let demo: Demo;
 let browser: Browser;
@@ -66,4 +66,22 @@ test('the agents panel in settings', async () => {
   await agent.getByRole('button', { name: 'Save agent' }).click();
   await agent.getByText('thresholds 0, 2, 6').waitFor();
   await shot(page, 'settings-agents');
+});
+
+test('deleting an agent asks first: "Keep it" changes nothing, "Delete agent" removes it', async () => {
+  const agents = async () => ((await dispatch(demo.app.service, 'listAgents', {})) as { agents: { name: string }[] }).agents.map((a) => a.name);
+  const agent = page.locator('.agent[data-agent="demo-shop"]');
+  await agent.getByRole('button', { name: 'Delete' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete the agent demo-shop?' });
+  await dialog.waitFor();
+  expect(await axeBothThemes(page)).toEqual([]);
+  await shot(page, 'settings-agent-delete-confirm');
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  expect(await agents()).toContain('demo-shop');
+  await agent.getByRole('button', { name: 'Delete' }).click();
+  await dialog.getByRole('button', { name: 'Delete agent' }).click();
+  await agent.waitFor({ state: 'detached' });
+  expect(await agents()).not.toContain('demo-shop');
+  expect(jsErrors(page)).toEqual([]);
 });

@@ -13,7 +13,7 @@ import type { App } from '../../src/node/app.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
 import { demoVpub } from '../../src/node/demo.ts';
 import { fiatToSats } from '../../src/core/money.ts';
-import { jsErrors, launch, newPage, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, launch, newPage, shot } from './helpers.ts';
 
 const MIN = 60_000;
 const clock = manualClock();
@@ -85,6 +85,7 @@ test('a stale rate: the status bar says so and the keypad refuses with the reaso
   await page.getByRole('button', { name: '5' }).click();
   await expect.poll(() => page.getByTestId('amount-error').textContent()).toMatch(/^The last EUR rate is 11 min old: every EUR quote is older than the 10 min limit/);
   await shot(page, 'rates-stale');
+  expect(await axeBothThemes(page)).toEqual([]);
 });
 
 test('Settings shows each source\'s last answer or error, and the privacy note', async () => {

@@ -13,7 +13,7 @@ import { bip32 } from '../../src/core/ecc.ts';
 import { startTestApp } from '../helpers/api.ts';
 import type { App } from '../../src/node/app.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
-import { jsErrors, launch, pageWithToken, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, launch, pageWithToken, shot } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -48,6 +48,7 @@ test('wallet setup: a private key is refused and cleared; a tpub asks its addres
   const use = page.getByRole('button', { name: 'Use this wallet' });
   expect(await use.isDisabled()).toBe(true);
   await shot(page, 'wallet-setup-1280x800');
+  expect(await axeBothThemes(page)).toEqual([]);
   await page.getByRole('radio', { name: 'Taproot' }).click();
   await expect.poll(() => page.getByTestId('preview-addresses').locator('li').first().textContent()).toMatch(/^bcrt1p/);
   await page.getByRole('radio', { name: 'Native SegWit' }).click();
@@ -84,6 +85,7 @@ test('settings speak in words: minutes, no silent 0, a message under the field, 
   await defaults.getByRole('textbox', { name: 'Confirmations required' }).fill('101');
   await defaults.getByText('At most 100.').waitFor();
   await shot(page, 'settings-field-errors-1280x800');
+  expect(await axeBothThemes(page)).toEqual([]);
   await defaults.getByRole('textbox', { name: 'Confirmations required' }).fill('0');
   await expires.fill('2');
   await defaults.getByRole('combobox', { name: 'Expires after: unit' }).selectOption('hours');
@@ -113,6 +115,7 @@ test('not connected: a loud banner, a confirmation before the invoice, and the b
   const dialog = page.getByRole('dialog', { name: 'The Bitcoin network is not connected' });
   await dialog.waitFor();
   await shot(page, 'offline-confirm-1280x800');
+  expect(await axeBothThemes(page)).toEqual([]);
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   expect((app.service.db.prepare('SELECT COUNT(*) AS n FROM invoices').get() as { n: number }).n).toBe(0);
@@ -123,11 +126,13 @@ test('not connected: a loud banner, a confirmation before the invoice, and the b
   await page.getByTestId('chain-banner').waitFor();
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('€4.20');
   await shot(page, 'offline-charge-1280x800');
+  expect(await axeBothThemes(page)).toEqual([]);
   const display = await pageWithToken(browser, app.token, { width: 1024, height: 768 });
   await display.goto(`${app.api!.url}/#/customer/till1`);
   await display.locator('main.customer[data-state="unpaid"]').waitFor();
   await display.getByTestId('chain-banner').getByText('Please wait before paying').waitFor();
   await shot(display, 'offline-display-1024x768');
+  expect(await axeBothThemes(display)).toEqual([]);
   expect(jsErrors(page)).toEqual([]);
   expect(jsErrors(display)).toEqual([]);
 });
