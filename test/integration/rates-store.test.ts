@@ -1,6 +1,7 @@
 /**
  * The rate history on a real SQLite file: the rates migration upgrades a database made by the previous migrations and
- * keeps every row; compaction turns what is older than 30 days into hourly medians and leaves the rest; the
+ * keeps every row; compaction turns what is older than 30 days into hourly medians and leaves the rest, and the
+ * refresh rounds run it once an hour; the
  * books' lookup `rateAtTime` answers from an invoice's locked rate, a raw point or an hourly one.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ import { compactHistory, insertQuote, MARKET } from '../../src/node/rates/store.
 import { invoiceFiatView, rateAtTime } from '../../src/node/rates/lock.ts';
 import { HOUR_MS } from '../../src/core/rates-history.ts';
 import { tempDir } from '../helpers/api.ts';
+import { startTestRates } from '../helpers/live-rates.ts';
+import { loadFixture, startFakeSource } from '../helpers/rate-sources.ts';
 
 const RATES = MIGRATIONS.find((m) => m.name === 'rates')!.version;
 const LATEST = MIGRATIONS.at(-1)!.version;
@@ -127,5 +130,43 @@ describe('history compaction and the rate at time T', () => {
     expect(rateAtTime(db, 'EUR', old + 5 * HOUR_MS)).toMatchObject({ rate: null, reason: /is 3 h older$/ });
     expect(rateAtTime(db, 'USD', now)).toMatchObject({ rate: null });
     db.close();
+  });
+});
+
+describe('compaction on the refresh schedule', () => {
+  it('a refresh round compacts what is older than 30 days, at most once an hour, and keeps the fresh quotes', async () => {
+    const fx = loadFixture('kraken');
+    const src = await startFakeSource();
+    src.set(fx.path, { body: fx.body });
+    const t = startTestRates({ sources: ['kraken'], currency: fx.currencies[0]!, currencies: fx.currencies.slice(1), baseUrls: { kraken: src.url } });
+    try {
+      const hourStart = Math.floor((t.clock.t - 40 * 24 * HOUR_MS) / HOUR_MS) * HOUR_MS;
+      const seed = (start: number) =>
+        t.db.transaction(() => {
+          for (let m = 0; m < 60; m++) {
+            insertQuote(t.db, 'EUR', 'kraken', String(50_000 + m), start + m * 60_000);
+            insertQuote(t.db, 'EUR', MARKET, String(50_000 + m), start + m * 60_000, ['kraken']);
+          }
+        })();
+      const rows = (hourly: 0 | 1) => (t.db.prepare('SELECT COUNT(*) AS n FROM rate_history WHERE hourly = ? AND at < ?').get(hourly, t.clock.t - 30 * 24 * HOUR_MS) as { n: number }).n;
+      seed(hourStart);
+      await t.live.refresh();
+      expect([rows(0), rows(1)]).toEqual([0, 2]);
+      expect(t.logs).toContain('rates: compacted history older than 30 days');
+      // The round's own quotes are recent: kept as they came, one per currency.
+      expect((t.db.prepare('SELECT COUNT(*) AS n FROM rate_history WHERE source = ? AND hourly = 0').get('kraken') as { n: number }).n).toBe(fx.currencies.length);
+      // Within the hour the next rounds leave old raw points alone; an hour later they are compacted too.
+      seed(hourStart + HOUR_MS);
+      t.clock.t += 30 * 60_000;
+      await t.live.refresh();
+      expect([rows(0), rows(1)]).toEqual([120, 2]);
+      t.clock.t += 30 * 60_000;
+      await t.live.refresh();
+      expect([rows(0), rows(1)]).toEqual([0, 4]);
+      expect(rateAtTime(t.db, 'EUR', hourStart + HOUR_MS + 59 * 60_000)).toMatchObject({ rate: '50029.5', at: hourStart + HOUR_MS, basis: 'history' });
+    } finally {
+      await t.close();
+      await src.close();
+    }
   });
 });
