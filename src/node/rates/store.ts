@@ -2,7 +2,7 @@
  * The rate tables (the rates migration): quotes and market rates as a time series, each source's last attempt, and the
  * hourly compaction of what is older than 30 days (the rules are in src/core/rates-history.ts).
  */
-import type { DB } from '../store/sqlite.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 import type { Quote } from '../../core/rates.ts';
 import { compactHour, compactionCutoff, HOUR_MS, type HistoryPoint } from '../../core/rates-history.ts';
 
@@ -55,8 +55,8 @@ export function latestQuotes(db: DB, currency: string, since: number, sources: r
 
 /** The latest market rate for `currency` at or before `t`. */
 export function marketPointAt(db: DB, currency: string, t: number): HistoryPoint | null {
-  const r = db
-    .prepare('SELECT at, rate, hourly, sources FROM rate_history WHERE currency = ? AND source = ? AND at <= ? ORDER BY at DESC LIMIT 1')
+  // Prepared once per connection: an export asks this for every payment.
+  const r = prepared(db, 'SELECT at, rate, hourly, sources FROM rate_history WHERE currency = ? AND source = ? AND at <= ? ORDER BY at DESC LIMIT 1')
     .get(currency, MARKET, t) as { at: number; rate: string; hourly: number; sources: string | null } | undefined;
   return r ? { at: r.at, rate: r.rate, hourly: r.hourly === 1, sources: r.sources ? r.sources.split(',') : [] } : null;
 }
