@@ -3,11 +3,15 @@
  * Figures: the time to download the whole file (target ≤ 10 s), `/health` latency p99 while it downloads (polled one
  * after another on a second connection; target ≤ 50 ms), and the serve process's peak RSS growth over its RSS before
  * the export (VmRSS sampled every 20 ms; target ≤ 50 MB) — for the first export after start, and for a second one.
+ * Then payments.csv of the same store, where 85 % of the invoices have a payment, each valued in USD from an hourly
+ * rate history (the books' fiat lookup for invoices priced in sats): time and peak RSS growth.
  * Three runs, each on a freshly started serve, on one store.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { openDatabase } from '../../src/node/store/sqlite.ts';
+import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { populateInvoices } from '../populate.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
 import { spawnServe } from '../serve.ts';
@@ -22,12 +26,47 @@ function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/**
+ * A payment for every paid, partly paid and confirmed invoice of the populated store (the invoices' maintained sums
+ * follow), and a USD market rate per hour over their time span. Reused until the count or the schema changes.
+ */
+function populatePayments(dir: string, n: number): number {
+  const marker = path.join(dir, `payments-${n}-schema-${MIGRATIONS.length}`);
+  const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
+  try {
+    if (!fs.existsSync(marker)) {
+      db.pragma('synchronous = OFF'); // bulk load only; serve reopens with FULL
+      db.transaction(() => {
+        db.exec(`
+          INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_time, first_seen, time, verified, state, plan_done)
+          SELECT printf('%064x', seq), address_id, address,
+            CASE status WHEN 'partial' THEN amount_sats / 2 ELSE amount_sats END, id,
+            CASE status WHEN 'confirmed' THEN 100 + seq / 1000 ELSE 0 END,
+            CASE status WHEN 'confirmed' THEN created_at + 120000 ELSE NULL END,
+            created_at + 60000, created_at + 60000, CASE status WHEN 'confirmed' THEN 1 ELSE 0 END, 'active', 1
+          FROM invoices WHERE status IN ('confirmed', 'paid', 'partial');
+          UPDATE invoices SET paid_sats = CASE status WHEN 'partial' THEN amount_sats / 2 ELSE amount_sats END,
+            confirmed_sats = CASE status WHEN 'confirmed' THEN amount_sats ELSE 0 END
+          WHERE status IN ('confirmed', 'paid', 'partial');`);
+        const span = db.prepare('SELECT MIN(time) AS lo, MAX(time) AS hi FROM payments').get() as { lo: number; hi: number };
+        const put = db.prepare("INSERT OR REPLACE INTO rate_history (currency, source, at, rate, sources, samples, hourly) VALUES ('USD', 'market', ?, ?, 'kraken,bitstamp', 60, 1)");
+        for (let h = Math.floor(span.lo / 3_600_000) - 1; h * 3_600_000 <= span.hi; h++) put.run(h * 3_600_000, `${60_000 + (h % 500)}.${String(h % 100).padStart(2, '0')}`);
+      })();
+      db.exec('ANALYZE');
+      fs.writeFileSync(marker, '');
+    }
+    return (db.prepare("SELECT COUNT(*) AS n FROM payments WHERE state = 'active'").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 /** Downloads the export as fast as the client can read; answers the bytes and lines received. */
-function download(base: string): Promise<{ bytes: number; lines: number }> {
+function download(base: string, file = 'invoices.csv'): Promise<{ bytes: number; lines: number }> {
   return new Promise((resolve, reject) => {
     const agent = new http.Agent({ keepAlive: false });
     http
-      .get(`${base}/api/v1/export/invoices.csv`, { agent, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+      .get(`${base}/api/v1/export/${file}`, { agent, headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`export answered ${res.statusCode}`));
         let bytes = 0;
         let lines = 0;
@@ -46,6 +85,7 @@ export const scenario = {
   name: 'books',
   async run(): Promise<ScenarioResult[]> {
     populateInvoices(WORK, N);
+    const payments = populatePayments(WORK, N);
     const times: number[] = [];
     const p99s: number[] = [];
     const p50s: number[] = [];
@@ -53,6 +93,9 @@ export const scenario = {
     const again: number[] = [];
     let lines = 0;
     let mb = 0;
+    const payTimes: number[] = [];
+    const payGrowth: number[] = [];
+    let payMb = 0;
     for (let run = 0; run < RUNS; run++) {
       const serve = await spawnServe(WORK, { token: TOKEN });
       try {
@@ -95,6 +138,17 @@ export const scenario = {
           lines = got.lines;
           mb = got.bytes / 1024 / 1024;
         }
+        // payments.csv: every payment with its fiat value from the rate history.
+        const before = rssBytes(pid);
+        let peak = before;
+        const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 20);
+        const t0 = process.hrtime.bigint();
+        const got = await download(serve.base, 'payments.csv');
+        payTimes.push(msSince(t0) / 1000);
+        clearInterval(sampler);
+        payGrowth.push((Math.max(peak, rssBytes(pid)) - before) / 1024 / 1024);
+        if (got.lines !== payments + 1) throw new Error(`payments.csv had ${got.lines} lines, expected ${payments + 1}`);
+        payMb = got.bytes / 1024 / 1024;
         agent.destroy();
       } finally {
         await serve.stop();
@@ -107,6 +161,8 @@ export const scenario = {
       result('books', '/health p50 during the export', 'ms', p50s, 10, 'le', 'no target in the issue; shown for context'),
       result('books', 'peak RSS growth of serve, first export after start', 'MB', growth, 50, 'le', 'VmRSS sampled every 20 ms, over the RSS just before the export'),
       result('books', 'peak RSS growth of serve, a second export', 'MB', again, 50, 'le', 'the same, for the next export in the same process'),
+      result('books', `payments.csv export, ${payments.toLocaleString('en')} payments`, 's', payTimes, 10, 'le', `${payMb.toFixed(0)} MB; each payment valued in USD from an hourly rate history`),
+      result('books', 'peak RSS growth of serve, payments.csv', 'MB', payGrowth, 50, 'le', 'VmRSS sampled every 20 ms, after the two invoices.csv exports'),
     ];
   },
 };
