@@ -136,14 +136,20 @@ export function formatMinor(minor: bigint, currency: string): string {
   return minor < 0n ? `-${text}` : text;
 }
 
+/**
+ * Where a rate in the books came from: the invoice's locked rate, the shop's manual rate (in force since it was set),
+ * or the market rate history.
+ */
+export type RateBasis = 'invoice' | 'manual' | 'history';
+
 /** What the books know of the rate for an amount: a rate and where it came from, or why there is none. */
 export type RateFact =
-  | { rate: string; currency: string; basis: 'invoice' | 'history' }
+  | { rate: string; currency: string; basis: RateBasis }
   | { rate: null; currency: string; reason: string };
 
 /** A fiat value in the books: the amount in the currency, the rate and its basis; or no amount and the reason. */
 export type FiatValue =
-  | { currency: string; amount: string; rate: string; basis: 'invoice' | 'history'; reason: null }
+  | { currency: string; amount: string; rate: string; basis: RateBasis; reason: null }
   | { currency: string; amount: null; rate: null; basis: null; reason: string };
 
 /** The fiat value of `sats` (negative for money going out, e.g. a refund) at the rate the books found. */

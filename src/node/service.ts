@@ -21,7 +21,7 @@ import { BooksRoom } from './books/room.ts';
 import type { RateContext } from './books/rates.ts';
 import { SystemRoom, type ChainStatus } from './service/system.ts';
 import { LiveRates, ratesConfig, type LiveRatesOptions } from './rates/live.ts';
-import { marketRateAt } from './rates/lock.ts';
+import { rateInForceAt } from './rates/lock.ts';
 import { ratesView } from './rates/view.ts';
 
 export type { Handlers, ChainStatus, Commit };
@@ -149,7 +149,7 @@ export class Satdesk implements ServiceCore {
 
   /** How the books value amounts in fiat (docs/books.md#fiat-values). */
   rates(): RateContext {
-    return { currency: this.settings.fiat.currency, history: (currency, t) => marketRateAt(this.db, currency, t, this.settings.rates.max_age_s * 1000) };
+    return { currency: this.settings.fiat.currency, history: (currency, t) => rateInForceAt(this.db, currency, t, this.settings.fiat, this.settings.rates.max_age_s * 1000) };
   }
 
   /** An invoice as the API shows it. */

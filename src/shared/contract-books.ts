@@ -16,7 +16,7 @@ export const FiatValueSchema = z.object({
   currency: z.string(),
   amount: z.string().nullable(),
   rate: z.string().nullable(),
-  basis: z.enum(['invoice', 'history']).nullable(),
+  basis: z.enum(['invoice', 'manual', 'history']).nullable(),
   reason: z.string().nullable(),
 });
 

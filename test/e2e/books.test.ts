@@ -80,7 +80,10 @@ test('the Today screen matches the payments CSV it downloads', async () => {
   const net = sumColumn(csv.rows, 'sats');
   expect(net).toBe(15_000 + fiat.amount_sats - 5_000);
   expect(await page.getByTestId('today-net').textContent()).toContain(`${net.toLocaleString('en-US')} sats`);
-  expect(await page.getByTestId('today-received').textContent()).toContain('€3.00');
+  // In euros too: the fiat invoice at its locked rate, the sats one at the manual rate in force (€9.00 + €3.00).
+  const euros = csv.rows.filter((r) => r.type === 'payment').reduce((s, r) => s + Math.round(Number(r.fiat_amount) * 100), 0) / 100;
+  expect(euros).toBe(12);
+  expect(await page.getByTestId('today-received').textContent()).toContain('€12.00');
   await shot(page, 'today');
   expect(await axeViolations(page)).toEqual([]);
   // On a phone the figures stack and nothing scrolls sideways.

@@ -200,15 +200,18 @@ describe('the books add up', () => {
     expect(report.totals.unattributed.sats).toBe(unattributedSats);
     expect(report.totals.refunds.sats).toBe(35_000);
     expect(report.totals.invoices.created).toBe(inv.rows.length);
-    expect(report.totals.received.fiat).toEqual([{ currency: 'EUR', amount: '6.00', missing: report.totals.received.count - 1 }]);
+    // Every payment has a euro value (the fiat invoice's locked rate, the manual rate for the others), and the
+    // report's fiat sum is the sum of the payments' rows, cent for cent.
+    const counted = ledger.rows.filter((r) => r.type === 'payment' && r.state === 'counted');
+    const cents = counted.reduce((s, r) => s + Math.round(Number(r.fiat_amount) * 100), 0);
+    expect(report.totals.received.fiat).toEqual([{ currency: 'EUR', amount: (cents / 100).toFixed(2), missing: 0 }]);
   });
 
-  it('values a payment to a fiat invoice at its locked rate, and says why others have none', async () => {
+  it('values a payment to a fiat invoice at its locked rate, and the others at the manual rate in force', async () => {
     const csv = parseCsv((await api.get('/export/payments.csv')).body);
     expect(csv.rows.find((r) => r.invoice_id === fiatInvoice)).toMatchObject({ fiat_amount: '6.00', fiat_currency: 'EUR', fiat_rate: '60000', fiat_basis: 'invoice', fiat_note: '' });
-    const other = csv.rows.find((r) => r.order_ref === 'exact')!;
-    expect(other).toMatchObject({ fiat_amount: '', fiat_currency: 'EUR', fiat_basis: '' });
-    expect(other.fiat_note).toMatch(/^no EUR rate was recorded before \d{4}-/); // priced in sats, and no market rate was kept then
+    // Priced in sats: the shop's manual EUR rate was set before the payment and is still the same, so it was in force.
+    expect(csv.rows.find((r) => r.order_ref === 'exact')).toMatchObject({ fiat_amount: '30.00', fiat_currency: 'EUR', fiat_rate: '60000', fiat_basis: 'manual', fiat_note: '' });
   });
 
   it('payment.reversed names the invoice it counted toward, as it stands after the reversal', async () => {

@@ -187,6 +187,22 @@ describe('live EUR rates from three sources', () => {
     expect(history('EUR', 0)).toMatchObject({ rate: null, currency: 'EUR', reason: /^no EUR rate was recorded before/ });
   });
 
+  it('a manual rate is the books\' rate from the moment it was set, and a changed one only from its change', async () => {
+    const history = () => app.service.rates().history!;
+    const setAt = clock.t;
+    await api.call('PATCH', '/settings', { fiat: { rates: { EUR: '41000' } } });
+    expect(history()('EUR', setAt)).toEqual({ rate: '41000', currency: 'EUR', basis: 'manual' });
+    // Before it was set, the history answers as it did (here: no market rate recent enough).
+    expect(history()('EUR', setAt - 1)).toMatchObject({ rate: null, reason: /older$/ });
+    clock.t += 10 * MIN;
+    await api.call('PATCH', '/settings', { fiat: { rates: { EUR: '42000' } } });
+    // The first value is not kept: the time between the two is the history's again, the new one rules from now.
+    expect(history()('EUR', setAt + 5 * MIN)).toMatchObject({ rate: null });
+    expect(history()('EUR', clock.t)).toEqual({ rate: '42000', currency: 'EUR', basis: 'manual' });
+    expect((await api.call('PATCH', '/settings', { fiat: { rates: {} } })).status).toBe(200);
+    expect(history()('EUR', clock.t)).toMatchObject({ rate: null });
+  });
+
   it('every fetched quote and market rate is kept as history', () => {
     const rows = app.db.prepare("SELECT source, COUNT(*) AS n FROM rate_history WHERE currency = 'EUR' GROUP BY source ORDER BY source").all();
     expect(rows).toEqual([

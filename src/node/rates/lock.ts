@@ -84,6 +84,24 @@ export function marketRateAt(db: DB, currency: string, t: number, maxGapMs: numb
 }
 
 /**
+ * The rate in force for `currency` at `t` as the books take it: the shop's manual rate when one is set and `t` is not
+ * before the time it was set (it has been the rate invoices used since then: a manual rate wins), else the market
+ * rate from the history. Before a manual rate's time its earlier values are not known, so the history answers.
+ */
+export function rateInForceAt(
+  db: DB,
+  currency: string,
+  t: number,
+  manual: { rates: Record<string, string>; rates_set_at: Record<string, string> },
+  maxGapMs: number,
+): RateFact {
+  const rate = manual.rates[currency];
+  const setAt = manual.rates_set_at[currency] ? Date.parse(manual.rates_set_at[currency]) : NaN;
+  if (rate && t >= setAt) return { rate, currency, basis: 'manual' };
+  return marketRateAt(db, currency, t, maxGapMs);
+}
+
+/**
  * The rate for `currency` at time `t` (ms): the invoice's locked rate when `invoice` was priced in `currency`,
  * otherwise the market rate recorded at or before `t` if it was still in force (`maxGapMs`, default the 10-minute
  * staleness limit; a compacted hourly point covers its hour). Answers `{rate: null, reason}` when there is none.
