@@ -16,7 +16,7 @@ import { parseCsv, sumColumn } from '../helpers/csv.ts';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startWatchedApp } from '../helpers/watched.ts';
-import { axeViolations, horizontalOverflow, jsErrors, launch, newPage, shot } from './helpers.ts';
+import { axeViolations, horizontalOverflow, jsErrors, launch, openConsole, shot } from './helpers.ts';
 
 let sandbox: TestSandbox;
 let app: App;
@@ -29,9 +29,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   [{ app, api }, browser] = await Promise.all([startWatchedApp(sandbox), launch()]);
   await api.call('PATCH', '/settings', { fiat: { currency: 'EUR', rates: { EUR: '60000' } } });
-  page = await newPage(browser);
-  await page.goto(app.consoleUrl!);
-  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+  page = await openConsole(browser, app.consoleUrl!);
 });
 afterAll(async () => {
   await browser?.close();

@@ -30,6 +30,14 @@ export async function newPage(browser: Browser, opts: { dark?: boolean; width?: 
   return page;
 }
 
+/** A new page on the console at `url` (the one-time login link), once its Sell screen is up. */
+export async function openConsole(browser: Browser, url: string): Promise<Page> {
+  const page = await newPage(browser);
+  await page.goto(url);
+  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+  return page;
+}
+
 export const jsErrors = (page: Page): string[] => (page as Page & { jsErrors?: string[] }).jsErrors ?? [];
 
 export async function shot(page: Page, name: string): Promise<void> {

@@ -8,7 +8,7 @@ import { startTestApp } from '../helpers/api.ts';
 import type { App } from '../../src/node/app.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
 import { demoVpub } from '../../src/node/demo.ts';
-import { jsErrors, launch, newPage, shot } from './helpers.ts';
+import { jsErrors, launch, openConsole, shot } from './helpers.ts';
 
 const N = 2500;
 let app: App;
@@ -32,9 +32,7 @@ beforeAll(async () => {
       if (i % 10 === 0) svc.invoices.cancel(inv.id);
     }
   });
-  page = await newPage(browser);
-  await page.goto(app.consoleUrl!);
-  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+  page = await openConsole(browser, app.consoleUrl!);
 });
 afterAll(async () => {
   await browser?.close();

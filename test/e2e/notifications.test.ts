@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../src/node/demo.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
-import { axeBothThemes, jsErrors, launch, newPage, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, launch, openConsole, shot } from './helpers.ts';
 
 let demo: Demo;
 let browser: Browser;
@@ -15,9 +15,7 @@ let page: Page;
 
 beforeAll(async () => {
   [demo, browser] = await Promise.all([startDemo({ port: 0, agentDelays: [1, 1] }), launch()]);
-  page = await newPage(browser);
-  await page.goto(demo.consoleUrl);
-  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+  page = await openConsole(browser, demo.consoleUrl);
 });
 afterAll(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ import type { App } from '../../src/node/app.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
 import { demoVpub } from '../../src/node/demo.ts';
 import { fiatToSats } from '../../src/core/money.ts';
-import { axeBothThemes, jsErrors, launch, newPage, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, launch, openConsole, shot } from './helpers.ts';
 
 const MIN = 60_000;
 const clock = manualClock();
@@ -30,9 +30,7 @@ beforeAll(async () => {
   await dispatch(app.service, 'putWallet', { body: { xpub: demoVpub() } });
   await dispatch(app.service, 'patchSettings', { body: { fiat: { currency: 'EUR' }, rates: { sources: ['kraken', 'bitstamp', 'coinbase'], refresh_s: 3600 } } });
   await app.service.liveRates.refresh();
-  page = await newPage(browser);
-  await page.goto(app.consoleUrl!);
-  await page.getByRole('heading', { name: 'New sale' }).waitFor();
+  page = await openConsole(browser, app.consoleUrl!);
 });
 afterAll(async () => {
   await browser?.close();
