@@ -29,18 +29,8 @@ export const RECENT_BLOCKS = 6;
 /** How long the witness may lag behind a payment the primary shows before it is an omission alert. */
 export const OMISSION_MS = 60_000;
 
-export interface ChainAlert {
-  kind: 'unproven_tip' | 'bad_headers' | 'behind' | 'omission';
-  server: string;
-  message: string;
-  at: number;
-}
-
-export interface CrossCheck {
-  server: string | null;
-  lagBlocks: number | null;
-  alerts: ChainAlert[];
-}
+export type ChainAlert = { kind: 'unproven_tip' | 'bad_headers' | 'behind' | 'omission'; server: string; message: string; at: number };
+export type CrossCheck = { server: string | null; lagBlocks: number | null; alerts: ChainAlert[] };
 
 export interface WitnessOptions {
   servers: string[];
@@ -88,6 +78,7 @@ export class Witness {
   /** script hashes subscribed on the current witness connection */
   private readonly watched = new Set<string>();
   private retry: NodeJS.Timeout | null = null;
+  private recheckAt: number | null = null;
 
   constructor(private readonly o: WitnessOptions) {}
 
@@ -259,7 +250,10 @@ export class Witness {
       .all(Date.now()) as { scripthash: string }[];
     const fresh = rows.map((r) => r.scripthash).filter((sh) => !this.watched.has(sh));
     for (const sh of fresh) this.watched.add(sh);
-    await Promise.all(fresh.map((sh) => (c === this.client ? c.scripthashSubscribe(sh) : null)));
+    // A status in the subscribe answer is news too: a payment made before the subscription reached the witness is
+    // announced only there, never by a later notification.
+    const look = async (sh: string) => (c === this.client && (await c.scripthashSubscribe(sh)) !== null && c === this.client ? this.addFacts(c, sh) : null);
+    await Promise.all(fresh.map(look));
   }
 
   /**
@@ -280,7 +274,14 @@ export class Witness {
       )
       .all(Math.max(0, low)) as { id: number; txid: string; invoice_id: string | null; height: number; scripthash: string }[];
     for (const r of rows) {
-      if (this.asking.has(r.id) || (this.nextAsk.get(r.id) ?? 0) > now) continue;
+      if (this.asking.has(r.id)) continue;
+      // A timer may fire a millisecond before the time it was set for: a payment not due yet is looked at again when
+      // it is, never dropped (the checks would stop for good and the omission would never be told).
+      const due = this.nextAsk.get(r.id) ?? 0;
+      if (due > now) {
+        this.recheck(due - now);
+        continue;
+      }
       this.asking.add(r.id);
       void c
         .getHistory(r.scripthash)
@@ -295,11 +296,23 @@ export class Witness {
             const where = r.height > 0 ? `mined at ${r.height} with a proof against our headers` : 'in its mempool';
             this.alert('omission', this.url!, `${this.url} does not show payment ${r.txid} that ${this.o.primary()} shows ${where}`);
           }
-          this.later(() => this.checkMempool(), 1000);
+          this.recheck(1000);
         })
         .catch(() => {})
         .finally(() => this.asking.delete(r.id));
     }
+  }
+
+  /** One pending re-check at a time, at the earliest time asked for. */
+  private recheck(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.recheckAt !== null && this.recheckAt <= at) return;
+    this.recheckAt = at;
+    this.later(() => {
+      if (this.recheckAt !== at) return;
+      this.recheckAt = null;
+      this.checkMempool();
+    }, ms);
   }
 
   private later(fn: () => void, ms: number): void {
@@ -315,9 +328,7 @@ export class Witness {
     this.o.log(`cross-check: ${message}`);
     try {
       this.o.service.write(() => insertEvent(this.o.service.db, 'chain.alert', null, null, { kind, server, message }, a.at));
-    } catch {
-      /* the alert stays in sysinfo */
-    }
+    } catch {} // the alert stays in sysinfo
   }
 
   private distrust(reason: string, kind: ChainAlert['kind']): void {
