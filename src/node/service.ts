@@ -22,6 +22,7 @@ import type { RateContext } from './books/rates.ts';
 import { SystemRoom, type ChainStatus } from './service/system.ts';
 import { LiveRates, ratesConfig, type LiveRatesOptions } from './rates/live.ts';
 import { rateInForceAt } from './rates/lock.ts';
+import { marketPointCursor } from './rates/store.ts';
 import { ratesView } from './rates/view.ts';
 
 export type { Handlers, ChainStatus, Commit };
@@ -149,7 +150,9 @@ export class Satdesk implements ServiceCore {
 
   /** How the books value amounts in fiat (docs/books.md#fiat-values). */
   rates(): RateContext {
-    return { currency: this.settings.fiat.currency, history: (currency, t) => rateInForceAt(this.db, currency, t, this.settings.fiat, this.settings.rates.max_age_s * 1000) };
+    // One cursor per context: an export asks for the rate of every payment, in time order.
+    const market = marketPointCursor(this.db);
+    return { currency: this.settings.fiat.currency, history: (currency, t) => rateInForceAt(this.db, currency, t, this.settings.fiat, this.settings.rates.max_age_s * 1000, market) };
   }
 
   /** An invoice as the API shows it. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, nativeBindingPath, openDatabase } from '../../src/node/store/sqlite.ts';
-import { compactHistory, insertQuote, MARKET } from '../../src/node/rates/store.ts';
+import { compactHistory, insertQuote, MARKET, marketPointAt, marketPointCursor } from '../../src/node/rates/store.ts';
 import { invoiceFiatView, rateAtTime } from '../../src/node/rates/lock.ts';
 import { HOUR_MS } from '../../src/core/rates-history.ts';
 import { tempDir } from '../helpers/api.ts';
@@ -129,6 +129,28 @@ describe('history compaction and the rate at time T', () => {
     expect(rateAtTime(db, 'EUR', old - 1)).toMatchObject({ rate: null, reason: 'no EUR rate was recorded before 2026-05-20T08:59:59.999Z' });
     expect(rateAtTime(db, 'EUR', old + 5 * HOUR_MS)).toMatchObject({ rate: null, reason: /is 3 h older$/ });
     expect(rateAtTime(db, 'USD', now)).toMatchObject({ rate: null });
+    db.close();
+  });
+});
+
+describe('the market-rate cursor an export values payments with', () => {
+  it('answers every time as the single lookup does, and sees a quote that arrives after the latest point', () => {
+    const db = openDatabase(path.join(tempDir(), 'satdesk.sqlite'));
+    const t0 = 1_780_000_000_000;
+    db.transaction(() => {
+      for (let h = 0; h < 5; h++) insertQuote(db, 'EUR', MARKET, String(60_000 + h), t0 + h * HOUR_MS, ['kraken']);
+      insertQuote(db, 'USD', MARKET, '70000', t0 + 30 * 60_000, ['kraken']);
+    })();
+    const cursor = marketPointCursor(db);
+    const times = [t0 - 1, t0, t0 + 1, t0 + HOUR_MS - 1, t0 + HOUR_MS, t0 + 2.5 * HOUR_MS, t0 + 4 * HOUR_MS, t0 + 9 * HOUR_MS];
+    // In time order, alternating currencies (the cache is per currency), and a late time before an early one again.
+    for (const t of [...times, t0 + 30 * 60_000, t0]) {
+      for (const cur of ['EUR', 'USD']) expect(cursor(cur, t)).toEqual(marketPointAt(db, cur, t));
+    }
+    // After the latest point nothing is cached: a quote that arrives now is found at once.
+    expect(cursor('EUR', t0 + 9 * HOUR_MS)?.rate).toBe('60004');
+    insertQuote(db, 'EUR', MARKET, '61000', t0 + 8 * HOUR_MS, ['kraken']);
+    expect(cursor('EUR', t0 + 9 * HOUR_MS)?.rate).toBe('61000');
     db.close();
   });
 });

@@ -11,7 +11,7 @@ import type { RateFact } from '../../core/ledger.ts';
 import type { DB } from '../store/sqlite.ts';
 import type { z } from 'zod';
 import type { InvoiceFiatSchema } from '../../shared/contract-rates.ts';
-import { marketPointAt } from './store.ts';
+import { marketPointAt, type PointLookup } from './store.ts';
 
 /** Where an invoice's rate came from (the columns the rates migration adds). */
 export interface RateLockColumns {
@@ -78,8 +78,8 @@ export function invoiceLock(row: FiatColumns & { created_at: number }): InvoiceL
 }
 
 /** The market rate for `currency` in force at `t`, as the books take it (src/node/books/rates.ts `RateHistory`). */
-export function marketRateAt(db: DB, currency: string, t: number, maxGapMs: number): RateFact {
-  const r = rateAtTime(db, currency, t, null, maxGapMs);
+export function marketRateAt(db: DB, currency: string, t: number, maxGapMs: number, lookup?: PointLookup): RateFact {
+  const r = lookup ? rateAt({ currency, t, lock: null, point: lookup(currency, t), maxGapMs }) : rateAtTime(db, currency, t, null, maxGapMs);
   return r.rate === null ? { rate: null, currency, reason: r.reason } : { rate: r.rate, currency, basis: 'history' };
 }
 
@@ -94,11 +94,12 @@ export function rateInForceAt(
   t: number,
   manual: { rates: Record<string, string>; rates_set_at: Record<string, string> },
   maxGapMs: number,
+  lookup?: PointLookup,
 ): RateFact {
   const rate = manual.rates[currency];
   const setAt = manual.rates_set_at[currency] ? Date.parse(manual.rates_set_at[currency]) : NaN;
   if (rate && t >= setAt) return { rate, currency, basis: 'manual' };
-  return marketRateAt(db, currency, t, maxGapMs);
+  return marketRateAt(db, currency, t, maxGapMs, lookup);
 }
 
 /**

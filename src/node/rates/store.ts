@@ -53,6 +53,27 @@ export function latestQuotes(db: DB, currency: string, since: number, sources: r
   return sources.flatMap((s) => rows.filter((r) => r.source === s));
 }
 
+/** Finds the market rate point in force at a time (marketPointAt, or a cursor over it). */
+export type PointLookup = (currency: string, t: number) => HistoryPoint | null;
+
+/**
+ * marketPointAt for a run of lookups in time order (an export values every payment): the point found is remembered
+ * with the time the next point begins, so each lookup until then is answered without a query. Only a closed interval
+ * is remembered: the latest point may be followed by a new quote at any moment.
+ */
+export function marketPointCursor(db: DB): PointLookup {
+  let hit: { currency: string; from: number; until: number; point: HistoryPoint | null } | null = null;
+  return (currency, t) => {
+    if (hit && hit.currency === currency && t >= hit.from && t < hit.until) return hit.point;
+    const point = marketPointAt(db, currency, t);
+    const next = prepared(db, 'SELECT at FROM rate_history WHERE currency = ? AND source = ? AND at > ? ORDER BY at LIMIT 1').get(currency, MARKET, t) as
+      | { at: number }
+      | undefined;
+    hit = next ? { currency, from: point?.at ?? Number.MIN_SAFE_INTEGER, until: next.at, point } : null;
+    return point;
+  };
+}
+
 /** The latest market rate for `currency` at or before `t`. */
 export function marketPointAt(db: DB, currency: string, t: number): HistoryPoint | null {
   // Prepared once per connection: an export asks this for every payment.
