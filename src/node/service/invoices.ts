@@ -112,7 +112,7 @@ export class InvoicesRoom {
     const requested = body.confirmations ?? d.confirmations;
     const conf = capConfirmations(requested, sats, { limitSats: d.zero_conf_limit_sats, risk: d.zero_conf_risk });
     return this.s.uow.write(() => {
-      const addr = this.s.pool.take(id, now);
+      const addr = this.s.pool.take(now);
       assertAboveDust(sats, validateAddress(addr.address, this.s.network).type);
       const tip = this.s.tipHeight();
       const row: InvoiceRow = {
@@ -137,6 +137,7 @@ export class InvoicesRoom {
              @fiat_rate_kind, @fiat_rate_sources, @fiat_rate_at, @fiat_market_rate, @fiat_spread_bp)`,
         ).run(row);
       row.seq = Number(r.lastInsertRowid);
+      this.s.pool.hold(addr.id, id);
       if (key !== undefined) {
         prepared(db, 'INSERT OR REPLACE INTO idempotency_keys (key, request_hash, invoice_id, created_at) VALUES (?, ?, ?, ?)').run(key, requestHash, id, now);
       }
