@@ -6,7 +6,7 @@ import type { DB } from './store/sqlite.ts';
 import { SatdeskError } from '../core/errors.ts';
 import type { NetworkName } from '../core/network.ts';
 import { validateAddress, scripthash } from '../core/wallet/address.ts';
-import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type WalletSource } from '../core/wallet/source.ts';
+import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type DerivedAddress, type WalletSource } from '../core/wallet/source.ts';
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 import { GAP_WARNING_AT, gapCrossed } from '../core/wallet/gap.ts';
 import { statementCache } from './store/sqlite.ts';
@@ -26,10 +26,14 @@ interface WalletRow {
   next_index: number;
 }
 
+/** Derived addresses kept (the look-ahead is 20 ahead of the next invoice's). */
+const DERIVED_KEPT = 256;
+
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 export class AddressPool {
   private cached: { row: WalletRow; source: WalletSource } | null = null;
+  private readonly derived = new Map<number, DerivedAddress>();
 
   private readonly sql: ReturnType<typeof statementCache>;
 
@@ -51,8 +55,23 @@ export class AddressPool {
     if (!row) return null;
     if (!this.cached || this.cached.row.source !== row.source) {
       this.cached = { row, source: parseWalletSource(row.source, this.network) };
+      this.derived.clear();
     }
     return this.cached.source;
+  }
+
+  /**
+   * The derived address at `index`, derived once: the wallet scan's look-ahead derives each index before an invoice
+   * takes it (an EC multiplication, ~0.5 ms — more than the rest of an invoice's write).
+   */
+  private addressAt(src: WalletSource, index: number): DerivedAddress {
+    let a = this.derived.get(index);
+    if (!a) {
+      a = src.addressAt(index);
+      this.derived.set(index, a);
+      if (this.derived.size > DERIVED_KEPT) this.derived.delete(this.derived.keys().next().value as number);
+    }
+    return a;
   }
 
   /** PUT /wallet. Same source again is a no-op; a different one is refused once it has handed out addresses. */
@@ -160,7 +179,7 @@ export class AddressPool {
       let index = row.next_index;
       const taken = this.sql("SELECT 1 FROM addresses WHERE origin = 'derived' AND derivation_index = ?");
       while (taken.get(index)) index++;
-      const { address, scriptPubKey } = src.addressAt(index);
+      const { address, scriptPubKey } = this.addressAt(src, index);
       const r = this.sql(
           `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, created_at)
            VALUES (?, ?, ?, 'derived', ?, 'in_use', ?)`,
@@ -190,7 +209,7 @@ export class AddressPool {
   derivedAt(index: number): { address: string; scripthash: string; scriptHex: string } | null {
     const src = this.source();
     if (!src) return null;
-    const { address, scriptPubKey } = src.addressAt(index);
+    const { address, scriptPubKey } = this.addressAt(src, index);
     return { address, scripthash: scripthash(scriptPubKey), scriptHex: hex(scriptPubKey) };
   }
 
