@@ -26,6 +26,8 @@ export interface SubscriptionOptions {
   isQueued(sh: string): boolean;
   /** A watched script hash the server would not let us subscribe: check it on a schedule. */
   overflowed(sh: string): void;
+  /** Subscribing just ended (`subscribing` is false): whoever waits for "synced" looks again. */
+  settled(): void;
   pacing?: Partial<PacerOptions>;
   sessions: SessionOptions;
 }
@@ -114,6 +116,7 @@ export class Subscriptions {
       }
     } finally {
       this.running = false;
+      this.settledIfDone();
     }
   }
 
@@ -146,7 +149,16 @@ export class Subscriptions {
       await this.paced(client, live, rows);
     } finally {
       this.active--;
+      this.settledIfDone();
     }
+  }
+
+  /**
+   * The last pass ended: say so. A pass can outlive the scheduler's work (the tip update that starts one for what
+   * confirmations changed settles first); unheard, "synced" waited for the next tip check, 30 s later.
+   */
+  private settledIfDone(): void {
+    if (!this.subscribing) this.o.settled();
   }
 
   private async paced(client: ElectrumClient, live: () => boolean, rows: WatchedRow[]): Promise<void> {

@@ -108,6 +108,7 @@ export class ChainWatcher {
         this.scheduler.markDirty(sh);
       },
       isQueued: (sh) => this.scheduler.isDirty(sh),
+      settled: () => this.wakeIdle(),
     });
   }
 
