@@ -16,22 +16,14 @@ import {
   ElectrumTimeoutError,
 } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './framing.ts';
-import { holdsSmallAnswers, padded, unpadded } from './padding.ts';
+import { holdsSmallAnswers, padded, TrickleFlush, unpadded } from './padding.ts';
 import { RpcChannel, type BatchCall, type BatchResult } from './rpc.ts';
 import type { ProxyConfig } from './socks.ts';
 import { openTransport, type IpFamily } from './transport.ts';
 import { GENESIS_HASHES, PROTOCOL_MAX, PROTOCOL_MIN, CLIENT_NAME, compareVersions, isVersionString } from './protocol.ts';
 import { PROTOCOL_UNSUBSCRIBE } from '../../core/chain/protocol.ts';
 import { formatServerUrl, parseServerUrl, type ServerUrl } from './url.ts';
-import {
-  isHash64,
-  parseFeatures,
-  parseHeaderInfo,
-  parseStatus,
-  parseVersionReply,
-  type HeaderInfo,
-  type ServerFeatures,
-} from './validate.ts';
+import { isHash64, parseFeatures, parseHeaderInfo, parseStatus, parseVersionReply, type HeaderInfo, type ServerFeatures } from './validate.ts';
 
 export type { BatchCall, BatchResult } from './rpc.ts';
 export type { IpFamily } from './transport.ts';
@@ -105,6 +97,7 @@ export class ElectrumSession {
   features: ServerFeatures | null = null;
   /** The server holds answers under 1 KB for up to a second (padding.ts): small requests travel with a filler. */
   holdsSmallAnswers = false;
+  private flush: TrickleFlush | null = null;
 
   constructor(options: ElectrumClientOptions) {
     this.server = typeof options.server === 'string' ? parseServerUrl(options.server) : { ...options.server };
@@ -126,7 +119,7 @@ export class ElectrumSession {
       write: (line) => this.write(line),
       closedError: () =>
         this._state === 'handshaking' || this._state === 'ready' ? null : new ElectrumDisconnectedError(this._closeReason ?? 'not connected'),
-      onNotification: (method, params) => this.handleNotification(method, params),
+      onNotification: (method, params) => (this.flush?.notified(), this.handleNotification(method, params)),
       onRpcError: (e) => this.emit('rpcError', e),
       onFatal: (reason, err) => this.fail(reason, err),
     });
@@ -266,6 +259,7 @@ export class ElectrumSession {
     this.protocolVersion = v.protocol;
     this.serverSoftware = v.serverSoftware;
     this.holdsSmallAnswers = holdsSmallAnswers(v.serverSoftware);
+    if (this.holdsSmallAnswers) this.flush = new TrickleFlush({ send: (c) => this.rpc.send(c.method, c.params ?? [], this.opts.requestTimeoutMs) });
     const f = parseFeatures(await this.rpc.send('server.features', [], this.opts.requestTimeoutMs));
     const expected = GENESIS_HASHES[this.network];
     if (f.genesis_hash !== expected) {
@@ -309,6 +303,7 @@ export class ElectrumSession {
     this._closeReason = reason;
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = null;
+    this.flush?.stop();
     this.rpc.close(new ElectrumDisconnectedError(reason));
     const sock = this.socket;
     if (sock && !sock.destroyed) {
