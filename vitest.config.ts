@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/helpers/sequencer.ts';
 
 /**
  * Coverage floors (docs/decisions/0018-tests-prove-by-state.md): one point under what the whole suite covered of
@@ -18,6 +19,11 @@ export default defineConfig({
     // Tests spawn the built `satdesk` and drive the built console: rebuild each first when its sources are newer.
     globalSetup: ['test/build-cli.ts', 'test/e2e/build-renderer.ts'],
     pool: 'forks',
+    // Most of the suite's time is waiting (sockets, child processes, Chromium, the real servers' polling), not CPU:
+    // four files at once on two cores, the longest started first (test/helpers/sequencer.ts).
+    // SATDESK_TEST_WORKERS overrides it (docs/decisions/0018-tests-prove-by-state.md#a-suite-that-runs-in-parallel).
+    maxWorkers: Number(process.env.SATDESK_TEST_WORKERS) || 4,
+    sequence: { sequencer: LongestFirst },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],

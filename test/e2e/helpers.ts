@@ -38,6 +38,14 @@ export async function openConsole(browser: Browser, url: string): Promise<Page> 
   return page;
 }
 
+/**
+ * Waits until the keypad takes amounts in `unit` (its label says "Amount in USD"). It re-reads the counter settings
+ * as it opens and takes sats until it knows the shop's rate: "12.50" typed before then would be 1,250 sats.
+ */
+export async function keypadTakes(page: Page, unit: string): Promise<void> {
+  await page.getByLabel(`Amount in ${unit}`, { exact: true }).waitFor();
+}
+
 export const jsErrors = (page: Page): string[] => (page as Page & { jsErrors?: string[] }).jsErrors ?? [];
 
 export async function shot(page: Page, name: string): Promise<void> {

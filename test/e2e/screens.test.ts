@@ -10,7 +10,7 @@ import { startDemo, type Demo } from '../../src/node/demo.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
 import type { Invoice } from '../../src/shared/contract.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { axeViolations, clippedAtEdge, horizontalOverflow, jsErrors, launch, newPage, pageWithToken, qrOnScreen, shot, VIEWPORTS } from './helpers.ts';
+import { axeViolations, clippedAtEdge, horizontalOverflow, jsErrors, keypadTakes, launch, newPage, pageWithToken, qrOnScreen, shot, VIEWPORTS } from './helpers.ts';
 
 let demo: Demo;
 let browser: Browser;
@@ -97,7 +97,7 @@ const SCREENS: Screen[] = [
   {
     name: 'tip',
     open: async (p) => {
-      await go('#/sell', (q) => q.getByRole('heading', { name: 'New sale' }).waitFor())(p);
+      await go('#/sell', (q) => keypadTakes(q, 'USD'))(p);
       await p.getByTestId('amount-entry').focus();
       await p.keyboard.type('12.50');
       await p.keyboard.press('Enter');

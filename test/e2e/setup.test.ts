@@ -13,7 +13,7 @@ import { bip32 } from '../../src/core/ecc.ts';
 import { startTestApp } from '../helpers/api.ts';
 import type { App } from '../../src/node/app.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
-import { axeBothThemes, jsErrors, launch, pageWithToken, shot } from './helpers.ts';
+import { axeBothThemes, jsErrors, keypadTakes, launch, pageWithToken, shot } from './helpers.ts';
 
 let app: App;
 let browser: Browser;
@@ -109,6 +109,7 @@ test('not connected: a loud banner, a confirmation before the invoice, and the b
   await page.getByTestId('chain-banner').getByText('Bitcoin network: not connected').waitFor();
   expect(await page.getByTestId('chain').textContent()).toMatch(/^Bitcoin network: not connected/);
   expect(await page.getByTestId('live').textContent()).toBe('Console connected');
+  await keypadTakes(page, 'EUR');
   await page.getByTestId('amount-entry').focus();
   await page.keyboard.type('4.20');
   await page.keyboard.press('Enter');
