@@ -2,8 +2,11 @@
  * ElectrumX's traffic-analysis padding, as the sandbox's ElectrumX profile rehearses it (ElectrumX 1.18 and later;
  * 1.20.0 `src/electrumx/server/transport.py`, `PaddedRSTransport`): after a session's first `warmupBytes`, what it
  * writes is queued and goes out only once `minBytes` have queued up or `waitMs` after its previous write. So a small
- * answer or notification can wait up to a second. (ElectrumX also pads each write with spaces to a power of two and
- * may defer part of a large queue; neither changes when an answer arrives, so the sandbox leaves them out.)
+ * answer or notification can wait up to a second. (ElectrumX also pads each write with spaces to a power of two, and
+ * when padding to the next power of two would waste more than padding to half of it, it sends only the lines that
+ * fit the half and keeps the rest — a large answer queued behind held notifications then waits for the timer too.
+ * The sandbox leaves both out: it rehearses the hold, not that deferral; `TrickleFlush` in
+ * src/node/electrum/padding.ts handles both, proven against a scripted peer and the real ElectrumX.)
  */
 export interface PaddingProfile {
   minBytes: number;
