@@ -7,6 +7,7 @@
  * and the schema's triggers (search index, counts) run for every row as they would for a new one.
  */
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
+import { eventJson, packEventData } from '../../src/node/store/event-data.ts';
 
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
 const BECH = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -181,12 +182,14 @@ function registerFunctions(db: DB, per: number): void {
     if (key.startsWith('p:')) return `p:${Number(key.slice(2)) + Number(payments)}`;
     return key;
   });
-  db.function('swap', { deterministic: true }, (text: unknown, kind: unknown, id: unknown, c: unknown) => {
-    if (typeof text !== 'string') return text as null;
+  db.function('swap', { deterministic: true }, (stored: unknown, kind: unknown, id: unknown, c: unknown) => {
+    // An event's data is packed (src/node/store/event-data.ts): renamed as its text, packed again.
+    const packed = Buffer.isBuffer(stored);
+    if (typeof stored !== 'string' && !packed) return stored as null;
     const inv = (kind === 'e' ? ofEvent : kind === 'b' ? ofBody : ofNote).get(Number(id));
-    let out = text;
+    let out = packed ? eventJson(stored) : stored;
     for (const t of (inv && tokens.get(inv)) || []) out = out.split(t.from).join(t.to(Number(c)));
-    return out;
+    return packed ? packEventData(out) : out;
   });
   db.function('inv_of_note', { deterministic: true }, (id: unknown) => ofNote.get(Number(id)) ?? null);
   db.function('body_of', { deterministic: true }, (id: unknown) => ofBody.get(Number(id)) ?? null);

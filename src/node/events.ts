@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { prepared, type DB } from './store/sqlite.ts';
+import { packEventData } from './store/event-data.ts';
 import type { EventData, EventType } from '../shared/events.ts';
 
 export type { EventData, EventType };
@@ -25,7 +26,7 @@ export function insertEvent<T extends EventType>(
   data: EventData<T>,
   now: number,
 ): number {
-  const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, JSON.stringify(data), now);
+  const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, packEventData(JSON.stringify(data)), now);
   return Number(r.lastInsertRowid);
 }
 
@@ -39,7 +40,7 @@ interface EventRow {
 }
 
 export function eventsAfter(db: DB, afterId: number, limit = 1000): StoredEvent[] {
-  const rows = prepared(db, 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[];
+  const rows = prepared(db, 'SELECT id, type, invoice_id, payment_id, event_json(data) AS data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[];
   return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
 }
 

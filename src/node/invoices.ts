@@ -4,6 +4,7 @@
  * always inside the caller's transaction, so status, events and (later) planned notifications commit together.
  */
 import { prepared, type DB } from './store/sqlite.ts';
+import { packEventData } from './store/event-data.ts';
 import {
   evaluate,
   transitionEvents,
@@ -299,10 +300,10 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export function nameInvoiceOnEvents(db: DB, events: readonly { id: number; invoiceId: string }[], ctx: RefreshContext): void {
   for (const e of events) {
     const row = getInvoiceRow(db, e.invoiceId);
-    const text = db.prepare('SELECT data FROM events WHERE id = ?').pluck().get(e.id) as string | undefined;
+    const text = db.prepare('SELECT event_json(data) FROM events WHERE id = ?').pluck().get(e.id) as string | undefined;
     if (!row || text === undefined) continue;
     const data = { ...(JSON.parse(text) as Record<string, unknown>), invoice: invoiceView(db, row, ctx) };
-    db.prepare('UPDATE events SET data = ? WHERE id = ?').run(JSON.stringify(data), e.id);
+    db.prepare('UPDATE events SET data = ? WHERE id = ?').run(packEventData(JSON.stringify(data)), e.id);
   }
 }
 

@@ -89,5 +89,5 @@ export async function satdesk(w: World, servers: HostileServer[], address: strin
 }
 
 export const events = (app: App, type: string) =>
-  (app.db.prepare('SELECT data FROM events WHERE type = ? ORDER BY id').all(type) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, string>);
+  (app.db.prepare('SELECT event_json(data) AS data FROM events WHERE type = ? ORDER BY id').all(type) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, string>);
 

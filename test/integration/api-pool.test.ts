@@ -155,7 +155,7 @@ describe('xpub source', () => {
     expect(w.gap_warning).toMatch(/gap limit/);
     expect((await api.get('/sysinfo')).body.addresses.gap).toBe(20);
     // The merchant is alerted once when the gap reaches 20 (an event; a native notification in the app).
-    const alerts = app.db.prepare("SELECT data FROM events WHERE type = 'wallet.gap_warning'").all() as { data: string }[];
+    const alerts = app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'wallet.gap_warning'").all() as { data: string }[];
     expect(alerts.map((a) => JSON.parse(a.data).gap)).toEqual([20]);
     await api.post('/invoices', { amount_sats: 1000 });
     expect(app.db.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'wallet.gap_warning'").get()).toEqual({ n: 1 });

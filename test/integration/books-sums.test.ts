@@ -217,7 +217,7 @@ describe('the books add up', () => {
   it('payment.reversed names the invoice it counted toward, as it stands after the reversal', async () => {
     expect(reversedEvents.map((e) => [e.payment.txid, e.invoice?.id, e.invoice?.status])).toEqual(reversedTxids.map((r) => [r.txid, r.invoice, 'unpaid']));
     for (const e of reversedEvents) expect(e.invoice.payments.find((p: any) => p.txid === e.payment.txid)).toMatchObject({ state: 'reversed', counted: false });
-    const stored = app.db.prepare("SELECT data FROM events WHERE type = 'payment.reversed'").pluck().all() as string[];
+    const stored = app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'payment.reversed'").pluck().all() as string[];
     expect(stored.map((d) => JSON.parse(d).invoice.id)).toEqual(reversedTxids.map((r) => r.invoice));
   });
 

@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/wait.ts';
 const shop = watchedShop();
 
 const alerts = (): number[] =>
-  (shop.app.db.prepare("SELECT data FROM events WHERE type = 'wallet.gap_warning' ORDER BY id").all() as { data: string }[]).map(
+  (shop.app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'wallet.gap_warning' ORDER BY id").all() as { data: string }[]).map(
     (r) => (JSON.parse(r.data) as { gap: number }).gap,
   );
 const gap = async (): Promise<number> => (await shop.api.get('/sysinfo')).body.addresses.gap as number;

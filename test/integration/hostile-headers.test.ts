@@ -65,7 +65,7 @@ async function expectRefused(v: Victim, server: HostileServer, reason: RegExp): 
   const info = await waitFor(async () => (await v.api.get('/sysinfo')).body, (s) => s.chain.headers?.state === 'refused', 'the chain refused');
   expect(info.chain.headers.reason).toMatch(reason);
   expect(info.chain.synced).toBe(false);
-  const ev = v.app.db.prepare("SELECT data FROM events WHERE type = 'chain.refused' ORDER BY id DESC").get() as { data: string } | undefined;
+  const ev = v.app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'chain.refused' ORDER BY id DESC").get() as { data: string } | undefined;
   expect(JSON.parse(ev!.data).reason).toMatch(reason);
   for (const inv of v.invoices) expect((await v.api.get(`/invoices/${inv.id}`)).body).toMatchObject({ status: 'unpaid', paid_sats: 0, payments: [] });
   expect(v.app.db.prepare('SELECT COUNT(*) AS n FROM payments').get()).toEqual({ n: 0 });

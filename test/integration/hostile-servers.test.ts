@@ -35,7 +35,7 @@ afterAll(async () => {
 const pay = async (address: string, sats: number) => (await sandbox.control<{ txid: string }>('POST', '/pay', { address, sats })).body.txid;
 const mine = async (blocks = 1) => (await sandbox.control<{ height: number }>('POST', '/mine', { blocks })).body.height;
 const events = (app: App, type: string) =>
-  (app.db.prepare('SELECT data FROM events WHERE type = ? ORDER BY id').all(type) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, string>);
+  (app.db.prepare('SELECT event_json(data) AS data FROM events WHERE type = ? ORDER BY id').all(type) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, string>);
 
 /** A proxy in front of the honest sandbox: everything forwarded, some answers rewritten. */
 async function proxy(extra: Partial<HostileOptions> = {}) {

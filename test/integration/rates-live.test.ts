@@ -30,7 +30,7 @@ async function refresh(): Promise<any> {
 const eurOf = (rates: any) => rates.rates.find((r: any) => r.currency === 'EUR');
 const invoiceCount = (): number => (app.db.prepare('SELECT COUNT(*) AS n FROM invoices').get() as { n: number }).n;
 const rateEvents = (): { type: string; data: string }[] =>
-  app.db.prepare("SELECT type, data FROM events WHERE type LIKE 'rate.%' ORDER BY id").all() as { type: string; data: string }[];
+  app.db.prepare("SELECT type, event_json(data) AS data FROM events WHERE type LIKE 'rate.%' ORDER BY id").all() as { type: string; data: string }[];
 
 beforeAll(async () => {
   sources = await startThreeSources();

@@ -52,7 +52,7 @@ describe('wallet scan', () => {
       expect((await api.call('PUT', '/wallet', { xpub: tpub })).status).toBe(200);
       const wallet = await waitFor(async () => (await api.get('/wallet')).body, (w) => w.next_index === 4, 'next index past the used addresses');
       expect(wallet.first_addresses[0]).toBe(derive(tpub, 0));
-      const ev = app.db.prepare("SELECT data FROM events WHERE type = 'wallet.history_found'").get() as { data: string };
+      const ev = app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'wallet.history_found'").get() as { data: string };
       expect(JSON.parse(ev.data)).toMatchObject({ indexes: [0, 3], next_index: 4 });
       expect(JSON.parse(ev.data).message).toMatch(/first addresses of this wallet already have history/);
       const a = await invoice(api);

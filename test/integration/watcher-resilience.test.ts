@@ -143,7 +143,7 @@ describe('watcher: resilience', () => {
     const done = await waitFor(async () => (await api.get(`/invoices/${inv.id}`)).body, (i: any) => i.status === 'confirmed', 'confirmed after reconnect');
     expect(done.payments).toHaveLength(1);
     expect(app.watcher!.stats.connects).toBeGreaterThan(connects);
-    const types = (app.db.prepare("SELECT data FROM events WHERE type = 'chain.status' ORDER BY id").all() as { data: string }[]).map(
+    const types = (app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'chain.status' ORDER BY id").all() as { data: string }[]).map(
       (r) => (JSON.parse(r.data) as { connected: boolean }).connected,
     );
     expect(types).toContain(false);

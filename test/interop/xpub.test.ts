@@ -53,7 +53,7 @@ if (why) {
       await stack.mine(2);
       await waitFor(async () => (await api.get('/sysinfo')).body.chain, (c) => c.synced && c.tip_height === c.headers.verified_height, 'synced after 2 blocks', 60_000);
       for (const inv of invs) expect((await api.get(`/invoices/${inv.id}`)).body).toMatchObject({ status: 'unpaid', payments: [] });
-      const ev = app.db.prepare("SELECT data FROM events WHERE type = 'wallet.history_found'").get() as { data: string };
+      const ev = app.db.prepare("SELECT event_json(data) AS data FROM events WHERE type = 'wallet.history_found'").get() as { data: string };
       expect(JSON.parse(ev.data)).toMatchObject({ indexes: [0, 3], next_index: 4 });
     }, 240_000);
   });

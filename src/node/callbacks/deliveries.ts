@@ -48,7 +48,7 @@ interface AttemptRow {
 
 /** A notification's content: its own body, or the event it refers to (while kept), or what was last sent. */
 export function notificationContent(db: DB, n: NotificationRow): NotificationContent {
-  const event = n.event_id === null ? null : ((db.prepare('SELECT id, type, data, created_at FROM events WHERE id = ?').get(n.event_id) as EventRow | undefined) ?? null);
+  const event = n.event_id === null ? null : ((db.prepare('SELECT id, type, event_json(data) AS data, created_at FROM events WHERE id = ?').get(n.event_id) as EventRow | undefined) ?? null);
   return { body: n.body, event, lastSent: () => lastSentBody(db, n.id) };
 }
 

@@ -86,7 +86,7 @@ export class EventStreams {
     private readonly service: Satdesk,
     private readonly maxStreams = DEFAULT_MAX_STREAMS,
   ) {
-    this.page = service.db.prepare('SELECT id, type, data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.page = service.db.prepare('SELECT id, type, event_json(data) AS data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?');
   }
 
   get count(): number {
