@@ -1,7 +1,8 @@
 /**
  * Migration 012 (src/node/store/migrations/012-lean-events.ts) upgrades a database written by migrations 001–011:
  * every event is kept with its text and its references; events written after it are packed (a fifth of the text)
- * and read back as the same bytes; the indexes made again without the rowid column still serve their queries.
+ * and read back as the same bytes; the indexes made again without the rowid column still serve their queries; the
+ * public ids of notifications are kept without their index.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -53,6 +54,8 @@ describe('migration 012 (lean events)', () => {
       expect(plan(db, "SELECT id FROM addresses WHERE state = 'free' ORDER BY id LIMIT 1")).toMatch(/INDEX addresses_(state|watched)/);
       expect(plan(db, "SELECT id FROM events WHERE invoice_id = 'inv1' ORDER BY id")).toMatch(/COVERING INDEX events_invoice \(invoice_id=\?\)/);
       expect(plan(db, "SELECT id FROM events WHERE invoice_id = 'inv1' ORDER BY id")).not.toMatch(/TEMP B-TREE/);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'notifications_public_id'").get()).toBeUndefined();
+      expect(db.prepare('SELECT public_id FROM notifications').all()).toEqual([{ public_id: 'ntf_1' }]);
     } finally {
       db.close();
     }
