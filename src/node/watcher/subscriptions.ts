@@ -120,6 +120,12 @@ export class Subscriptions {
     }
   }
 
+  /** Unsubscribes addresses that left the watch set (src/node/watcher/tip-watch.ts), but not one with a fetch queued. */
+  async drop(client: ElectrumClient, live: () => boolean, shs: string[]): Promise<void> {
+    for (const sh of shs) this.overflow.delete(sh);
+    if (client.supportsUnsubscribe) await this.unsubscribe(live, shs.filter((sh) => this.subscribed.has(sh) && !this.o.isQueued(sh)));
+  }
+
   /** After a commit: subscribes addresses added since the last look (a cheap MAX(id) check). */
   checkNew(client: ElectrumClient | null, live: () => boolean, fail: (e: unknown) => void): void {
     const m = this.maxId();

@@ -52,15 +52,17 @@ export const WATCHED_SQL = [
    WHERE p.state = 'active' AND p.height > @minHeight`,
 ];
 
+/** Whether the address `a` is watched, for statements driven by address ids (the reasons above, by index lookups). */
+export const WATCHED_REASONS = `a.state IN ('in_use', 'free')
+    OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled'))
+    OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active' AND ((p.verified = 0 AND p.below_anchor = 0) OR p.height > @minHeight))`;
+
 /**
  * The watched addresses among those added after `after` (a new invoice's, new pool addresses): driven by the
  * address ids, so a commit looks at what it added, not at every open invoice again.
  */
 export const WATCHED_NEW_SQL = `SELECT a.id, a.scripthash, a.electrum_status FROM addresses a
-  WHERE a.id > @after AND (
-    a.state IN ('in_use', 'free')
-    OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled'))
-    OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active' AND ((p.verified = 0 AND p.below_anchor = 0) OR p.height > @minHeight)))
+  WHERE a.id > @after AND (${WATCHED_REASONS})
   ORDER BY a.id`;
 
 export function watchedAddresses(db: DB, now: number, tipHeight: number, maxConf: number, afterId = 0): WatchedRow[] {

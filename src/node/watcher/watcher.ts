@@ -17,6 +17,7 @@ import { ChainTrust } from './trust.ts';
 import { Recorder } from './recorder.ts';
 import { Scheduler, type HistoryOutcome, type TipRequest } from './scheduler.ts';
 import { Subscriptions } from './subscriptions.ts';
+import { TipWatch } from './tip-watch.ts';
 import { openWiredSession } from './sessions.ts';
 import { connectionFor, newStats, STALE_TIMEOUT_MS, type WatcherOptions, type WatcherStats } from './options.ts';
 import { Chores } from './chores.ts';
@@ -39,6 +40,7 @@ export class ChainWatcher {
   private readonly scheduler: Scheduler;
   private readonly subs: Subscriptions;
   private readonly trust: ChainTrust;
+  private readonly tipWatch: TipWatch;
 
   private gen = 0;
   private client: ElectrumClient | null = null;
@@ -110,6 +112,7 @@ export class ChainWatcher {
       isQueued: (sh) => this.scheduler.isDirty(sh),
       settled: () => this.wakeIdle(),
     });
+    this.tipWatch = new TipWatch(db, () => this.service.clock.now(), this.subs);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------------
@@ -224,6 +227,7 @@ export class ChainWatcher {
     this.client = client;
     this.stats.connects++;
     this.subs.reset(client);
+    this.tipWatch.reset();
     this.scheduler.reset();
     this.forced.clear();
     this.initialDone = false;
@@ -277,13 +281,8 @@ export class ChainWatcher {
       this.conn.markBad(this.lastError);
       return;
     }
-    if (
-      e instanceof ServerMisbehaviour ||
-      e instanceof HeaderCheckError ||
-      e instanceof ElectrumProtocolError ||
-      e instanceof ElectrumTimeoutError ||
-      e instanceof ElectrumRpcError
-    ) {
+    const errors = [ServerMisbehaviour, HeaderCheckError, ElectrumProtocolError, ElectrumTimeoutError, ElectrumRpcError];
+    if (errors.some((k) => e instanceof k)) {
       this.lastError = msg;
       this.log(`watcher: leaving server: ${msg}`);
       this.conn.markBad(msg);
@@ -359,8 +358,8 @@ export class ChainWatcher {
     if (plan.more) return this.scheduler.requestTip({ check: true });
     // The first tip update of a connection catches up with what happened while we were away; later blocks are live.
     this.liveFromHeight ??= plan.newTip.height + 1;
-    // Addresses may leave (or re-enter) the watched set as confirmations grow.
-    if (this.initialDone && !this.subs.subscribing) void this.subs.subscribeWatched(client, live, true).catch(fail);
+    // Addresses leave the watched set as confirmations grow (tip-watch.ts: what this tip passed, or a full pass).
+    if (this.initialDone && !this.subs.subscribing) void this.tipWatch.afterTip(client, live, plan).catch(fail);
   }
 
   private async historyJob(sh: string, final: boolean): Promise<HistoryOutcome> {
@@ -392,9 +391,9 @@ export class ChainWatcher {
     if (v.kind === 'facts') {
       if (process.env.SATDESK_WATCH_DEBUG) this.log(`history ${v.addr.address}: ${v.facts.map((f) => `${f.txid.slice(0, 8)}@${f.height}`).join(' ') || 'empty'}`);
       await this.recorder.recordHistory(v.addr, v.status, v.facts, v.existing);
+      this.tipWatch.touched(sh);
     }
     this.forced.delete(sh);
     return 'done';
   }
-
 }
