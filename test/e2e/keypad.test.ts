@@ -50,6 +50,31 @@ test('the unit switch moves with the arrow keys; the shop currency comes first o
   expect(invoiceCount()).toBe(0);
 });
 
+test('digits keep the unit they were typed in when the shop\'s rate arrives after them', async () => {
+  // The counter settings are held back until the digits are in: the keypad takes sats meanwhile.
+  const p = await pageWithToken(browser, demo.app.token, { width: 390, height: 844 });
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await p.route('**/api/v1/counter', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await p.goto(`${demo.app.api!.url}/#/sell`);
+  await p.getByLabel('Amount in sats', { exact: true }).waitFor();
+  await p.getByTestId('amount-entry').focus();
+  await p.keyboard.type('420');
+  expect(await p.getByTestId('amount-entry').inputValue()).toBe('420 sats');
+  release();
+  // The rate is in once the shop currency is offered; the digits stay sats, not $420.00.
+  await p.getByRole('radio', { name: 'USD' }).waitFor();
+  expect(await p.getByTestId('amount-entry').inputValue()).toBe('420 sats');
+  expect(await p.getByTestId('charge').textContent()).toBe('Charge 420 sats');
+  // A new sale starts in the shop currency.
+  await p.keyboard.press('Escape');
+  await p.getByLabel('Amount in USD', { exact: true }).waitFor();
+  await p.context().close();
+});
+
 test('sats: 16 digits say "more than 21,000,000 BTC" instead of blanking the screen; a 17th is refused', async () => {
   await page.getByRole('radio', { name: 'sats' }).click();
   await page.getByTestId('amount-entry').focus();

@@ -46,8 +46,15 @@ export function Keypad() {
   const chain = useConsole((s) => s.sysinfo?.chain);
   // The unit the seller picked stays for the next sale (this tab); until then, the shop currency when it has a rate.
   const [chosenUnit, setChosenUnit] = useState<Unit | null>(() => (sessionStorage.getItem(UNIT_KEY) as Unit | null) ?? null);
-  const unit: Unit = chosenUnit ?? (cfg?.rate ? 'fiat' : 'sats');
   const [entry, setEntry] = useState('');
+  // Digits keep the unit they were typed in: the settings read as the keypad opens may bring the rate after the
+  // first key, and "420" typed as sats must not turn into €420.00 under the seller's eyes.
+  const implicit: Unit = cfg?.rate ? 'fiat' : 'sats';
+  const [typedIn, setTypedIn] = useState<Unit>(implicit);
+  useEffect(() => {
+    if (!entry) setTypedIn(implicit);
+  }, [entry, implicit]);
+  const unit: Unit = chosenUnit ?? (entry ? typedIn : implicit);
   const [cart, setCart] = useState<Draft['cart']>([]);
   const [label, setLabel] = useState('');
   const [stage, setStage] = useState<'amount' | 'tip'>('amount');
