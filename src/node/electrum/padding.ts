@@ -30,31 +30,35 @@ export function unpadded<T>(results: BatchResult<T>[], calls: BatchCall[]): Batc
 }
 
 /**
- * Keeps a padding server from holding what follows a notification. ElectrumX writes the statuses of one mempool
- * refresh one by one while it already answers the fetches the first ones caused, and its padding (above) holds any
- * write under 1 KB for up to a second after the previous write; worse, when small notifications are held and a large
- * answer arrives, it may send only the notifications and defer the answer until its timer (`_maybe_consume_sbuffer`
- * prefers a half-size packet when padding to the next power of two would waste more). Measured: one payment in
- * about ten seen a second late (`npm run bench -- realnode`). Any later write makes the server send what it holds,
- * so for a second after each notification one filler goes out every `everyMs` (at most two unanswered): at most ten
- * per burst of notifications, none while the chain is quiet.
+ * Keeps a padding server from holding what follows a notification. ElectrumX writes a session's notifications of one
+ * refresh together: the first goes out, the rest (under 1 KB) are held, and when the answer to the fetch the first
+ * one caused arrives behind them it may send only the notifications and defer the answer until its one-second timer
+ * (`_maybe_consume_sbuffer` prefers a half-size packet when padding to the next power of two would waste more).
+ * Measured: one payment in about ten seen a second late (`npm run bench -- realnode`). Any later write makes the
+ * server send what it holds, so after a notification one filler goes out every `everyMs` (at most two unanswered)
+ * for `forMs`, and on while our own requests are unanswered, up to `maxMs`: a few per burst of notifications, none
+ * while the chain is quiet, never a stream behind a slow (throttled) answer.
  */
 export class TrickleFlush {
-  private until = 0;
+  private last = 0;
   private timer: NodeJS.Timeout | null = null;
   private outstanding = 0;
 
-  constructor(private readonly o: { send: (call: BatchCall) => Promise<unknown>; everyMs?: number; forMs?: number }) {}
+  constructor(
+    private readonly o: { send: (call: BatchCall) => Promise<unknown>; pending: () => number; everyMs?: number; forMs?: number; maxMs?: number },
+  ) {}
 
   notified(): void {
-    this.until = Date.now() + (this.o.forMs ?? 1000);
+    this.last = Date.now();
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (Date.now() > this.until) return this.stop();
+      const since = Date.now() - this.last;
+      const waiting = this.o.pending() > this.outstanding;
+      if (since > (this.o.maxMs ?? 1000) || (since > (this.o.forMs ?? 300) && !waiting)) return this.stop();
       if (this.outstanding >= 2) return;
       this.outstanding++;
       void this.o.send(FILLER).catch(() => {}).finally(() => this.outstanding--);
-    }, this.o.everyMs ?? 100);
+    }, this.o.everyMs ?? 50);
     this.timer.unref?.();
   }
 

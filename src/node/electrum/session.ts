@@ -259,7 +259,7 @@ export class ElectrumSession {
     this.protocolVersion = v.protocol;
     this.serverSoftware = v.serverSoftware;
     this.holdsSmallAnswers = holdsSmallAnswers(v.serverSoftware);
-    if (this.holdsSmallAnswers) this.flush = new TrickleFlush({ send: (c) => this.rpc.send(c.method, c.params ?? [], this.opts.requestTimeoutMs) });
+    if (this.holdsSmallAnswers) this.flush = new TrickleFlush({ send: (c) => this.rpc.send(c.method, c.params ?? [], this.opts.requestTimeoutMs), pending: () => this.rpc.pendingCount });
     const f = parseFeatures(await this.rpc.send('server.features', [], this.opts.requestTimeoutMs));
     const expected = GENESIS_HASHES[this.network];
     if (f.genesis_hash !== expected) {
