@@ -78,8 +78,8 @@ export function invoiceLock(row: FiatColumns & { created_at: number }): InvoiceL
 }
 
 /** The market rate for `currency` in force at `t`, as the books take it (src/node/books/rates.ts `RateHistory`). */
-export function marketRateAt(db: DB, currency: string, t: number, maxGapMs: number, lookup?: PointLookup): RateFact {
-  const r = lookup ? rateAt({ currency, t, lock: null, point: lookup(currency, t), maxGapMs }) : rateAtTime(db, currency, t, null, maxGapMs);
+export function marketRateAt(db: DB, currency: string, t: number, maxGapMs: number, lookup: PointLookup = (c, at) => marketPointAt(db, c, at)): RateFact {
+  const r = rateAt({ currency, t, lock: null, point: lookup(currency, t), maxGapMs });
   return r.rate === null ? { rate: null, currency, reason: r.reason } : { rate: r.rate, currency, basis: 'history' };
 }
 
