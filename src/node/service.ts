@@ -3,7 +3,8 @@
  * resource — invoices, wallet, callbacks, books (refunds and exports), rates, system, the counter — whose handler slices make up `handlers`,
  * the one implementation of the contract behind both doors (HTTP and Electron IPC, through `dispatch`).
  */
-import { prepared, type DB } from './store/sqlite.ts';
+import type { DB } from './store/sqlite.ts';
+import { evaluatedTipHeight } from './store/evaluated-tip.ts';
 import type { NetworkName } from '../core/network.ts';
 import type { Invoice, MethodOutput, Sysinfo } from '../shared/contract.ts';
 import type { counterMethods } from '../shared/contract-counter.ts';
@@ -129,9 +130,9 @@ export class Satdesk implements ServiceCore {
     Object.assign(this.handlers, this.counter.handlers({ ...this.handlers }));
   }
 
+  /** The tip the invoices were last evaluated at (src/node/store/evaluated-tip.ts). */
   tipHeight(): number {
-    const r = prepared(this.db, "SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
-    return r ? Number(r.value) : 0;
+    return evaluatedTipHeight(this.db);
   }
 
   /** The Electrum servers the chain is watched through (the app sets it: --electrum wins over settings for the run). */

@@ -6,6 +6,7 @@
  */
 import { balance, bookState, confirmations, fiatValue, type Balance, type BookState, type FiatValue } from '../../core/ledger.ts';
 import { openDatabase, type DB } from '../store/sqlite.ts';
+import { evaluatedTipHeight } from '../store/evaluated-tip.ts';
 import type { InvoiceFilter } from './filter.ts';
 import { filters, invoiceWhere } from './filter.ts';
 import { rateFact, type RateContext } from './rates.ts';
@@ -135,8 +136,7 @@ export class BookReader {
   }
 
   tipHeight(): number {
-    const r = this.db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'").get() as { value: string } | undefined;
-    return r ? Number(r.value) : 0;
+    return evaluatedTipHeight(this.db);
   }
 
   /** Refunded sats per invoice (refunds are few: read once per snapshot instead of a subquery per row). */

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
+import { evaluatedTipHeight } from '../store/evaluated-tip.ts';
 import { formatBtc } from '../../core/money.ts';
 import { confirmations } from '../../core/ledger.ts';
 import { mempoolAgreed } from '../../core/zeroconf.ts';
@@ -93,7 +94,6 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
   // was planned already, before its body is built and an insert tried (an ignored insert probes every index).
   const planned = db.prepare('SELECT 1 FROM notifications WHERE agent_id = ? AND payment_id = ? AND threshold = ?');
   const markAllDone = db.prepare("UPDATE payments SET plan_done = 1 WHERE plan_done = 0 AND state = 'active'");
-  const tipStmt = db.prepare("SELECT value FROM chain_state WHERE key = 'tip_height'");
   const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
   const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
   const newEvents = db.prepare('SELECT id, type, invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000');
@@ -118,8 +118,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
     } else {
       const rows = candidates.all() as (PaymentRow & { userdata: string | null })[];
       if (rows.length) {
-        const tipRow = tipStmt.get() as { value: string } | undefined;
-        const tip = tipRow ? Number(tipRow.value) : 0;
+        const tip = evaluatedTipHeight(db);
         const servers = chain.servers();
         for (const p of rows) {
           // Mined below our checkpoint: never verifiable, never counted, older than the install — nobody is told.

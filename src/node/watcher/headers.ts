@@ -2,7 +2,8 @@
  * The watcher's header chain, stored in the `headers` table: every header verified by the rules of
  * src/core/chain/work.ts on top of the shipped checkpoint (src/core/chain/checkpoints.ts). Merkle proofs are checked
  * against it before a payment counts as confirmed. Beside the headers, `chain_state` keeps which checkpoint the chain
- * is anchored on and the cumulative work at the stored tip (docs/trust.md).
+ * is anchored on and the cumulative work at the stored tip (docs/trust.md). The stored tip can run ahead of the tip the
+ * invoices were evaluated at (src/node/store/evaluated-tip.ts, docs/decisions/0093-evaluated-tip.md).
  */
 import type { Statement } from 'better-sqlite3';
 import { headerWork, parseHeader, type BlockHeader, type VerifiedHeader } from '../../core/chain/index.ts';

@@ -9,6 +9,7 @@ import { paymentTime } from '../../core/payment-time.ts';
 import { isRefundScript, recordRefundFacts } from '../books/refund-watch.ts';
 import { unconfirmRefundsAbove } from '../books/refunds.ts';
 import { insertEvent, type EventData } from '../events.ts';
+import { evaluatedTipHash, setEvaluatedTip, watchedAt } from '../store/evaluated-tip.ts';
 import { getInvoiceRow, nameInvoiceOnEvents, refreshInvoice, type InvoiceRow, type PaymentRow } from '../invoices.ts';
 import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
@@ -63,8 +64,7 @@ export class Recorder {
 
   /** The stored tip state matches our header tip (a first start, or a tip that was recorded without it). */
   ensureTipState(tip: StoredHeader): void {
-    const cur = this.sql("SELECT value FROM chain_state WHERE key = 'tip_hash'").get() as { value: string } | undefined;
-    if (cur?.value === tip.hash) return;
+    if (evaluatedTipHash(this.db) === tip.hash) return;
     this.service.write(() => {
       const before = Math.min(this.service.tipHeight(), tip.height);
       this.setTipState(tip);
@@ -74,17 +74,12 @@ export class Recorder {
   }
 
   private setTipState(tip: StoredHeader): void {
-    const up = this.sql('INSERT OR REPLACE INTO chain_state (key, value) VALUES (?, ?)');
-    up.run('tip_height', String(tip.height));
-    up.run('tip_hash', tip.hash);
-    // When the watcher last followed the chain: the next start looks at what was watched then (see watched.ts).
-    up.run('watched_at', String(this.service.clock.now()));
+    setEvaluatedTip(this.db, tip, this.service.clock.now());
   }
 
   /** When the watcher last followed the chain (ms), or null on a first start. */
   watchedAt(): number | null {
-    const r = this.sql("SELECT value FROM chain_state WHERE key = 'watched_at'").get() as { value: string } | undefined;
-    return r ? Number(r.value) : null;
+    return watchedAt(this.db);
   }
 
   /** Up to `n` addresses after id `after` (any but removed ones), for the slow check of what is no longer watched. */
