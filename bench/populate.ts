@@ -19,16 +19,16 @@ export function populateInvoices(dir: string, n: number): void {
   db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
-    INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at)
-    SELECT i, 'bcrt1qbench' || i, printf('%064x', i), '0014' || printf('%040x', i), 'static', 'used', 1700000000000 FROM s;`);
+    INSERT INTO addresses (id, address, scripthash, origin, state, created_at)
+    SELECT i, 'bcrt1qbench' || i, unhex(printf('%064x', i)), 'static', 'used', 1700000000000 FROM s;`);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
-    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
+    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
     SELECT i, printf('bench%011d', i),
       CASE WHEN i % 100 < 70 THEN 'confirmed' WHEN i % 100 < 80 THEN 'expired' WHEN i % 100 < 90 THEN 'unpaid'
            WHEN i % 100 < 95 THEN 'paid' WHEN i % 100 < 98 THEN 'partial' ELSE 'cancelled' END,
-      1000 + i % 100000, 'item ' || (i % 977), 'order-' || i, i, 'bcrt1qbench' || i,
+      1000 + i % 100000, 'item ' || (i % 977), 'order-' || i, i,
       1700000000000 + i * 1000, 1700000900000 + i * 1000, 1, 0, 86400000, 0, 0, 1700000000000 + i * 1000 FROM s;`);
   db.exec('ANALYZE');
   db.close();

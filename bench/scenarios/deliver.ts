@@ -59,8 +59,8 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     }
     const db = svc.db;
     db.prepare(
-      "INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES ('bcrt1qbenchdeliver', ?, '00', 'static', 'used', 0)",
-    ).run(crypto.randomBytes(32).toString('hex'));
+      "INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('bcrt1qbenchdeliver', ?, 'static', 'used', 0)",
+    ).run(crypto.randomBytes(32));
     const addrId = (db.prepare("SELECT id FROM addresses WHERE address = 'bcrt1qbenchdeliver'").get() as { id: number }).id;
     await new Promise((r) => setTimeout(r, 5));
     const pending = db.prepare("SELECT 1 FROM deliveries WHERE agent_id = ? AND state IN ('PENDING', 'RETRY') LIMIT 1");
@@ -69,7 +69,7 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     // The facts and their 10,000 (or 20,000) planned notifications commit in one transaction, as the watcher's would.
     svc.write(() => {
       const ins = db.prepare(
-        "INSERT INTO payments (txid, address_id, address, sats, first_seen, state) VALUES (?, ?, 'bcrt1qbenchdeliver', ?, ?, 'active')",
+        "INSERT INTO payments (txid, address_id, sats, first_seen, state) VALUES (?, ?, ?, ?, 'active')",
       );
       const now = svc.clock.now();
       for (let i = 0; i < N; i++) ins.run(txids[i], addrId, 1000 + i, now);

@@ -35,10 +35,10 @@ function populateTemplate(): string {
   db.pragma('synchronous = OFF');
   db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
   const ins = db.prepare(
-    `INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES (?, ?, ?, 'static', 'free', 1700000000000)`,
+    `INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', 1700000000000)`,
   );
   db.transaction(() => {
-    for (let i = 1; i <= N; i++) ins.run(`bcrt1qbenchwatch${i}`, sh(i), `0014${i.toString(16).padStart(40, '0')}`);
+    for (let i = 1; i <= N; i++) ins.run(`bcrt1qbenchwatch${i}`, sh(i));
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

@@ -29,6 +29,7 @@ import { CallbackSender } from '../../src/node/callbacks/sender.ts';
 import { pruneAll } from '../../src/node/retention.ts';
 import { amountFor, labelFor, pickFate, rng, type Fate } from './mix.ts';
 import { replicate } from './replicate.ts';
+import { PAYMENT_COLUMNS } from '../../src/node/store/chain-sql.ts';
 
 /** Bump when the store's recipe changes (the schema is part of the key by itself). */
 const RECIPE = 5;
@@ -152,8 +153,8 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
   // One shop endpoint in the seed format, told at once and after six blocks (the README's example).
   await h.createAgent({ body: { name: 'shop', url: 'http://127.0.0.1:9/callback', format: 'bitcoinmonitor', thresholds: [0, 6] } } as never);
   const recorder = new Recorder(service, statementCache(db), new HeaderStore(db), () => null);
-  const addressRow = db.prepare('SELECT * FROM addresses WHERE address = ?');
-  const paymentsAt = db.prepare('SELECT * FROM payments WHERE address_id = ?');
+  const addressRow = db.prepare('SELECT id, address, lower(hex(scripthash)) AS scripthash, origin, state, invoice_id, electrum_status FROM addresses WHERE address = ?');
+  const paymentsAt = db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.address_id = ?`);
 
   const r = rng(17);
   const queue: Action[] = [];

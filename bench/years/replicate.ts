@@ -8,6 +8,7 @@
  */
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
 import { eventJson, packEventData } from '../../src/node/store/event-data.ts';
+import { addressOf } from '../../src/node/store/chain-sql.ts';
 
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
 const BECH = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -33,7 +34,6 @@ const rename = {
   // After the human-readable part, the separator and the witness version: bcrt1q|xxxx…
   address: (a: string, c: number): string => bump(a, a.lastIndexOf('1') + 2, 4, BECH, c),
   hex64: (h: string, c: number): string => bump(h, 0, 8, HEX, c),
-  script: (h: string, c: number): string => bump(h, 4, 8, HEX, c),
   delivery: (d: string, c: number): string => bump(d, 4, 6, HEX, c),
   publicId: (n: string, c: number): string => bump(n, 4, 8, HEX, c),
   userdata: (u: string, c: number, per: number): string => u.replace(/^order-(\d+)$/, (_, n: string) => `order-${Number(n) + c * per}`),
@@ -49,11 +49,11 @@ export interface ReplicateOptions {
 
 /** How each column of a copied row is made (SQL over the original row); time columns shift; others stay. */
 const COLUMNS: Record<string, Record<string, string>> = {
-  addresses: { id: 'id + @addr', address: 'ren(1, address, @c)', scripthash: 'ren(3, scripthash, @c)', script_hex: 'ren(4, script_hex, @c)', derivation_index: 'derivation_index + @deriv', invoice_id: 'ren(0, invoice_id, @c)' },
-  invoices: { seq: 'seq + @inv', id: 'ren(0, id, @c)', address: 'ren(1, address, @c)', address_id: 'address_id + @addr', userdata: 'ren(5, userdata, @c)' },
+  addresses: { id: 'id + @addr', address: 'ren(1, address, @c)', scripthash: 'unhex(ren(3, lower(hex(scripthash)), @c))', derivation_index: 'derivation_index + @deriv', invoice_id: 'ren(0, invoice_id, @c)' },
+  invoices: { seq: 'seq + @inv', id: 'ren(0, id, @c)', address_id: 'address_id + @addr', userdata: 'ren(5, userdata, @c)' },
   sales: { invoice_id: 'ren(0, invoice_id, @c)', receipt_key: "receipt_key || '-' || @c" },
   refunds: { id: 'id + @refund', invoice_id: 'ren(0, invoice_id, @c)' },
-  payments: { id: 'id + @pay', txid: 'ren(3, txid, @c)', address_id: 'address_id + @addr', address: 'ren(1, address, @c)', invoice_id: 'ren(0, invoice_id, @c)' },
+  payments: { id: 'id + @pay', txid: 'ren(3, txid, @c)', address_id: 'address_id + @addr', invoice_id: 'ren(0, invoice_id, @c)' },
   events: { id: 'id + @event', invoice_id: 'ren(0, invoice_id, @c)', payment_id: 'payment_id + @pay', data: "swap(data, 'e', id, @c)" },
   notifications: {
     id: 'id + @note',
@@ -137,7 +137,7 @@ export function replicate(file: string, o: ReplicateOptions, log: (l: string) =>
 function registerFunctions(db: DB, per: number): void {
   const tokens = new Map<string, { from: string; to: (c: number) => string }[]>();
   const invoiceOfAddress = new Map<number, string>();
-  for (const i of db.prepare('SELECT id, address, address_id, userdata FROM invoices').all() as { id: string; address: string; address_id: number; userdata: string }[]) {
+  for (const i of db.prepare(`SELECT i.id, ${addressOf('i')} AS address, i.address_id, i.userdata FROM invoices i`).all() as { id: string; address: string; address_id: number; userdata: string }[]) {
     tokens.set(i.id, [
       { from: i.id, to: (c) => rename.invoice(i.id, c) },
       { from: i.address, to: (c) => rename.address(i.address, c) },
@@ -170,7 +170,7 @@ function registerFunctions(db: DB, per: number): void {
     const inv = ofNote.get(b.note);
     if (inv) ofBody.set(b.id, inv);
   }
-  const kinds = [rename.invoice, rename.address, rename.delivery, rename.hex64, rename.script, null, rename.publicId];
+  const kinds = [rename.invoice, rename.address, rename.delivery, rename.hex64, null, null, rename.publicId];
   db.function('ren', { deterministic: true }, (kind: unknown, text: unknown, c: unknown) => {
     if (typeof text !== 'string') return text as null;
     if (kind === 5) return rename.userdata(text, Number(c), per);

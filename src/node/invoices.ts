@@ -4,6 +4,7 @@
  * always inside the caller's transaction, so status, events and (later) planned notifications commit together.
  */
 import { prepared, type DB } from './store/sqlite.ts';
+import { INVOICE_COLUMNS, PAYMENT_COLUMNS } from './store/chain-sql.ts';
 import { packEventData } from './store/event-data.ts';
 import {
   evaluate,
@@ -157,11 +158,11 @@ export function parseFlags(s: string): InvoiceFlag[] {
 }
 
 export function getInvoiceRow(db: DB, id: string): InvoiceRow | undefined {
-  return prepared(db, 'SELECT * FROM invoices WHERE id = ?').get(id) as InvoiceRow | undefined;
+  return prepared(db, `SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = ?`).get(id) as InvoiceRow | undefined;
 }
 
 export function paymentsOf(db: DB, invoiceId: string): PaymentRow[] {
-  return prepared(db, 'SELECT * FROM payments WHERE invoice_id = ? ORDER BY id').all(invoiceId) as PaymentRow[];
+  return prepared(db, `SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id = ? ORDER BY p.id`).all(invoiceId) as PaymentRow[];
 }
 
 /**

@@ -29,7 +29,6 @@ interface WalletRow {
 /** Derived addresses kept (the look-ahead is 20 ahead of the next invoice's). */
 const DERIVED_KEPT = 256;
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 export class AddressPool {
   private cached: { row: WalletRow; source: WalletSource } | null = null;
@@ -181,10 +180,10 @@ export class AddressPool {
       while (taken.get(index)) index++;
       const { address, scriptPubKey } = this.addressAt(src, index);
       const r = this.sql(
-          `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, created_at)
-           VALUES (?, ?, ?, 'derived', ?, 'in_use', ?)`,
+          `INSERT INTO addresses (address, scripthash, origin, derivation_index, state, created_at)
+           VALUES (?, unhex(?), 'derived', ?, 'in_use', ?)`,
         )
-        .run(address, scripthash(scriptPubKey), hex(scriptPubKey), index, now);
+        .run(address, scripthash(scriptPubKey), index, now);
       this.sql('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
       return { id: Number(r.lastInsertRowid), address };
     }
@@ -206,11 +205,11 @@ export class AddressPool {
   }
 
   /** The derived address at `index` (the wallet scan checks addresses before they are handed out). */
-  derivedAt(index: number): { address: string; scripthash: string; scriptHex: string } | null {
+  derivedAt(index: number): { address: string; scripthash: string } | null {
     const src = this.source();
     if (!src) return null;
     const { address, scriptPubKey } = this.addressAt(src, index);
-    return { address, scripthash: scripthash(scriptPubKey), scriptHex: hex(scriptPubKey) };
+    return { address, scripthash: scripthash(scriptPubKey) };
   }
 
   /**
@@ -222,10 +221,10 @@ export class AddressPool {
     if (!a) return null;
     const r = this.db
       .prepare(
-        `INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, created_at)
-         VALUES (?, ?, ?, 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO addresses (address, scripthash, origin, derivation_index, state, created_at)
+         VALUES (?, unhex(?), 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
       )
-      .run(a.address, a.scripthash, a.scriptHex, index, now);
+      .run(a.address, a.scripthash, index, now);
     // A used address counts as used for the gap too (docs/spec/wallet.md#the-gap), though no payment row records it.
     this.db.prepare('UPDATE wallet_source SET next_index = MAX(next_index, ?), used_through = MAX(used_through, ?) WHERE id = 1').run(index + 1, index);
     return r.changes ? Number(r.lastInsertRowid) : null;
@@ -242,7 +241,7 @@ export class AddressPool {
     const seen = new Set<string>();
     const find = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?');
     const insert = this.db.prepare(
-      `INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES (?, ?, ?, 'static', 'free', ?)`,
+      `INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', ?)`,
     );
     const revive = this.db.prepare("UPDATE addresses SET state = 'free' WHERE id = ?");
     return inputs.map((input) => {
@@ -270,7 +269,7 @@ export class AddressPool {
         }
         return { address, result: 'duplicate' as const };
       }
-      insert.run(address, scripthash(scriptPubKey), hex(scriptPubKey), now);
+      insert.run(address, scripthash(scriptPubKey), now);
       return { address, result: 'added' as const };
     });
   }

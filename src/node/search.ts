@@ -10,6 +10,7 @@
  */
 import { prepared, type DB } from './store/sqlite.ts';
 import type { InvoiceRow } from './invoices.ts';
+import { INVOICE_COLUMNS } from './store/chain-sql.ts';
 
 export interface SearchQuery {
   term: string;
@@ -60,13 +61,13 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   const add = (rows: unknown[]): void => {
     for (const r of rows as InvoiceRow[]) found.set(r.seq, r);
   };
-  if (/^[0-9a-z]{1,40}$/.test(term)) add(sql(`SELECT i.* FROM invoices i WHERE i.id = @term AND i.seq < @before${status}`).all({ ...args, term }));
+  if (/^[0-9a-z]{1,40}$/.test(term)) add(sql(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = @term AND i.seq < @before${status}`).all({ ...args, term }));
   if (/^[A-Za-z0-9]{14,100}$/.test(term)) {
     const lower = term.toLowerCase();
     for (const address of lower === term ? [term] : [term, lower]) {
       add(
         sql(
-          `SELECT i.* FROM addresses a JOIN invoices i ON i.address_id = a.id
+          `SELECT ${INVOICE_COLUMNS} FROM addresses a JOIN invoices i ON i.address_id = a.id
            WHERE a.address = @address AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
         ).all({ ...args, address }),
       );
@@ -78,7 +79,7 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
     const high = low.length === 64 ? low : `${low}g`;
     add(
       sql(
-        `SELECT i.* FROM invoices i
+        `SELECT ${INVOICE_COLUMNS} FROM invoices i
          WHERE i.id IN (SELECT invoice_id FROM payments WHERE txid >= @low AND txid <= @high AND invoice_id IS NOT NULL LIMIT 1000)
            AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
       ).all({ ...args, low, high }),
@@ -88,7 +89,7 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   if (match) {
     add(
       sql(
-        `SELECT i.* FROM invoices_search s JOIN invoices i ON i.seq = s.rowid
+        `SELECT ${INVOICE_COLUMNS} FROM invoices_search s JOIN invoices i ON i.seq = s.rowid
          WHERE invoices_search MATCH @match AND s.rowid < @before${status}
            AND (i.label LIKE @like ESCAPE '\\' OR i.userdata LIKE @like ESCAPE '\\')
          ORDER BY s.rowid DESC LIMIT @limit`,
@@ -97,7 +98,7 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   } else {
     // `userdata <> ''` lets SQLite use the partial index invoices_userdata for a bound term.
     add(
-      sql(`SELECT i.* FROM invoices i WHERE i.userdata = @term AND i.userdata <> '' AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`).all({
+      sql(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.userdata = @term AND i.userdata <> '' AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`).all({
         ...args,
         term,
       }),

@@ -56,10 +56,10 @@ export function addPayment(service: Satdesk, f: PaymentFacts): { id: number; txi
     const invoiceId = f.unattributed ? null : a.invoice_id;
     const r = db
       .prepare(
-        `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_time, first_seen, rbf, verified, state)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'active')`,
+        `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_time, first_seen, rbf, verified, state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'active')`,
       )
-      .run(txid, a.id, f.address, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
+      .run(txid, a.id, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
     if (invoiceId) refreshInvoice(db, getInvoiceRow(db, invoiceId)!, service.refreshContext());
     return Number(r.lastInsertRowid);
   });

@@ -14,22 +14,22 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
   db.transaction(() => {
     db.exec(`
       WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1})
-      INSERT INTO addresses (address, scripthash, script_hex, origin, derivation_index, state, created_at)
-      SELECT 'bcrt1qhistory' || i, printf('%064x', 1000000000 + i), '0014' || printf('%040x', i), 'derived', i, 'used', ${at} + i * 1000 FROM s;`);
+      INSERT INTO addresses (address, scripthash, origin, derivation_index, state, created_at)
+      SELECT 'bcrt1qhistory' || i, unhex(printf('%064x', 1000000000 + i)), 'derived', i, 'used', ${at} + i * 1000 FROM s;`);
     db.exec(`
-      INSERT INTO invoices (id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
+      INSERT INTO invoices (id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
         confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
       SELECT printf('hist%012d', derivation_index),
         CASE WHEN derivation_index % 20 < 14 THEN 'confirmed' ELSE 'expired' END,
-        10000 + derivation_index, 'Espresso', 'old-' || derivation_index, id, address, created_at, created_at + 900000, 1, 0, 86400000,
+        10000 + derivation_index, 'Espresso', 'old-' || derivation_index, id, created_at, created_at + 900000, 1, 0, 86400000,
         CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index WHEN derivation_index % 20 = 19 THEN 5000 ELSE 0 END,
         CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index ELSE 0 END, created_at
       FROM addresses WHERE address LIKE 'bcrt1qhistory%';`);
     db.exec(`UPDATE addresses SET state = 'in_use', invoice_id = printf('hist%012d', derivation_index)
              WHERE address LIKE 'bcrt1qhistory%' AND derivation_index % 20 = 19;`);
     db.exec(`
-      INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified, state, plan_done)
-      SELECT printf('%064x', 5000000000 + seq), address_id, address, paid_sats, id, 1 + seq % ${Math.max(1, opts.height - 20)}, NULL, NULL,
+      INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified, state, plan_done)
+      SELECT printf('%064x', 5000000000 + seq), address_id, paid_sats, id, 1 + seq % ${Math.max(1, opts.height - 20)}, NULL, NULL,
         created_at + 60000, created_at + 60000, 0, 1, 'active', 1
       FROM invoices WHERE id LIKE 'hist%' AND paid_sats > 0;`);
     for (const type of ['invoice.created', 'invoice.paid', 'invoice.confirmed']) {

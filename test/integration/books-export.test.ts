@@ -22,19 +22,19 @@ beforeAll(async () => {
   // N invoices straight into the store, one every 30 minutes from T0: 48 a day over 125 days.
   app.db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
-    INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at)
-    SELECT i, 'bcrt1qbooks' || i, printf('%064x', i), '0014' || printf('%040x', i), 'static', 'used', ${T0} FROM s;
+    INSERT INTO addresses (id, address, scripthash, origin, state, created_at)
+    SELECT i, 'bcrt1qbooks' || i, unhex(printf('%064x', i)), 'static', 'used', ${T0} FROM s;
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
-    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
+    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)
     SELECT i, printf('books%011d', i), CASE WHEN i % 3 = 0 THEN 'unpaid' ELSE 'confirmed' END, 1000 + i, 'item ' || (i % 7),
-      'order-' || i, i, 'bcrt1qbooks' || i, ${T0} + (i - 1) * 1800000, ${T0} + (i - 1) * 1800000 + 900000, 1, 0, 86400000,
+      'order-' || i, i, ${T0} + (i - 1) * 1800000, ${T0} + (i - 1) * 1800000 + 900000, 1, 0, 86400000,
       CASE WHEN i % 3 = 0 THEN 0 ELSE 1000 + i END, CASE WHEN i % 3 = 0 THEN 0 ELSE 1000 + i END,
       CASE WHEN i % 3 = 0 THEN NULL ELSE ${T0} + (i - 1) * 1800000 + 60000 END,
       CASE WHEN i % 3 = 0 THEN NULL ELSE ${T0} + (i - 1) * 1800000 + 600000 END, ${T0} FROM s;
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
-    INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, first_seen, time, verified, state)
-    SELECT printf('%064x', i), i, 'bcrt1qbooks' || i, 1000 + i, printf('books%011d', i), 100, ${T0} + (i - 1) * 1800000 + 60000,
+    INSERT INTO payments (txid, address_id, sats, invoice_id, height, first_seen, time, verified, state)
+    SELECT printf('%064x', i), i, 1000 + i, printf('books%011d', i), 100, ${T0} + (i - 1) * 1800000 + 60000,
       ${T0} + (i - 1) * 1800000 + 60000, 1, 'active' FROM s WHERE i % 3 <> 0;`);
 });
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { addHistory } from '../helpers/history.ts';
 import { fullScans, recordStatements, type Executed } from '../helpers/statements.ts';
 import type { App } from '../../src/node/app.ts';
 import { pruneAll } from '../../src/node/retention.ts';
+import { INVOICE_COLUMNS } from '../../src/node/store/chain-sql.ts';
 
 const HISTORY = 3_000;
 /** Partial indexes that hold only what is live: walking one of them is proportional to what is live. */
@@ -142,7 +143,7 @@ describe('hot paths do not grow with history', () => {
       const executed = rec.stop();
       expect(fullScans(app.db, executed, LIVE_INDEXES, WATERMARKS)).toEqual([]);
       // The invoices re-evaluated at this tip, by the rows read back for them.
-      const reread = new Set(executed.filter((e) => /^SELECT \* FROM invoices WHERE id = \?$/.test(e.sql.trim())).map((e) => e.args[0]));
+      const reread = new Set(executed.filter((e) => e.sql.trim() === `SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = ?`).map((e) => e.args[0]));
       expect([...reread]).toEqual([confirming.id]);
       // What it reads beyond that is the watched set (held addresses included: money may still arrive there).
       const watched = app.watcher!.status().watch!.subscribed;

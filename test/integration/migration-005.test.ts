@@ -29,7 +29,7 @@ describe('migration 005 (chain trust)', () => {
       ['open2', 'unpaid', 2],
     ];
     rows.forEach(([id, status, conf], i) => {
-      const a = Number(addr.run(`addr${i}`, `sh${i}`, now).lastInsertRowid);
+      const a = Number(addr.run(`addr${i}`, String(i).padStart(64, "0"), now).lastInsertRowid);
       inv.run(id, status, a, `addr${i}`, now, now + 900_000, conf, now);
     });
     db.prepare(

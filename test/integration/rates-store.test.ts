@@ -29,7 +29,7 @@ describe(`migration ${RATES} (rates)`, () => {
     old
       .prepare(
         `INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, invoice_id, created_at)
-         VALUES (1, 'bcrt1qexample', 'aa', '0014', 'static', 'in_use', 'inv1', 1)`,
+         VALUES (1, 'bcrt1qexample', '${'aa'.repeat(32)}', '0014', 'static', 'in_use', 'inv1', 1)`,
       )
       .run();
     old

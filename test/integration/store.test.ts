@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { tempDir } from '../helpers/api.ts';
+import { INVOICE_COLUMNS, PAYMENT_COLUMNS } from '../../src/node/store/chain-sql.ts';
 
 describe('store (real SQLite file)', () => {
   it('migrates a fresh file to the latest version with WAL, FULL sync and foreign keys', () => {
@@ -43,12 +44,15 @@ describe('store (real SQLite file)', () => {
 
   it('money columns refuse non-integers (STRICT tables) and foreign keys hold', () => {
     const db = openDatabase(path.join(tempDir(), 'f.sqlite'));
-    db.prepare("INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES ('a', 'h', '00', 'static', 'free', 0)").run();
+    db.prepare("INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('a', zeroblob(32), 'static', 'free', 0)").run();
     expect(() =>
-      db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, address, created_at, expires_at, confirmations_required,
-        tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 'unpaid', 1.5, 1, 'a', 0, 0, 1, 0, 0, 0)`).run(),
+      db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
+        tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 'unpaid', 1.5, 1, 0, 0, 1, 0, 0, 0)`).run(),
     ).toThrow(/cannot store REAL value in INTEGER column/);
     expect(() => db.prepare("INSERT INTO refunds (invoice_id, sats, created_at) VALUES ('missing', 5, 0)").run()).toThrow(/FOREIGN KEY/);
+    // Hashes are their 32 bytes (docs/decisions/0087-lean-chain-tables.md): hex text or a short blob is refused.
+    expect(() => db.prepare("INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('b', ?, 'static', 'free', 0)").run('11'.repeat(32))).toThrow(/cannot store TEXT value in BLOB column/);
+    expect(() => db.prepare("INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('b', x'11', 'static', 'free', 0)").run()).toThrow(/CHECK constraint failed/);
     db.close();
   });
 
@@ -56,8 +60,12 @@ describe('store (real SQLite file)', () => {
     const db = openDatabase(path.join(tempDir(), 'p.sqlite'));
     const plan = (sql: string): string =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
-    expect(plan("SELECT * FROM invoices WHERE seq < 10 AND status = 'unpaid' ORDER BY seq DESC LIMIT 51")).toMatch(/USING INDEX invoices_status/);
-    expect(plan('SELECT * FROM invoices WHERE next_check_at IS NOT NULL AND next_check_at <= 5 ORDER BY next_check_at LIMIT 500')).toMatch(/invoices_next_check/);
+    expect(plan(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE seq < 10 AND status = 'unpaid' ORDER BY seq DESC LIMIT 51`)).toMatch(/USING INDEX invoices_status/);
+    expect(plan(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.next_check_at IS NOT NULL AND i.next_check_at <= 5 ORDER BY i.next_check_at LIMIT 500`)).toMatch(/invoices_next_check/);
+    // The address of an invoice or a payment is one rowid lookup; a script hash is looked up by its unique index.
+    expect(plan(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = 'x'`)).toMatch(/SEARCH ad USING INTEGER PRIMARY KEY/);
+    expect(plan(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id = 'x'`)).toMatch(/payments_invoice.*SEARCH ad USING INTEGER PRIMARY KEY/);
+    expect(plan("SELECT id FROM addresses WHERE scripthash = unhex('00')")).toMatch(/SEARCH addresses USING (COVERING )?INDEX sqlite_autoindex_addresses_2 \(scripthash=\?\)/);
     expect(plan("SELECT * FROM deliveries WHERE state IN ('PENDING','RETRY') AND next_attempt_at <= 5 ORDER BY next_attempt_at")).toMatch(/SEARCH deliveries USING INDEX deliveries_(due|state)/);
     expect(plan("SELECT * FROM payments WHERE invoice_id = 'x'")).toMatch(/payments_invoice/);
     db.close();

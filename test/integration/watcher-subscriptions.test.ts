@@ -25,13 +25,13 @@ describe('subscriptions', () => {
     open.push(sb);
     const db = openDatabase(path.join(tempDir('satdesk-subs-'), 'satdesk.sqlite'));
     open.push(db);
-    const ins = db.prepare(`INSERT INTO addresses (address, scripthash, script_hex, origin, state, created_at) VALUES (?, ?, ?, 'static', 'free', 0)`);
+    const ins = db.prepare(`INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', 0)`);
     const add = (): void => {
       const k = new TestKey('p2wpkh');
-      ins.run(k.address, k.scripthash, Buffer.from(k.script).toString('hex'));
+      ins.run(k.address, k.scripthash);
     };
     for (let i = 0; i < 3; i++) add();
-    const rows = (after: number): WatchedRow[] => db.prepare('SELECT id, scripthash, electrum_status FROM addresses WHERE id > ? ORDER BY id').all(after) as WatchedRow[];
+    const rows = (after: number): WatchedRow[] => db.prepare('SELECT id, lower(hex(scripthash)) AS scripthash, electrum_status FROM addresses WHERE id > ? ORDER BY id').all(after) as WatchedRow[];
     const client = new ElectrumClient({ server: sb.sb.electrumTcpUrl, network: 'regtest', pingIntervalMs: 0, requestTimeoutMs: 5000 });
     open.push({ close: () => client.close('test over') });
     await client.connect();

@@ -111,7 +111,7 @@ describe('0-conf with two servers', () => {
       await pay(inv.address, 30_000);
       const done = await waitFor(async () => (await two.api.get(`/invoices/${inv.id}`)).body, (i) => i.status === 'confirmed', 'confirmed at 0-conf');
       expect(done.payments[0]).toMatchObject({ confirmations: 0, counted: true });
-      const row = two.app.db.prepare('SELECT mempool_servers FROM payments WHERE address = ?').get(inv.address) as { mempool_servers: number };
+      const row = two.app.db.prepare('SELECT mempool_servers FROM payments WHERE address_id = (SELECT id FROM addresses WHERE address = ?)').get(inv.address) as { mempool_servers: number };
       expect(row.mempool_servers).toBe(2);
     } finally {
       await two.app.close();

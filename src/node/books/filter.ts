@@ -25,7 +25,7 @@ export function invoiceWhere(f: InvoiceFilter, alias = 'i'): { sql: string; args
       parts.push(`${alias}.id IN (SELECT invoice_id FROM payments WHERE txid = @f_txid)`);
       args.f_txid = term.toLowerCase();
     } else {
-      parts.push(`(${alias}.id = @f_term OR ${alias}.address = @f_term OR ${alias}.userdata = @f_term OR ${alias}.label LIKE @f_like ESCAPE '\\')`);
+      parts.push(`(${alias}.id = @f_term OR ${alias}.address_id = (SELECT ad.id FROM addresses ad WHERE ad.address = @f_term) OR ${alias}.userdata = @f_term OR ${alias}.label LIKE @f_like ESCAPE '\\')`);
       args.f_term = term;
       args.f_like = `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     }

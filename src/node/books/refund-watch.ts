@@ -21,7 +21,7 @@ export function refundWatchRows(db: DB, now: number, tip: number): WatchedRow[] 
 /** The refund address behind a watched script hash, shaped like one of our addresses for the history check. */
 export function refundAddressRow(sql: (text: string) => Statement<unknown[]>, sh: string): AddressRow | undefined {
   const r = sql(
-      `SELECT -MIN(id) AS id, MIN(address) AS address, scripthash, MIN(script_hex) AS script_hex, MIN(electrum_status) AS electrum_status
+      `SELECT -MIN(id) AS id, MIN(address) AS address, scripthash, MIN(electrum_status) AS electrum_status
        FROM refunds WHERE scripthash = ? GROUP BY scripthash`,
     )
     .get(sh) as (Omit<AddressRow, 'origin' | 'state' | 'invoice_id'>) | undefined;

@@ -7,6 +7,7 @@
 import { balance, bookState, confirmations, fiatValue, type Balance, type BookState, type FiatValue } from '../../core/ledger.ts';
 import { openDatabase, type DB } from '../store/sqlite.ts';
 import { evaluatedTipHeight } from '../store/evaluated-tip.ts';
+import { addressOf } from '../store/chain-sql.ts';
 import type { InvoiceFilter } from './filter.ts';
 import { filters, invoiceWhere } from './filter.ts';
 import { rateFact, type RateContext } from './rates.ts';
@@ -156,7 +157,7 @@ export class BookReader {
     const refunded = this.refundedByInvoice();
     const open = q.range.start === Number.MIN_SAFE_INTEGER && q.range.end === Number.MAX_SAFE_INTEGER;
     const cols = `i.seq, i.id, i.created_at, i.expires_at, i.status, i.flags, i.userdata, i.label, i.amount_sats, i.tolerance_bp,
-      i.paid_sats, i.confirmed_sats, s.tip_sats, s.tip_fiat, i.fiat_amount, i.fiat_currency, i.fiat_rate, i.address, i.paid_at,
+      i.paid_sats, i.confirmed_sats, s.tip_sats, s.tip_fiat, i.fiat_amount, i.fiat_currency, i.fiat_rate, ${addressOf('i')}, i.paid_at,
       i.confirmed_at, i.note`;
     // Raw rows (arrays), named here: about twice as fast as better-sqlite3 naming each column of a million rows.
     const stmt = this.db
@@ -200,7 +201,7 @@ export class BookReader {
     const f = invoiceWhere(q);
     const onlyInvoices = filters(q);
     const stmt = this.db.prepare(
-      `SELECT p.id, p.txid, p.address, p.sats, p.invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
+      `SELECT p.id, p.txid, ${addressOf('p')} AS address, p.sats, p.invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
          i.userdata, i.label, i.fiat_currency, i.fiat_rate
        FROM payments p INDEXED BY payments_time LEFT JOIN invoices i ON i.id = p.invoice_id
        WHERE p.time >= @lo AND p.time < @end AND NOT (p.time = @t AND p.id <= @id)

@@ -16,6 +16,7 @@ import { CALLBACK_EVENT_TYPES } from '../../core/vocabulary.ts';
 import { formatCreated, type SignedData } from '../../core/signature.ts';
 import { paymentTime, type PaymentRow } from '../invoices.ts';
 import type { AgentRow, ThresholdMeta } from './agents.ts';
+import { addressOf, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
 
 /** The event types `events` agents receive (docs/spec/callbacks.md#format-events). */
 const CALLBACK_EVENTS: ReadonlySet<string> = new Set(CALLBACK_EVENT_TYPES);
@@ -86,7 +87,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
      VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)`,
   );
   const candidates = db.prepare(
-    `SELECT p.*, i.userdata AS userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id
+    `SELECT ${PAYMENT_COLUMNS}, i.userdata AS userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id
      WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id`,
   );
   const markDone = db.prepare('UPDATE payments SET plan_done = 1 WHERE id = ?');
@@ -97,8 +98,8 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
   const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
   const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
   const newEvents = db.prepare('SELECT id, type, invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000');
-  const invoiceAddress = db.prepare('SELECT address FROM invoices WHERE id = ?');
-  const paymentAddress = db.prepare('SELECT address, below_anchor FROM payments WHERE id = ?');
+  const invoiceAddress = db.prepare(`SELECT ${addressOf('i')} AS address FROM invoices i WHERE i.id = ?`);
+  const paymentAddress = db.prepare(`SELECT ${addressOf('p')} AS address, p.below_anchor FROM payments p WHERE p.id = ?`);
 
   const plan = (agentId: string, paymentId: number | null, threshold: number | null, eventId: number | null, body: string | null, orderKey: string, now: number): void => {
     const r = insertNotification.run(agentId, paymentId, threshold, eventId, body, now, newNotificationId());

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { prepared } from '../store/sqlite.ts';
+import { INVOICE_COLUMNS, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import { parseBtc, parseSatsAmount } from '../../core/money.ts';
 import { assertAboveDust } from '../../core/counter.ts';
@@ -128,11 +129,11 @@ export class InvoicesRoom {
       const r = prepared(
           db,
           `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
-             address, created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
+             created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
              next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_risk, taken_tip_height,
              fiat_rate_kind, fiat_rate_sources, fiat_rate_at, fiat_market_rate, fiat_spread_bp)
            VALUES (@id, @status, @amount_sats, @fiat_amount, @fiat_currency, @fiat_rate, @label, @userdata, @address_id,
-             @address, @created_at, @expires_at, @confirmations_required, @tolerance_bp, @monitoring_ms, @zero_conf_limit_sats,
+             @created_at, @expires_at, @confirmations_required, @tolerance_bp, @monitoring_ms, @zero_conf_limit_sats,
              @next_check_at, @updated_at, @confirmations_requested, @confirmations_note, @zero_conf_risk, @taken_tip_height,
              @fiat_rate_kind, @fiat_rate_sources, @fiat_rate_at, @fiat_market_rate, @fiat_spread_bp)`,
         ).run(row);
@@ -172,7 +173,7 @@ export class InvoicesRoom {
         where.push('created_at >= ? AND created_at < ?');
         args.push(created.start, created.end);
       }
-      rows = db.prepare(`SELECT * FROM invoices WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as InvoiceRow[];
+      rows = db.prepare(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as InvoiceRow[];
     }
     const { items, next_cursor } = page(rows, q.limit, (r) => r.seq);
     const ids = items.map((r) => r.id);
@@ -180,7 +181,7 @@ export class InvoicesRoom {
     const refunds = new Map<string, RefundRow[]>();
     if (ids.length) {
       const marks = ids.map(() => '?').join(',');
-      for (const p of db.prepare(`SELECT * FROM payments WHERE invoice_id IN (${marks}) ORDER BY id`).all(...ids) as PaymentRow[]) {
+      for (const p of db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id IN (${marks}) ORDER BY p.id`).all(...ids) as PaymentRow[]) {
         payments.set(p.invoice_id!, [...(payments.get(p.invoice_id!) ?? []), p]);
       }
       for (const r of db.prepare(`SELECT * FROM refunds WHERE invoice_id IN (${marks}) ORDER BY id`).all(...ids) as RefundRow[]) {
@@ -230,7 +231,7 @@ export class InvoicesRoom {
   tick(now = this.s.clock.now()): number {
     const db = this.s.db;
     const due = db
-      .prepare('SELECT * FROM invoices WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT 500')
+      .prepare(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.next_check_at IS NOT NULL AND i.next_check_at <= ? ORDER BY i.next_check_at LIMIT 500`)
       .all(now) as InvoiceRow[];
     if (!due.length) return 0;
     const ctx = this.s.refreshContext(now);

@@ -7,6 +7,7 @@ import type { MethodOutput } from '../../shared/contract.ts';
 import { paymentView, type PaymentRow } from '../invoices.ts';
 import type { Handlers, ServiceCore } from './context.ts';
 import { decodeCursor, page } from './paging.ts';
+import { PAYMENT_COLUMNS } from '../store/chain-sql.ts';
 
 interface AddressListRow {
   id: number;
@@ -60,7 +61,7 @@ export class WalletRoom {
     deleteAddress: ({ params }) => this.s.uow.write(() => this.s.pool.remove(params.address)),
     unattributedPayments: ({ query }) => {
       const rows = this.s.db
-        .prepare('SELECT * FROM payments WHERE invoice_id IS NULL AND id < ? ORDER BY id DESC LIMIT ?')
+        .prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?`)
         .all(decodeCursor(query.cursor), query.limit + 1) as PaymentRow[];
       const { items, next_cursor } = page(rows, query.limit, (p) => p.id);
       const tip = this.s.tipHeight();

@@ -11,13 +11,14 @@ import type { ElectrumClient, HistoryEntry } from '../electrum/index.ts';
 import type { PaymentRow } from '../invoices.ts';
 import { ServerMisbehaviour } from './errors.ts';
 import { refundAddressRow } from '../books/refund-watch.ts';
+import { PAYMENT_COLUMNS } from '../store/chain-sql.ts';
+import { scripthash } from '../../core/wallet/address.ts';
 import type { HeaderStore } from './headers.ts';
 
 export interface AddressRow {
   id: number;
   address: string;
   scripthash: string;
-  script_hex: string;
   origin: 'derived' | 'static';
   state: string;
   invoice_id: string | null;
@@ -78,7 +79,7 @@ export class HistoryVerifier {
   async verify(client: ElectrumClient, live: () => boolean, sh: string, announced: string | null | undefined, forced: boolean): Promise<Verdict> {
     // One of our addresses, or a customer's refund address (a watched script of its own kind, src/node/books/refund-watch.ts).
     const addr = (this.sql(
-        'SELECT id, address, scripthash, script_hex, origin, state, invoice_id, electrum_status FROM addresses WHERE scripthash = ?',
+        'SELECT id, address, lower(hex(scripthash)) AS scripthash, origin, state, invoice_id, electrum_status FROM addresses WHERE scripthash = unhex(?)',
       )
       .get(sh) as AddressRow | undefined) ?? refundAddressRow(this.sql, sh);
     if (!addr) return { kind: 'gone' };
@@ -95,7 +96,7 @@ export class HistoryVerifier {
     const maxHeight = history.reduce((m, e) => Math.max(m, e.height), 0);
     if (maxHeight > (this.headers.tip()?.height ?? -1)) return { kind: 'ahead' };
     const existing = new Map<string, PaymentRow>();
-    for (const p of this.sql('SELECT * FROM payments WHERE address_id = ?').all(addr.id) as PaymentRow[]) existing.set(p.txid, p);
+    for (const p of this.sql(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.address_id = ?`).all(addr.id) as PaymentRow[]) existing.set(p.txid, p);
     const facts: EntryFacts[] = [];
     for (const e of history) {
       const f = await this.entryFacts(client, addr, e, existing.get(e.tx_hash));
@@ -133,7 +134,8 @@ export class HistoryVerifier {
       if (this.irrelevant.has(key)) return null;
       const tx = await this.getTx(client, e.tx_hash);
       sats = 0;
-      for (const o of tx.outs) if (Buffer.from(o.script).toString('hex') === addr.script_hex) sats += Number(o.value);
+      // An output pays this address when its script hashes to the address's script hash (no stored script needed).
+      for (const o of tx.outs) if (scripthash(o.script) === addr.scripthash) sats += Number(o.value);
       rbf = tx.ins.some((i) => i.sequence < FINAL_SEQUENCE);
       if (sats === 0) {
         this.irrelevant.add(key);

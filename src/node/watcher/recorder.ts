@@ -15,6 +15,7 @@ import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
 import type { AddressRow, EntryFacts } from './history.ts';
 import type { TipPlan } from './header-sync.ts';
+import { INVOICE_COLUMNS } from '../store/chain-sql.ts';
 
 export class Recorder {
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -41,7 +42,7 @@ export class Recorder {
       if (plan.reorg) {
         this.headers.deleteAbove(plan.fork);
         const orphaned = this.sql(
-            `SELECT p.id, p.invoice_id, a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+            `SELECT p.id, p.invoice_id, lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
              WHERE p.height > ? AND p.state = 'active'`,
           )
           .all(plan.fork) as { id: number; invoice_id: string | null; scripthash: string }[];
@@ -84,7 +85,7 @@ export class Recorder {
 
   /** Up to `n` addresses after id `after` (any but removed ones), for the slow check of what is no longer watched. */
   sweepPage(after: number, n: number): { id: number; scripthash: string }[] {
-    return this.sql("SELECT id, scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id LIMIT ?").all(after, n) as { id: number; scripthash: string }[];
+    return this.sql("SELECT id, lower(hex(scripthash)) AS scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id LIMIT ?").all(after, n) as { id: number; scripthash: string }[];
   }
 
   /**
@@ -151,7 +152,7 @@ export class Recorder {
     if (addr.invoice_id) inv = getInvoiceRow(this.db, addr.invoice_id);
     else if (addr.origin === 'derived') {
       // A derived address belongs to one invoice for ever, even after it released the address.
-      inv = this.sql('SELECT * FROM invoices WHERE address_id = ? ORDER BY seq DESC LIMIT 1').get(addr.id) as InvoiceRow | undefined;
+      inv = this.sql(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.address_id = ? ORDER BY i.seq DESC LIMIT 1`).get(addr.id) as InvoiceRow | undefined;
     }
     const taken = inv ? { takenAt: inv.created_at, tipAtTake: inv.taken_tip_height } : null;
     const verdict = attribute(taken, { firstSeen, height: f.height, blockTime: f.blockTime, belowAnchor: f.belowAnchor });
@@ -169,12 +170,12 @@ export class Recorder {
     const touched = new Set<string>();
     const seen = new Set<string>();
     const update = this.sql(
-      `UPDATE payments SET height = ?, block_hash = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
+      `UPDATE payments SET height = ?, block_hash = unhex(?), block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
     );
     const insert = this.sql(
-      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified,
+      `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified,
          unconfirmed_parent, below_anchor, mempool_servers, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+       VALUES (?, ?, ?, ?, ?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
     for (const f of facts) {
       seen.add(f.txid);
@@ -195,7 +196,7 @@ export class Recorder {
       const invoiceId = this.attribute(addr, now, f);
       const time = paymentTime({ seenAt: now, height: f.height, blockTime: f.blockTime, liveFromHeight: this.liveFromHeight() });
       const r = insert.run(
-        f.txid, addr.id, addr.address, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
+        f.txid, addr.id, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
         f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, !additive && this.secondServerShows(addr.scripthash, f.txid) ? 2 : 1,
       );
       const paymentId = Number(r.lastInsertRowid);

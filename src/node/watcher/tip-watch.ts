@@ -19,12 +19,12 @@ import { maxConfirmations, WATCHED_REASONS } from './watched.ts';
 export const FULL_PASS_MS = 30 * 60_000;
 
 /** Addresses of active payments the horizon passed between two tips: heights in (@low, @high] (index payments_climbing). */
-const CROSSED_SQL = `SELECT DISTINCT a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+const CROSSED_SQL = `SELECT DISTINCT lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
   WHERE p.state = 'active' AND p.height > @low AND p.height <= @high`;
 
 /** Of the script hashes @shs (a JSON array), whether each is still watched. */
-const STILL_WATCHED_SQL = `SELECT a.scripthash, (${WATCHED_REASONS}) AS watched FROM addresses a
-  WHERE a.scripthash IN (SELECT value FROM json_each(@shs))`;
+const STILL_WATCHED_SQL = `SELECT lower(hex(a.scripthash)) AS scripthash, (${WATCHED_REASONS}) AS watched FROM addresses a
+  WHERE a.scripthash IN (SELECT unhex(value) FROM json_each(@shs))`;
 
 export class TipWatch {
   private lastTip: number | null = null;

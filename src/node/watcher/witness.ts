@@ -242,9 +242,9 @@ export class Witness {
     if (!c) return;
     const rows = this.o.service.db
       .prepare(
-        `SELECT a.scripthash FROM invoices i JOIN addresses a ON a.id = i.address_id
+        `SELECT lower(hex(a.scripthash)) AS scripthash FROM invoices i JOIN addresses a ON a.id = i.address_id
          WHERE i.status IN ('unpaid', 'partial', 'paid', 'expired') AND i.expires_at + i.monitoring_ms > ?
-         UNION SELECT a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id WHERE p.state = 'active' AND p.height = 0
+         UNION SELECT lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id WHERE p.state = 'active' AND p.height = 0
          LIMIT 10000`,
       )
       .all(Date.now()) as { scripthash: string }[];
@@ -269,7 +269,7 @@ export class Witness {
     const low = (this.o.headerSync.tip()?.height ?? 0) - RECENT_BLOCKS;
     const rows = this.o.service.db
       .prepare(
-        `SELECT p.id, p.txid, p.invoice_id, p.height, a.scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+        `SELECT p.id, p.txid, p.invoice_id, p.height, lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
          WHERE p.state = 'active' AND (p.height = 0 OR p.height > ?) AND p.mempool_servers < 2`,
       )
       .all(Math.max(0, low)) as { id: number; txid: string; invoice_id: string | null; height: number; scripthash: string }[];

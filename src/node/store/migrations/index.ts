@@ -10,6 +10,7 @@ import * as m009 from './009-rates.ts';
 import * as m010 from './010-below-anchor.ts';
 import * as m011 from './011-constraints.ts';
 import * as m012 from './012-lean-events.ts';
+import * as m013 from './013-lean-chain.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -36,4 +37,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 10, name: 'below-anchor', up: m010.up },
   { version: 11, name: 'constraints', up: m011.up, foreignKeys: m011.foreignKeys },
   { version: 12, name: 'lean-events', up: m012.up, foreignKeys: m012.foreignKeys },
+  { version: 13, name: 'lean-chain', up: m013.up, foreignKeys: m013.foreignKeys },
 ];

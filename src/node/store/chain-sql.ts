@@ -1,0 +1,31 @@
+/**
+ * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md): script hashes and block hashes
+ * are stored as their 32 bytes and are lowercase hex strings everywhere else; invoices and payments name their
+ * address by `address_id` only. Queries select and bind through these fragments, so the rows the code reads keep
+ * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts).
+ */
+
+/** A 32-byte hash column read as lowercase hex (NULL stays NULL: `hex(NULL)` is ''). */
+export function hexOf(column: string): string {
+  return `CASE WHEN ${column} IS NULL THEN NULL ELSE lower(hex(${column})) END`;
+}
+
+/** A script hash column (never NULL) read as lowercase hex. */
+export function shOf(column: string): string {
+  return `lower(hex(${column}))`;
+}
+
+/** The address of the row aliased `alias` (an invoice or a payment), by its rowid in addresses. */
+export function addressOf(alias: string): string {
+  return `(SELECT ad.address FROM addresses ad WHERE ad.id = ${alias}.address_id)`;
+}
+
+/** An invoice row (InvoiceRow) from `invoices i`. */
+export const INVOICE_COLUMNS = `i.*, ${addressOf('i')} AS address`;
+
+/** A payment row (PaymentRow) from `payments p`, its columns in the order they had as a table. */
+export const PAYMENT_COLUMNS = [
+  'p.id', 'p.txid', 'p.address_id', `${addressOf('p')} AS address`, 'p.sats', 'p.invoice_id', 'p.height',
+  `${hexOf('p.block_hash')} AS block_hash`, 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
+  'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
+].join(', ');

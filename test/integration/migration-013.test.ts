@@ -1,0 +1,133 @@
+/**
+ * Migration 013 (src/node/store/migrations/013-lean-chain.ts) upgrades a database written by migrations 001–012:
+ * every address, invoice, payment and refund is kept with the values the app reads (script hashes and block hashes
+ * as lowercase hex, an invoice's and a payment's address through address_id), the indexes, triggers, references and
+ * search index of the rebuilt tables still work, and a value that is not a hash stops the upgrade with its row named.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
+import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
+import { getInvoiceRow, paymentsOf } from '../../src/node/invoices.ts';
+import { searchInvoices } from '../../src/node/search.ts';
+import { addressOf, hexOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { tempDir } from '../helpers/api.ts';
+
+const LATEST = MIGRATIONS.at(-1)!.version;
+const T = 1_760_000_000_000;
+const sh = (i: number): string => (i * 0x1111).toString(16).padStart(4, '0').repeat(16);
+
+/** A version-12 store: derived and static addresses, invoices, mined and mempool payments, an unattributed one, refunds. */
+function version12(file: string): Database.Database {
+  const db = new Database(file);
+  migrate(db, 12);
+  const run = (sql: string, ...args: unknown[]): void => void db.prepare(sql).run(...args);
+  run("INSERT INTO wallet_source (id, kind, network, script, source, next_index, created_at) VALUES (1, 'xpub', 'regtest', 'p2wpkh', 'tpub', 3, ?)", T);
+  const addr = db.prepare(`INSERT INTO addresses (id, address, scripthash, script_hex, origin, derivation_index, state, invoice_id, electrum_status, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`);
+  addr.run(1, 'bcrt1qderived0', sh(1), '0014' + '01'.repeat(20), 'derived', 0, 'used', 'e'.repeat(64), T);
+  addr.run(2, 'bcrt1qderived1', sh(2), '0014' + '02'.repeat(20), 'derived', 1, 'in_use', null, T + 1);
+  addr.run(3, 'bcrt1qderived2', sh(3).toUpperCase(), '0014' + '03'.repeat(20), 'derived', 2, 'used', null, T + 2);
+  addr.run(4, 'bcrt1qstatic0', sh(4), '0014' + '04'.repeat(20), 'static', null, 'free', null, T + 3);
+  addr.run(5, 'bcrt1qstatic1', sh(5), '0014' + '05'.repeat(20), 'static', null, 'removed', null, T + 4);
+  const inv = db.prepare(`INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
+      confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)
+    VALUES (?, ?, ?, 1000, ?, ?, ?, ?, ?, ?, 1, 0, 86400000, ?, ?, ?, ?, ?)`);
+  inv.run(1, 'inv1', 'confirmed', 'Espresso', 'order-1', 1, 'bcrt1qderived0', T, T + 900_000, 1000, 1000, T + 10, T + 20, T + 20);
+  inv.run(2, 'inv2', 'paid', 'Croissant au beurre', 'order-2', 2, 'bcrt1qderived1', T + 1, T + 900_001, 1000, 0, T + 11, null, T + 11);
+  inv.run(3, 'inv3', 'expired', 'Tea', '', 3, 'bcrt1qderived2', T + 2, T + 900_002, 0, 0, null, null, T + 2);
+  run("UPDATE addresses SET invoice_id = 'inv2' WHERE id = 2");
+  const pay = db.prepare(`INSERT INTO payments (id, txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time,
+      rbf, verified, state, plan_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`);
+  pay.run(1, 'a'.repeat(64), 1, 'bcrt1qderived0', 1000, 'inv1', 101, '0f'.repeat(32), T + 15, T + 10, T + 10, 0, 1, 'active');
+  pay.run(2, 'b'.repeat(64), 2, 'bcrt1qderived1', 1000, 'inv2', 0, null, null, T + 11, T + 11, 1, 0, 'active');
+  pay.run(3, 'c'.repeat(64), 2, 'bcrt1qderived1', 300, 'inv2', 0, null, null, T + 12, T + 12, 1, 0, 'gone');
+  pay.run(4, 'd'.repeat(64), 4, 'bcrt1qstatic0', 500, null, 102, 'AB'.repeat(32), T + 16, T + 13, T + 13, 0, 1, 'active');
+  run(`INSERT INTO refunds (invoice_id, sats, txid, note, created_at, address, scripthash, script_hex, height, block_hash, verified)
+       VALUES ('inv1', 200, ?, 'sorry', ?, 'bcrt1qcustomer', ?, '0014aa', 103, ?, 1)`, '9'.repeat(64), T + 30, sh(9), '1'.repeat(64));
+  run("INSERT INTO refunds (invoice_id, sats, note, created_at) VALUES ('inv2', 100, '', ?)", T + 31);
+  run("INSERT INTO events (id, type, invoice_id, payment_id, data, created_at) VALUES (1, 'invoice.paid', 'inv2', 2, '{}', ?)", T + 11);
+  return db;
+}
+
+/** What the app reads of the chain tables, in a stable order. */
+function appView(db: Database.Database, v13: boolean): unknown {
+  const shCol = v13 ? shOf('scripthash') : 'lower(scripthash)';
+  const bh = v13 ? hexOf('block_hash') : 'lower(block_hash)';
+  return {
+    addresses: db.prepare(`SELECT id, address, ${shCol} AS scripthash, origin, derivation_index, state, invoice_id, electrum_status, created_at FROM addresses ORDER BY id`).all(),
+    invoices: db.prepare(`SELECT *, ${v13 ? addressOf('invoices') : 'address'} AS address FROM invoices ORDER BY seq`).all(),
+    payments: db.prepare(`SELECT *, ${v13 ? addressOf('payments') : 'address'} AS address, ${bh} AS block_hash FROM payments ORDER BY id`).all(),
+    refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
+    counts: db.prepare('SELECT * FROM address_states ORDER BY state').all(),
+  };
+}
+
+const plan = (db: Database.Database, sql: string): string =>
+  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+
+describe('migration 013 (lean chain tables)', () => {
+  it('upgrades a version-12 database and keeps every row as the app reads it', () => {
+    const file = path.join(tempDir(), 'v12.sqlite');
+    const old = version12(file);
+    const before = appView(old, false);
+    const attached = (d: Database.Database): string[] =>
+      (d.prepare("SELECT type || ' ' || name AS n FROM sqlite_master WHERE type IN ('index', 'trigger') ORDER BY n").all() as { n: string }[]).map((r) => r.n);
+    const objects = attached(old);
+    old.close();
+
+    const db = openDatabase(file);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
+      expect(appView(db, true)).toEqual(before);
+      expect(attached(db)).toEqual(objects);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      // The copies and the script are gone; the hashes are their 32 bytes.
+      const cols = (t: string): string[] => (db.prepare('SELECT name FROM pragma_table_info(?)').all(t) as { name: string }[]).map((c) => c.name);
+      expect(cols('addresses')).not.toContain('script_hex');
+      expect(cols('invoices')).not.toContain('address');
+      expect(cols('payments')).not.toContain('address');
+      expect(db.prepare('SELECT DISTINCT typeof(scripthash) || length(scripthash) FROM addresses').pluck().all()).toEqual(['blob32']);
+      expect(db.prepare('SELECT typeof(block_hash) FROM payments ORDER BY id').pluck().all()).toEqual(['blob', 'null', 'null', 'blob']);
+
+      // The app's own readers give the rows it wrote.
+      expect(getInvoiceRow(db, 'inv2')).toMatchObject({ id: 'inv2', address: 'bcrt1qderived1', address_id: 2 });
+      expect(paymentsOf(db, 'inv1')).toEqual([expect.objectContaining({ txid: 'a'.repeat(64), address: 'bcrt1qderived0', block_hash: '0f'.repeat(32) })]);
+      expect(paymentsOf(db, 'inv2').map((p) => [p.block_hash, p.state])).toEqual([[null, 'active'], [null, 'gone']]);
+      const search = (term: string): string[] => searchInvoices(db, { term, before: Number.MAX_SAFE_INTEGER, limit: 10 }).map((r) => r.id);
+      expect(search('croissant')).toEqual(['inv2']); // the FTS index over the rebuilt invoices
+      expect(search('bcrt1qderived2')).toEqual(['inv3']);
+
+      // The triggers of the rebuilt tables still run: address counts, the search index, the wallet's used mark.
+      db.prepare("UPDATE addresses SET state = 'used' WHERE id = 2").run();
+      expect(db.prepare("SELECT n FROM address_states WHERE state = 'in_use'").pluck().get()).toBe(0);
+      db.prepare("UPDATE invoices SET label = 'Flat white' WHERE id = 'inv3'").run();
+      expect(search('flat white')).toEqual(['inv3']);
+      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES (?, 3, 10, 'inv3', ?)").run('f'.repeat(64), T + 40);
+      expect(db.prepare('SELECT used_through FROM wallet_source').pluck().get()).toBe(2);
+      // References still hold both ways.
+      expect(() => db.prepare("DELETE FROM invoices WHERE id = 'inv1'").run()).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare("INSERT INTO payments (txid, address_id, sats, first_seen) VALUES ('t', 99, 1, 0)").run()).toThrow(/FOREIGN KEY/);
+
+      // Lookups by script hash, the watched set and the unique (txid, address) stay on their indexes.
+      expect(plan(db, `SELECT id FROM addresses WHERE scripthash = unhex('${sh(1)}')`)).toMatch(/INDEX sqlite_autoindex_addresses_2 \(scripthash=\?\)/);
+      expect(plan(db, "SELECT id, scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > 0")).toMatch(/COVERING INDEX addresses_watched/);
+      expect(plan(db, `SELECT 1 FROM payments WHERE txid = '${'a'.repeat(64)}' AND address_id = 1`)).toMatch(/INDEX sqlite_autoindex_payments_1/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('stops with the row named when a stored hash is not one', () => {
+    const file = path.join(tempDir(), 'bad.sqlite');
+    const old = version12(file);
+    old.prepare("UPDATE payments SET block_hash = 'not-a-hash' WHERE id = 1").run();
+    old.close();
+    expect(() => openDatabase(file)).toThrow(/migration 013: payments row 1 holds "not-a-hash"/);
+    const again = new Database(file);
+    expect(again.pragma('user_version', { simple: true })).toBe(12); // nothing half-done: the migration rolled back
+    again.close();
+  });
+});
