@@ -172,6 +172,13 @@ function registerFunctions(db: DB, per: number): void {
   }
   const kinds = [rename.invoice, rename.address, rename.delivery, rename.hex64, null, null, rename.publicId];
   db.function('ren', { deterministic: true }, (kind: unknown, text: unknown, c: unknown) => {
+    // A notification's public id and a body's sha256 are stored as bytes (migration 014): the first four, read as a
+    // number, plus c.
+    if (Buffer.isBuffer(text) && (kind === 6 || kind === 3)) {
+      const out = Buffer.from(text);
+      out.writeUInt32BE((out.readUInt32BE(0) + Number(c)) >>> 0, 0);
+      return out;
+    }
     if (typeof text !== 'string') return text as null;
     if (kind === 5) return rename.userdata(text, Number(c), per);
     return kinds[Number(kind)]!(text, Number(c));

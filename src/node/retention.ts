@@ -8,6 +8,8 @@
  * - ended deliveries (and their attempts) older than `delivery_log_days`, then what only they used: the stored
  *   request bodies, event and test notifications left without a delivery, and the body of a payment notification
  *   left without one (its row stays: it is what keeps a payment from being planned twice);
+ * - the rows of payment notifications left without a delivery once their payment is settled, and those of deleted
+ *   agents (src/node/callbacks/markers.ts, docs/decisions/0090-settled-planning-markers.md);
  * - events older than `events_days`, except the newest (ids never restart), any the callback planner has not read
  *   yet, and any a pending delivery still needs. A stream resuming from before the pruned range gets `reload`.
  */
@@ -15,6 +17,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Satdesk } from './service.ts';
 import { pruneDeliveries } from './callbacks/deliveries.ts';
 import { prunedThrough } from './events.ts';
+import { markerPruning, settleDepth } from './callbacks/markers.ts';
 
 export const MAINTENANCE_EVERY_MS = 3_600_000;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -81,6 +84,18 @@ export async function pruneAll(service: Satdesk, now: number): Promise<PruneRepo
       .run().changes;
   });
   await yieldToLoop();
+
+  // Settled planning markers, a batch at a time along the index of markers left without a delivery.
+  const markers = markerPruning(db, BATCH);
+  const tip = service.tipHeight();
+  const depth = settleDepth(db);
+  for (let page = markers.next(0); page; page = markers.next(page.hi)) {
+    const { lo, hi } = page;
+    service.record(() => {
+      report.notifications += markers.run(lo, hi, tip, depth);
+    });
+    await yieldToLoop();
+  }
 
   const newest = (db.prepare('SELECT MAX(id) AS m FROM events').get() as { m: number | null }).m ?? 0;
   const planned = (db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'").get() as { value: number }).value;

@@ -243,7 +243,7 @@ describe('hourly maintenance', () => {
       await pruneAll(app.service, Date.now());
       const executed = rec.stop();
       expect(executed.some((e) => /UPDATE notifications SET body = NULL/.test(e.sql))).toBe(true);
-      expect(fullScans(app.db, executed, [...LIVE_INDEXES, 'notifications_kept_body', 'notifications_not_payment'], WATERMARKS)).toEqual([]);
+      expect(fullScans(app.db, executed, [...LIVE_INDEXES, 'notifications_kept_body', 'notifications_not_payment', 'notifications_marker'], WATERMARKS)).toEqual([]);
     } finally {
       await app.close();
     }

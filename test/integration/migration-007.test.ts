@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { migrate } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { deliveryView, type DeliveryRow } from '../../src/node/callbacks/deliveries.ts';
+import { publicId } from '../../src/node/callbacks/wire.ts';
 import { tempDir } from '../helpers/api.ts';
 
 describe('migration 007-callback-identity', () => {
@@ -31,7 +32,7 @@ describe('migration 007-callback-identity', () => {
     db.prepare("INSERT INTO attempts (delivery_id, at, duration_ms, http_status, error, response_excerpt) VALUES ('dlv_000000000000000000000001', 1, 4, 200, NULL, 'ok'), ('dlv_000000000000000000000002', 1, 4, 200, NULL, 'ok')").run();
 
     expect(migrate(db)).toBe(MIGRATIONS.at(-1)!.version);
-    const ids = (db.prepare('SELECT public_id FROM notifications ORDER BY id').all() as { public_id: string }[]).map((r) => r.public_id);
+    const ids = (db.prepare('SELECT public_id FROM notifications ORDER BY id').all() as { public_id: Buffer | string }[]).map((r) => publicId(r.public_id));
     expect(ids).toHaveLength(51);
     for (const id of ids) expect(id).toMatch(/^ntf_[0-9a-f]{24}$/);
     expect(new Set(ids).size).toBe(51);

@@ -9,6 +9,7 @@ import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { validateAddress } from '../../core/wallet/address.ts';
 import type { Agent, CreateAgentRequest, PatchAgentRequest } from '../../shared/contract.ts';
+import { markerFloor } from './markers.ts';
 
 export type AgentFormat = 'bitcoinmonitor' | 'events' | 'xmpp';
 
@@ -218,9 +219,12 @@ export function patchAgent(db: DB, id: string, body: PatchAgentRequest, now: num
   return mustAgent(db, id);
 }
 
-/** The addresses a new `addresses` value lets in beyond the old one: 'all' when the list was lifted. */
-function widenedBy(before: string | null, after: string | null): string[] | 'all' {
-  if (after === null) return before === null ? [] : 'all';
+/**
+ * The addresses a new `addresses` value lets in beyond the old one: a list of the added ones, or, when the list was
+ * lifted, every address but those the old list covered (`except`).
+ */
+function widenedBy(before: string | null, after: string | null): string[] | { except: string[] } {
+  if (after === null) return before === null ? [] : { except: JSON.parse(before) as string[] };
   if (before === null) return [];
   const old = new Set(JSON.parse(before) as string[]);
   return (JSON.parse(after) as string[]).filter((a) => !old.has(a));
@@ -230,24 +234,23 @@ function widenedBy(before: string | null, after: string | null): string[] | 'all
  * Payments already fully planned that a change can concern again (docs/spec/notifications.md#planning), and only
  * those, so changing an agent's URL or name at a million payments re-plans nothing: a new threshold concerns the
  * payments still below it (one added later skips those that had reached it: unverified ones and the last blocks',
- * indexes payments_unverified and payments_climbing); a wider address list the payments to the added addresses.
+ * indexes payments_unverified and payments_climbing); a wider address list the payments to the added addresses, a
+ * lifted one the payments to addresses the old list did not cover. Never a payment at or below the floor of pruned
+ * planning markers (src/node/callbacks/markers.ts): settled, it was told all it will be.
  */
-function replan(db: DB, since: number, added: number[], tipHeight: number, widened: string[] | 'all'): void {
+function replan(db: DB, since: number, added: number[], tipHeight: number, widened: string[] | { except: string[] }): void {
+  const floor = markerFloor(db);
   const reset = (index = ''): string =>
-    `UPDATE payments ${index} SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= @since`;
-  if (widened === 'all') {
-    db.prepare(reset()).run({ since });
-    return;
-  }
+    `UPDATE payments ${index} SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= @since AND id > @floor`;
+  const byAddress = 'address_id IN (SELECT id FROM addresses WHERE address IN (SELECT value FROM json_each(@list)))';
   if (added.length) {
-    db.prepare(`${reset('INDEXED BY payments_unverified')} AND verified = 0`).run({ since });
-    db.prepare(`${reset()} AND height > @low`).run({ since, low: tipHeight - Math.max(...added) + 1 });
+    db.prepare(`${reset('INDEXED BY payments_unverified')} AND verified = 0`).run({ since, floor });
+    db.prepare(`${reset()} AND height > @low`).run({ since, floor, low: tipHeight - Math.max(...added) + 1 });
   }
-  if (widened.length) {
-    db.prepare(`${reset()} AND address_id IN (SELECT id FROM addresses WHERE address IN (SELECT value FROM json_each(@list)))`).run({
-      since,
-      list: JSON.stringify(widened),
-    });
+  if (Array.isArray(widened)) {
+    if (widened.length) db.prepare(`${reset()} AND ${byAddress}`).run({ since, floor, list: JSON.stringify(widened) });
+  } else {
+    db.prepare(`${reset()} AND NOT ${byAddress}`).run({ since, floor, list: JSON.stringify(widened.except) });
   }
 }
 

@@ -9,7 +9,7 @@ import { testEventBody, testSignedData } from '../../core/test-callback.ts';
 import type { Delivery } from '../../shared/contract.ts';
 import { newDeliveryId, newNotificationId } from './planner.ts';
 import { mustAgent, type AgentRow } from './agents.ts';
-import { lastSentBody, redactBody, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
+import { lastSentBody, publicId, redactBody, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -33,7 +33,7 @@ export interface NotificationRow {
   event_id: number | null;
   body: string | null;
   created_at: number;
-  public_id: string;
+  public_id: Buffer | string;
 }
 
 interface AttemptRow {
@@ -88,7 +88,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
   const fields = isEvent ? fieldsOf(body) : fieldsOf(note.body);
   return {
     id: d.id,
-    notification_id: note.public_id,
+    notification_id: publicId(note.public_id),
     redelivery_of: d.redelivery_of,
     agent_id: d.agent_id,
     test: d.test === 1,

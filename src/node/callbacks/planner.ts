@@ -27,20 +27,29 @@ const ID_BYTES = 12;
 const idPool = Buffer.alloc(ID_BYTES * 4096);
 let idPos = idPool.length;
 
-function randomHex(): string {
+function randomId(): number {
   if (idPos === idPool.length) {
     crypto.randomFillSync(idPool);
     idPos = 0;
   }
   idPos += ID_BYTES;
-  return idPool.toString('hex', idPos - ID_BYTES, idPos);
+  return idPos - ID_BYTES;
 }
 
 /** A delivery's id (`X-Satdesk-Delivery`): new for every delivery, a resend included. */
-export const newDeliveryId = (): string => `dlv_${randomHex()}`;
+export const newDeliveryId = (): string => {
+  const at = randomId();
+  return `dlv_${idPool.toString('hex', at, at + ID_BYTES)}`;
+};
 
-/** A notification's id (`X-Satdesk-Notification`): the same for all its deliveries; receivers deduplicate on it. */
-export const newNotificationId = (): string => `ntf_${randomHex()}`;
+/**
+ * A notification's id (`X-Satdesk-Notification`): the same for all its deliveries; receivers deduplicate on it.
+ * Stored as its 12 bytes (migration 014), sent as `ntf_` + hex (wire.ts, `publicId`).
+ */
+export const newNotificationId = (): Buffer => {
+  const at = randomId();
+  return Buffer.from(idPool.subarray(at, at + ID_BYTES));
+};
 
 interface PlanAgent {
   row: AgentRow;

@@ -19,7 +19,7 @@ import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
 import type { AgentRow } from './agents.ts';
 import { deliveryView, mustDelivery, type DeliveryRow } from './deliveries.ts';
-import { bodyStore, lastSentBody, wireRequest, type WireRequest } from './wire.ts';
+import { bodyStore, lastSentBody, publicId, wireRequest, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
 
@@ -33,7 +33,7 @@ export interface SenderOptions {
 
 interface DueRow extends DeliveryRow {
   body: string | null;
-  public_id: string;
+  public_id: Buffer | string;
   event_id: number | null;
   event_type: string | null;
   event_data: string | null;
@@ -242,7 +242,7 @@ export class CallbackSender {
       request = wireRequest(
         agent,
         { body: row.body, event, lastSent: () => lastSentBody(db, row.notification_id) },
-        { notificationId: row.public_id, deliveryId: row.id, test: row.test === 1 },
+        { notificationId: publicId(row.public_id), deliveryId: row.id, test: row.test === 1 },
         Math.floor(Date.now() / 1000),
       );
       if (agent.format === 'xmpp') {

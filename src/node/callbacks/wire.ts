@@ -12,6 +12,14 @@ import { bitcoinmonitorBody, signatureHeader, xmppText, type SignedData } from '
 import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
 
+/**
+ * A notification's id as receivers see it (`X-Satdesk-Notification`, the API's notification_id): `ntf_` + the hex of
+ * the 12 bytes stored (migration 014); an id stored as text (not one the app made) is sent as it is.
+ */
+export function publicId(stored: Buffer | string): string {
+  return typeof stored === 'string' ? stored : `ntf_${stored.toString('hex')}`;
+}
+
 /** A stored event, as the `events` callback format presents it. */
 export interface EventRow {
   id: number;
@@ -95,12 +103,12 @@ export function redactBody(body: string): string {
   return body.replace(/"signature": "[0-9a-f]{32}"\}$/, `"signature": "${WITHHELD}"}`);
 }
 
-/** Stores a sent body once (by its sha256) and returns its row id. */
+/** Stores a sent body once (by its sha256, the 32 bytes: migration 014) and returns its row id. */
 export function bodyStore(db: DB): (body: string) => number {
   const insert: Statement = db.prepare('INSERT INTO sent_bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING');
   const find: Statement = db.prepare('SELECT id FROM sent_bodies WHERE sha256 = ?');
   return (body) => {
-    const h = crypto.createHash('sha256').update(body).digest('hex');
+    const h = crypto.createHash('sha256').update(body).digest();
     const r = insert.run(h, body);
     if (r.changes) return Number(r.lastInsertRowid);
     return (find.get(h) as { id: number }).id;

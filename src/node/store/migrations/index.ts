@@ -11,6 +11,7 @@ import * as m010 from './010-below-anchor.ts';
 import * as m011 from './011-constraints.ts';
 import * as m012 from './012-lean-events.ts';
 import * as m013 from './013-lean-chain.ts';
+import * as m014 from './014-lean-outbox.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -38,4 +39,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 11, name: 'constraints', up: m011.up, foreignKeys: m011.foreignKeys },
   { version: 12, name: 'lean-events', up: m012.up, foreignKeys: m012.foreignKeys },
   { version: 13, name: 'lean-chain', up: m013.up, foreignKeys: m013.foreignKeys },
+  { version: 14, name: 'lean-outbox', up: m014.up, foreignKeys: m014.foreignKeys },
 ];
