@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { addPayment, callbackFixtures, confirm, randomTxid, setTip, until } from '../helpers/callbacks.ts';
 import type { App } from '../../src/node/app.ts';
 import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
+import { unpackHeaders } from '../../src/node/callbacks/wire.ts';
 import { testCallbackAddress } from '../../src/core/test-callback.ts';
 import { notificationCount, openDeliveries, planDone, plannedThresholds } from '../helpers/outbox.ts';
 
@@ -289,7 +290,15 @@ describe('bitcoinmonitor callbacks', () => {
       .prepare('SELECT a.request_headers AS h, b.body FROM attempts a JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id')
       .all(d2.id) as { h: string; body: string }[];
     expect(stored.map((r) => r.body)).toEqual([hanging.requests[0]!.body, hanging.requests[1]!.body]);
-    expect(stored.map((r) => Object.fromEntries(JSON.parse(r.h))['X-Satdesk-Signature'])).toEqual([
+    const ids = { notificationId: d2.notification_id, deliveryId: d2.id, test: false };
+    // Every header as sent, each in order (src/node/callbacks/wire.ts packs them; unpacked they are the same pairs).
+    for (const [i, r] of stored.entries()) {
+      const sent = unpackHeaders(r.h, ids);
+      expect(Object.fromEntries(sent.map(([k, v]) => [k.toLowerCase(), v]))).toEqual(
+        Object.fromEntries(Object.entries(hanging.requests[i]!.headers).filter(([k]) => k === 'content-type' || k === 'user-agent' || k.startsWith('x-satdesk-'))),
+      );
+    }
+    expect(stored.map((r) => Object.fromEntries(unpackHeaders(r.h, ids))['X-Satdesk-Signature'])).toEqual([
       hanging.requests[0]!.headers['x-satdesk-signature'],
       hanging.requests[1]!.headers['x-satdesk-signature'],
     ]);

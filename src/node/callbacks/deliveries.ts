@@ -9,7 +9,7 @@ import { testEventBody, testSignedData } from '../../core/test-callback.ts';
 import type { Delivery } from '../../shared/contract.ts';
 import { newDeliveryId, newNotificationId } from './planner.ts';
 import { mustAgent, type AgentRow } from './agents.ts';
-import { lastSentBody, publicId, redactBody, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
+import { lastSentBody, publicId, redactBody, unpackHeaders, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -76,6 +76,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
     )
     .all(d.id) as AttemptRow[];
   const content = notificationContent(db, note);
+  const ids = { notificationId: publicId(note.public_id), deliveryId: d.id, test: d.test === 1 };
   const isEvent = a.format === 'events';
   let body = [...attempts].reverse().find((t) => t.body !== null)?.body ?? null;
   if (body === null) {
@@ -108,7 +109,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
       error: t.error,
       response_excerpt: t.response_excerpt,
       state: i < attempts.length - 1 || d.state === 'PENDING' ? 'RETRY' : d.state,
-      request_headers: t.request_headers ? redactHeaders(JSON.parse(t.request_headers) as [string, string][]) : null,
+      request_headers: t.request_headers ? redactHeaders(unpackHeaders(t.request_headers, ids)) : null,
     })),
   };
 }

@@ -19,7 +19,7 @@ import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
 import type { AgentRow } from './agents.ts';
 import { deliveryView, mustDelivery, type DeliveryRow } from './deliveries.ts';
-import { bodyStore, lastSentBody, publicId, wireRequest, type WireRequest } from './wire.ts';
+import { bodyStore, lastSentBody, packHeaders, publicId, wireRequest, type WireIds, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
 
@@ -48,6 +48,7 @@ interface Finished {
   result: PostResult;
   /** What this attempt sent (null when it failed before anything could be built). */
   request: WireRequest | null;
+  ids: WireIds;
 }
 
 interface AgentQueue {
@@ -233,6 +234,7 @@ export class CallbackSender {
     const at = this.service.clock.now();
     let result: PostResult;
     let request: WireRequest | null = null;
+    const ids: WireIds = { notificationId: publicId(row.public_id), deliveryId: row.id, test: row.test === 1 };
     try {
       const db = this.service.db;
       const event =
@@ -242,7 +244,7 @@ export class CallbackSender {
       request = wireRequest(
         agent,
         { body: row.body, event, lastSent: () => lastSentBody(db, row.notification_id) },
-        { notificationId: publicId(row.public_id), deliveryId: row.id, test: row.test === 1 },
+        ids,
         Math.floor(Date.now() / 1000),
       );
       if (agent.format === 'xmpp') {
@@ -255,7 +257,7 @@ export class CallbackSender {
       result = { status: null, error: (e as Error).message || String(e), excerpt: null };
     }
     if (!this.running) return;
-    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request });
+    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request, ids });
     if (this.finished.length >= 512) this.flush();
     else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
@@ -282,7 +284,7 @@ export class CallbackSender {
             f.result.status,
             f.result.error,
             f.result.excerpt,
-            f.request ? JSON.stringify(f.request.headers) : null,
+            f.request ? packHeaders(f.request.headers, f.ids) : null,
             f.request ? storeBody(f.request.body) : null,
           );
           const d = current.get(f.deliveryId) as { attempts: number; state: DeliveryState } | undefined;

@@ -69,26 +69,52 @@ export function wireBody(agent: Pick<AgentRow, 'format' | 'token'>, c: Notificat
   return agent.format === 'xmpp' ? xmppText(d, test) : bitcoinmonitorBody(d, agent.token);
 }
 
+/** What identifies one delivery on the wire (and is signed with its body). */
+export interface WireIds {
+  notificationId: string;
+  deliveryId: string;
+  test: boolean;
+}
+
+/** An HTTP attempt's headers, in the order sent: all but the user agent and the signature follow from the delivery. */
+function httpHeaders(userAgent: string, ids: WireIds, signature: string): [string, string][] {
+  return [
+    ['Content-Type', 'application/json'],
+    ['User-Agent', userAgent],
+    ['X-Satdesk-Notification', ids.notificationId],
+    ['X-Satdesk-Delivery', ids.deliveryId],
+    ['X-Satdesk-Test', ids.test ? '1' : '0'],
+    ['X-Satdesk-Signature', signature],
+  ];
+}
+
 /** The full request of one HTTP attempt, signed now with the agent's current token. */
-export function wireRequest(
-  agent: Pick<AgentRow, 'format' | 'token'>,
-  c: NotificationContent,
-  ids: { notificationId: string; deliveryId: string; test: boolean },
-  nowS: number,
-): WireRequest {
+export function wireRequest(agent: Pick<AgentRow, 'format' | 'token'>, c: NotificationContent, ids: WireIds, nowS: number): WireRequest {
   const body = wireBody(agent, c, ids.test);
   if (agent.format === 'xmpp') return { body, headers: [] };
-  return {
-    body,
-    headers: [
-      ['Content-Type', 'application/json'],
-      ['User-Agent', `Satdesk/${VERSION}`],
-      ['X-Satdesk-Notification', ids.notificationId],
-      ['X-Satdesk-Delivery', ids.deliveryId],
-      ['X-Satdesk-Test', ids.test ? '1' : '0'],
-      ['X-Satdesk-Signature', signatureHeader(agent.token, nowS, ids, body)],
-    ],
-  };
+  return { body, headers: httpHeaders(`Satdesk/${VERSION}`, ids, signatureHeader(agent.token, nowS, ids, body)) };
+}
+
+/** Marks the packed form of attempts.request_headers (the older form, still read, is a JSON array of pairs). */
+const PACKED = 'h1\n';
+
+/**
+ * attempts.request_headers as stored (docs/decisions/0092-packed-request-headers.md): headers of the usual shape for
+ * this delivery keep only what varies — `h1`, the user agent and the signature header, one per line (about 100
+ * bytes instead of 320); any others stay JSON pairs. `unpackHeaders` gives back exactly what was sent.
+ */
+export function packHeaders(headers: [string, string][], ids: WireIds): string {
+  const ua = headers[1]?.[1] ?? '';
+  const sig = headers[5]?.[1] ?? '';
+  const usual = headers.length === 6 && !/\n/.test(ua + sig) && JSON.stringify(httpHeaders(ua, ids, sig)) === JSON.stringify(headers);
+  return usual ? `${PACKED}${ua}\n${sig}` : JSON.stringify(headers);
+}
+
+/** The headers an attempt of this delivery sent, from attempts.request_headers in either form. */
+export function unpackHeaders(stored: string, ids: WireIds): [string, string][] {
+  if (!stored.startsWith(PACKED)) return JSON.parse(stored) as [string, string][];
+  const [ua, sig] = stored.slice(PACKED.length).split('\n') as [string, string];
+  return httpHeaders(ua, ids, sig);
 }
 
 const WITHHELD = 'withheld';
