@@ -120,6 +120,10 @@ export async function startApiServer(service: Satdesk, opts: ApiServerOptions): 
   const server: http.Server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : http.createServer(onRequest);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  // An idle keep-alive connection should be closed by the client, not by us: with Node's 5 s default, a request a
+  // client sends on a connection idle that long races our timer and is reset (ECONNRESET) — most often just after a
+  // long synchronous write held the event loop. Clients that read the `Keep-Alive: timeout=65` hint close first.
+  server.keepAliveTimeout = 65_000;
   // A request the HTTP parser refuses still gets the error shape, not Node's bare 400 or a reset.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
