@@ -53,7 +53,7 @@ const COLUMNS: Record<string, Record<string, string>> = {
   invoices: { seq: 'seq + @inv', id: 'ren(0, id, @c)', address_id: 'address_id + @addr', userdata: 'ren(5, userdata, @c)' },
   sales: { invoice_id: 'ren(0, invoice_id, @c)', receipt_key: "receipt_key || '-' || @c" },
   refunds: { id: 'id + @refund', invoice_id: 'ren(0, invoice_id, @c)' },
-  payments: { id: 'id + @pay', txid: 'ren(3, txid, @c)', address_id: 'address_id + @addr', invoice_id: 'ren(0, invoice_id, @c)' },
+  payments: { id: 'id + @pay', txid: 'unhex(ren(3, lower(hex(txid)), @c))', address_id: 'address_id + @addr', invoice_id: 'ren(0, invoice_id, @c)' },
   events: { id: 'id + @event', invoice_id: 'ren(0, invoice_id, @c)', payment_id: 'payment_id + @pay', data: "swap(data, 'e', id, @c)" },
   notifications: {
     id: 'id + @note',
@@ -146,7 +146,7 @@ function registerFunctions(db: DB, per: number): void {
     invoiceOfAddress.set(i.address_id, i.id);
   }
   const ofPayment = new Map<number, string>();
-  for (const r of db.prepare('SELECT id, txid, address_id, invoice_id FROM payments').all() as { id: number; txid: string; address_id: number; invoice_id: string | null }[]) {
+  for (const r of db.prepare('SELECT id, lower(hex(txid)) AS txid, address_id, invoice_id FROM payments').all() as { id: number; txid: string; address_id: number; invoice_id: string | null }[]) {
     const inv = r.invoice_id ?? invoiceOfAddress.get(r.address_id);
     if (!inv) continue;
     ofPayment.set(r.id, inv);

@@ -74,13 +74,14 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
     }
   }
   if (/^[0-9a-fA-F]{8,64}$/.test(term)) {
-    const low = term.toLowerCase();
-    // A prefix range on the payments' (txid, address) index: the txids that start with these digits.
-    const high = low.length === 64 ? low : `${low}g`;
+    const digits = term.toLowerCase();
+    // A prefix range on the payments' (txid, address) index: the txids (32 bytes) that start with these digits.
+    const low = digits.padEnd(64, '0');
+    const high = digits.padEnd(64, 'f');
     add(
       sql(
         `SELECT ${INVOICE_COLUMNS} FROM invoices i
-         WHERE i.id IN (SELECT invoice_id FROM payments WHERE txid >= @low AND txid <= @high AND invoice_id IS NOT NULL LIMIT 1000)
+         WHERE i.id IN (SELECT invoice_id FROM payments WHERE txid >= unhex(@low) AND txid <= unhex(@high) AND invoice_id IS NOT NULL LIMIT 1000)
            AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
       ).all({ ...args, low, high }),
     );

@@ -57,7 +57,7 @@ export function addPayment(service: Satdesk, f: PaymentFacts): { id: number; txi
     const r = db
       .prepare(
         `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_time, first_seen, rbf, verified, state)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'active')`,
+         VALUES (unhex(?), ?, ?, ?, ?, ?, ?, 0, ?, 'active')`,
       )
       .run(txid, a.id, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
     if (invoiceId) refreshInvoice(db, getInvoiceRow(db, invoiceId)!, service.refreshContext());

@@ -24,7 +24,7 @@ async function sell(n: number): Promise<{ id: string; address: string }> {
   return last;
 }
 const paymentState = (txid: string): string | undefined =>
-  (shop.app.db.prepare('SELECT state FROM payments WHERE txid = ?').get(txid) as { state: string } | undefined)?.state;
+  (shop.app.db.prepare('SELECT state FROM payments WHERE txid = unhex(?)').get(txid) as { state: string } | undefined)?.state;
 
 describe('wallet gap alerts', () => {
   it('fire at 20, 50 and 100 for 120 unpaid invoices, not every tenth', async () => {

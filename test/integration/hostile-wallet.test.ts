@@ -40,7 +40,7 @@ describe.each(NETS)('$network settings: an xpub whose first addresses were paid 
 
     const kept = await waitFor(async () => (await api.get('/payments/unattributed')).body.payments, (p) => p.length === 2, 'old payments kept');
     expect(kept.map((p: { txid: string }) => p.txid).sort()).toEqual([old.getId(), recent.getId()].sort());
-    const rows = app.db.prepare('SELECT txid, invoice_id, verified, below_anchor FROM payments ORDER BY txid').all();
+    const rows = app.db.prepare('SELECT lower(hex(txid)) AS txid, invoice_id, verified, below_anchor FROM payments ORDER BY txid').all();
     expect(rows).toEqual(
       [
         { txid: old.getId(), invoice_id: null, verified: 0, below_anchor: 1 },
@@ -61,8 +61,8 @@ describe.each(NETS)('$network settings: an xpub whose first addresses were paid 
       [recent.getId(), '', 1],
     ]);
     // The planner has looked at the old payment (done with it) and planned nothing for it.
-    expect(app.db.prepare('SELECT plan_done FROM payments WHERE txid = ?').get(old.getId())).toEqual({ plan_done: 1 });
-    expect(app.db.prepare('SELECT COUNT(*) AS n FROM notifications WHERE payment_id = (SELECT id FROM payments WHERE txid = ?)').get(old.getId())).toEqual({ n: 0 });
+    expect(app.db.prepare('SELECT plan_done FROM payments WHERE txid = unhex(?)').get(old.getId())).toEqual({ plan_done: 1 });
+    expect(app.db.prepare('SELECT COUNT(*) AS n FROM notifications WHERE payment_id = (SELECT id FROM payments WHERE txid = unhex(?))').get(old.getId())).toEqual({ n: 0 });
     expect(events(app, 'chain.refused')).toEqual([]);
     expect((await api.get('/sysinfo')).body.chain).toMatchObject({ connected: true, server: s.url });
   });

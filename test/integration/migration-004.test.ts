@@ -20,11 +20,12 @@ describe('migration 004 (chain watch)', () => {
     db.prepare("INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at) VALUES (2, 'a2', ?, '00', 'static', 'used', ?)").run('2'.repeat(64), T);
     db.prepare(
       `INSERT INTO payments (txid, address_id, address, sats, height, block_time, first_seen, verified, state) VALUES
-       ('t1', 1, 'a1', 5, 0, NULL, ?, 0, 'active'), ('t2', 2, 'a2', 6, 10, ?, ?, 1, 'active'), ('t3', 2, 'a2', 7, 11, ?, ?, 1, 'active')`,
+       ('1111111111111111111111111111111111111111111111111111111111111111', 1, 'a1', 5, 0, NULL, ?, 0, 'active'), ('2222222222222222222222222222222222222222222222222222222222222222', 2, 'a2', 6, 10, ?, ?, 1, 'active'),
+       ('3333333333333333333333333333333333333333333333333333333333333333', 2, 'a2', 7, 11, ?, ?, 1, 'active')`,
     ).run(T, T - 1000, T, T + 1000, T);
     expect(migrate(db)).toBe(MIGRATIONS.at(-1)!.version);
-    const rows = db.prepare('SELECT txid, time FROM payments ORDER BY txid').all();
-    expect(rows).toEqual([{ txid: 't1', time: T }, { txid: 't2', time: T - 1000 }, { txid: 't3', time: T }]);
+    const rows = db.prepare('SELECT lower(hex(txid)) AS txid, time FROM payments ORDER BY txid').all();
+    expect(rows).toEqual([{ txid: '1'.repeat(64), time: T }, { txid: '2'.repeat(64), time: T - 1000 }, { txid: '3'.repeat(64), time: T }]);
     // tip 20, horizon 6: t3 (10 confirmations) is settled; the in_use address and nothing else is watched.
     expect(watchedAddresses(db, T, 20, 6).map((r) => r.id)).toEqual([1]);
     expect(watchedAddresses(db, T, 13, 6).map((r) => r.id)).toEqual([1, 2]);

@@ -33,7 +33,7 @@ describe('migration 005 (chain trust)', () => {
       inv.run(id, status, a, `addr${i}`, now, now + 900_000, conf, now);
     });
     db.prepare(
-      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, first_seen) VALUES ('t1', 1, 'addr0', 1000, 'open0', ?)`,
+      `INSERT INTO payments (txid, address_id, address, sats, invoice_id, first_seen) VALUES ('1111111111111111111111111111111111111111111111111111111111111111', 1, 'addr0', 1000, 'open0', ?)`,
     ).run(now);
 
     expect(migrate(db)).toBe(MIGRATIONS.at(-1)!.version);

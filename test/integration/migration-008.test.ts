@@ -26,8 +26,8 @@ function v7(): DB {
   );
   for (let i = 0; i < 10; i++) inv.run(`inv${i}`, i % 2 ? 'Flat white' : 'Espresso', `order-${i}`, i + 1, `a${i}`, T, T, T);
   const pay = db.prepare("INSERT INTO payments (txid, address_id, address, sats, invoice_id, first_seen, state) VALUES (?, ?, ?, 1000, ?, ?, ?)");
-  pay.run('t3', 4, 'a3', 'inv3', T, 'active');
-  pay.run('t6', 7, 'a6', 'inv6', T, 'gone'); // left the chain: index 6 does not count as used
+  pay.run('3333333333333333333333333333333333333333333333333333333333333333', 4, 'a3', 'inv3', T, 'active');
+  pay.run('6666666666666666666666666666666666666666666666666666666666666666', 7, 'a6', 'inv6', T, 'gone'); // left the chain: index 6 does not count as used
   return db;
 }
 
@@ -50,15 +50,15 @@ describe('migration 008 (years)', () => {
     // Up to this migration: a later one (011) refuses deleting an invoice that payments point at.
     migrate(db, 8);
     const pay = db.prepare("INSERT INTO payments (txid, address_id, address, sats, invoice_id, first_seen, state) VALUES (?, ?, ?, 1000, ?, ?, 'active')");
-    pay.run('t8', 9, 'a8', 'inv8', T);
+    pay.run('8888888888888888888888888888888888888888888888888888888888888888', 9, 'a8', 'inv8', T);
     expect(wallet(db).used_through).toBe(8);
-    pay.run('t5', 6, 'a5', 'inv5', T); // below the top: no change
+    pay.run('5555555555555555555555555555555555555555555555555555555555555555', 6, 'a5', 'inv5', T); // below the top: no change
     expect(wallet(db).used_through).toBe(8);
-    db.prepare("UPDATE payments SET state = 'gone' WHERE txid = 't8'").run(); // the top one leaves: down to the next used
+    db.prepare("UPDATE payments SET state = 'gone' WHERE txid = '8888888888888888888888888888888888888888888888888888888888888888'").run(); // the top one leaves: down to the next used
     expect(wallet(db).used_through).toBe(5);
-    db.prepare("UPDATE payments SET state = 'active' WHERE txid = 't6'").run(); // back on the chain
+    db.prepare("UPDATE payments SET state = 'active' WHERE txid = '6666666666666666666666666666666666666666666666666666666666666666'").run(); // back on the chain
     expect(wallet(db).used_through).toBe(6);
-    db.prepare("UPDATE payments SET state = 'gone' WHERE txid IN ('t3', 't5', 't6')").run();
+    db.prepare("UPDATE payments SET state = 'gone' WHERE txid IN ('3333333333333333333333333333333333333333333333333333333333333333', '5555555555555555555555555555555555555555555555555555555555555555', '6666666666666666666666666666666666666666666666666666666666666666')").run();
     expect(wallet(db).used_through).toBe(-1);
 
     db.prepare("UPDATE addresses SET state = 'used', invoice_id = NULL WHERE id = 9").run();

@@ -16,9 +16,9 @@ describe('migration 010 (below anchor)', () => {
     const db = new Database(path.join(tempDir(), 'v9.sqlite'));
     migrate(db, 9);
     db.prepare("INSERT INTO addresses (id, address, scripthash, script_hex, origin, state, created_at) VALUES (1, 'a1', ?, '00', 'static', 'free', 1)").run('1'.repeat(64));
-    db.prepare("INSERT INTO payments (txid, address_id, address, sats, first_seen, time, height) VALUES ('t1', 1, 'a1', 500, 1, 1, 7)").run();
+    db.prepare("INSERT INTO payments (txid, address_id, address, sats, first_seen, time, height) VALUES ('1111111111111111111111111111111111111111111111111111111111111111', 1, 'a1', 500, 1, 1, 7)").run();
     expect(migrate(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
-    expect(db.prepare('SELECT txid, sats, below_anchor FROM payments').all()).toEqual([{ txid: 't1', sats: 500, below_anchor: 0 }]);
+    expect(db.prepare('SELECT lower(hex(txid)) AS txid, sats, below_anchor FROM payments').all()).toEqual([{ txid: '1'.repeat(64), sats: 500, below_anchor: 0 }]);
     expect(() => db.prepare('UPDATE payments SET below_anchor = 2').run()).toThrow(/CHECK constraint/);
     const unverified = WATCHED_SQL.find((s) => s.includes('p.verified = 0'))!;
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${unverified}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');

@@ -58,7 +58,7 @@ function appView(db: Database.Database, v13: boolean): unknown {
   return {
     addresses: db.prepare(`SELECT id, address, ${shCol} AS scripthash, origin, derivation_index, state, invoice_id, electrum_status, created_at FROM addresses ORDER BY id`).all(),
     invoices: db.prepare(`SELECT *, ${v13 ? addressOf('invoices') : 'address'} AS address FROM invoices ORDER BY seq`).all(),
-    payments: db.prepare(`SELECT *, ${v13 ? addressOf('payments') : 'address'} AS address, ${bh} AS block_hash FROM payments ORDER BY id`).all(),
+    payments: db.prepare(`SELECT *, ${v13 ? shOf('txid') : 'lower(txid)'} AS txid, ${v13 ? addressOf('payments') : 'address'} AS address, ${bh} AS block_hash FROM payments ORDER BY id`).all(),
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     counts: db.prepare('SELECT * FROM address_states ORDER BY state').all(),
   };
@@ -106,16 +106,16 @@ describe('migration 013 (lean chain tables)', () => {
       expect(db.prepare("SELECT n FROM address_states WHERE state = 'in_use'").pluck().get()).toBe(0);
       db.prepare("UPDATE invoices SET label = 'Flat white' WHERE id = 'inv3'").run();
       expect(search('flat white')).toEqual(['inv3']);
-      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES (?, 3, 10, 'inv3', ?)").run('f'.repeat(64), T + 40);
+      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES (unhex(?), 3, 10, 'inv3', ?)").run('f'.repeat(64), T + 40);
       expect(db.prepare('SELECT used_through FROM wallet_source').pluck().get()).toBe(2);
       // References still hold both ways.
       expect(() => db.prepare("DELETE FROM invoices WHERE id = 'inv1'").run()).toThrow(/FOREIGN KEY/);
-      expect(() => db.prepare("INSERT INTO payments (txid, address_id, sats, first_seen) VALUES ('t', 99, 1, 0)").run()).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare("INSERT INTO payments (txid, address_id, sats, first_seen) VALUES (zeroblob(32), 99, 1, 0)").run()).toThrow(/FOREIGN KEY/);
 
       // Lookups by script hash, the watched set and the unique (txid, address) stay on their indexes.
       expect(plan(db, `SELECT id FROM addresses WHERE scripthash = unhex('${sh(1)}')`)).toMatch(/INDEX sqlite_autoindex_addresses_2 \(scripthash=\?\)/);
       expect(plan(db, "SELECT id, scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > 0")).toMatch(/COVERING INDEX addresses_watched/);
-      expect(plan(db, `SELECT 1 FROM payments WHERE txid = '${'a'.repeat(64)}' AND address_id = 1`)).toMatch(/INDEX sqlite_autoindex_payments_1/);
+      expect(plan(db, `SELECT 1 FROM payments WHERE txid = unhex('${'a'.repeat(64)}') AND address_id = 1`)).toMatch(/INDEX sqlite_autoindex_payments_1/);
     } finally {
       db.close();
     }

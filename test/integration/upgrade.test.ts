@@ -92,12 +92,12 @@ const TABLES = ['settings', 'wallet_source', 'addresses', 'invoices', 'refunds',
 
 /**
  * How the current schema gives back a release column the app still reads (migration 013, docs/decisions/0087-lean-chain-tables.md):
- * hashes stored as bytes are read as hex, an invoice's or payment's address through its address_id.
+ * hashes and txids stored as bytes are read as hex (and 0088-txid-bytes.md), an invoice's or payment's address through its address_id.
  */
 const READ_NOW: Record<string, Record<string, string>> = {
   addresses: { scripthash: shOf('scripthash') },
   invoices: { address: addressOf('invoices') },
-  payments: { address: addressOf('payments'), block_hash: hexOf('block_hash') },
+  payments: { txid: shOf('txid'), address: addressOf('payments'), block_hash: hexOf('block_hash') },
 };
 /** Release columns no longer stored: addresses.script_hex (the address's script, derived from it). */
 const DROPPED: Record<string, string[]> = { addresses: ['script_hex'] };
@@ -176,7 +176,7 @@ describe('upgrading a first-release data dir', () => {
     invoice('x2', 'unpaid');
     expect(() => db.prepare("UPDATE invoices SET manual_status = 'released' WHERE id = 'x2'").run()).toThrow(/CHECK constraint failed/);
     expect(() =>
-      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES ('t', 1, 5, 'nope', 0)").run(),
+      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES (zeroblob(32), 1, 5, 'nope', 0)").run(),
     ).toThrow(/FOREIGN KEY constraint failed/);
     expect(() => db.prepare("INSERT INTO idempotency_keys (key, request_hash, invoice_id, created_at) VALUES ('k', 'h', 'nope', 0)").run()).toThrow(/FOREIGN KEY/);
     // An address may point at its invoice before the invoice exists, inside one transaction (pool.take), but not after it.

@@ -57,7 +57,7 @@ describe('watcher: invoice flows', () => {
     const done = await until(inv.id, (i) => i.status === 'confirmed', 'confirmed');
     expect(done.payments[0].confirmations).toBe(2);
     expect(done.confirmed_sats).toBe(50_000);
-    const row = app.db.prepare('SELECT verified, lower(hex(block_hash)) AS block_hash, block_time FROM payments WHERE txid = ?').get(txid) as any;
+    const row = app.db.prepare('SELECT verified, lower(hex(block_hash)) AS block_hash, block_time FROM payments WHERE txid = unhex(?)').get(txid) as any;
     expect(row.verified).toBe(1);
     expect(row.block_hash).toBe(sandbox.sb.chain.blocks[h]!.hash);
     expect(row.block_time).toBe(sandbox.sb.chain.blocks[h]!.time * 1000);

@@ -19,7 +19,7 @@ async function app(sb: TestSandbox, dataDir: string, watcher: AppOptions['watche
   open.push(r.app);
   return r;
 }
-const paymentsOf = (a: App, address: string) => a.db.prepare('SELECT txid, sats FROM payments WHERE address_id = (SELECT id FROM addresses WHERE address = ?)').all(address) as { txid: string; sats: number }[];
+const paymentsOf = (a: App, address: string) => a.db.prepare('SELECT lower(hex(txid)) AS txid, sats FROM payments WHERE address_id = (SELECT id FROM addresses WHERE address = ?)').all(address) as { txid: string; sats: number }[];
 
 describe('watching what is no longer watched', () => {
   it('at start, a payment made while closed to an invoice whose window ended meanwhile is seen', async () => {

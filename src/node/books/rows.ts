@@ -201,7 +201,7 @@ export class BookReader {
     const f = invoiceWhere(q);
     const onlyInvoices = filters(q);
     const stmt = this.db.prepare(
-      `SELECT p.id, p.txid, ${addressOf('p')} AS address, p.sats, p.invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
+      `SELECT p.id, lower(hex(p.txid)) AS txid, ${addressOf('p')} AS address, p.sats, p.invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
          i.userdata, i.label, i.fiat_currency, i.fiat_rate
        FROM payments p INDEXED BY payments_time LEFT JOIN invoices i ON i.id = p.invoice_id
        WHERE p.time >= @lo AND p.time < @end AND NOT (p.time = @t AND p.id <= @id)

@@ -1,6 +1,6 @@
 /**
- * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md): script hashes and block hashes
- * are stored as their 32 bytes and are lowercase hex strings everywhere else; invoices and payments name their
+ * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): script
+ * hashes, block hashes and payments' txids are stored as their 32 bytes and are lowercase hex strings everywhere else; invoices and payments name their
  * address by `address_id` only. Queries select and bind through these fragments, so the rows the code reads keep
  * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts).
  */
@@ -10,7 +10,7 @@ export function hexOf(column: string): string {
   return `CASE WHEN ${column} IS NULL THEN NULL ELSE lower(hex(${column})) END`;
 }
 
-/** A script hash column (never NULL) read as lowercase hex. */
+/** A hash column that is never NULL (a script hash, a txid) read as lowercase hex. */
 export function shOf(column: string): string {
   return `lower(hex(${column}))`;
 }
@@ -25,7 +25,7 @@ export const INVOICE_COLUMNS = `i.*, ${addressOf('i')} AS address`;
 
 /** A payment row (PaymentRow) from `payments p`, its columns in the order they had as a table. */
 export const PAYMENT_COLUMNS = [
-  'p.id', 'p.txid', 'p.address_id', `${addressOf('p')} AS address`, 'p.sats', 'p.invoice_id', 'p.height',
+  'p.id', `${shOf('p.txid')} AS txid`, 'p.address_id', `${addressOf('p')} AS address`, 'p.sats', 'p.invoice_id', 'p.height',
   `${hexOf('p.block_hash')} AS block_hash`, 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
   'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
 ].join(', ');

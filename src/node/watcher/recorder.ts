@@ -175,7 +175,7 @@ export class Recorder {
     const insert = this.sql(
       `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified,
          unconfirmed_parent, below_anchor, mempool_servers, state)
-       VALUES (?, ?, ?, ?, ?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+       VALUES (unhex(?), ?, ?, ?, ?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
     for (const f of facts) {
       seen.add(f.txid);

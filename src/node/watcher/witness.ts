@@ -195,7 +195,7 @@ export class Witness {
     for (const f of v.facts) {
       if (f.height !== 0 || v.existing.has(f.txid)) continue;
       this.later(() => {
-        const known = this.o.service.db.prepare('SELECT 1 FROM payments WHERE txid = ? AND address_id = ?').get(f.txid, v.addr.id);
+        const known = this.o.service.db.prepare('SELECT 1 FROM payments WHERE txid = unhex(?) AND address_id = ?').get(f.txid, v.addr.id);
         if (!known) this.omitted(f.txid, `shown in the mempool of ${this.url}`, v.addr.address);
       }, this.o.omissionMs ?? OMISSION_MS);
     }
@@ -269,7 +269,7 @@ export class Witness {
     const low = (this.o.headerSync.tip()?.height ?? 0) - RECENT_BLOCKS;
     const rows = this.o.service.db
       .prepare(
-        `SELECT p.id, p.txid, p.invoice_id, p.height, lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+        `SELECT p.id, lower(hex(p.txid)) AS txid, p.invoice_id, p.height, lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
          WHERE p.state = 'active' AND (p.height = 0 OR p.height > ?) AND p.mempool_servers < 2`,
       )
       .all(Math.max(0, low)) as { id: number; txid: string; invoice_id: string | null; height: number; scripthash: string }[];

@@ -12,6 +12,7 @@ import * as m011 from './011-constraints.ts';
 import * as m012 from './012-lean-events.ts';
 import * as m013 from './013-lean-chain.ts';
 import * as m014 from './014-lean-outbox.ts';
+import * as m015 from './015-txid-bytes.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -40,4 +41,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 12, name: 'lean-events', up: m012.up, foreignKeys: m012.foreignKeys },
   { version: 13, name: 'lean-chain', up: m013.up, foreignKeys: m013.foreignKeys },
   { version: 14, name: 'lean-outbox', up: m014.up, foreignKeys: m014.foreignKeys },
+  { version: 15, name: 'txid-bytes', up: m015.up, foreignKeys: m015.foreignKeys },
 ];
