@@ -10,6 +10,7 @@ import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type 
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 import { GAP_WARNING_AT, gapCrossed } from '../core/wallet/gap.ts';
 import { statementCache } from './store/sqlite.ts';
+import { addressArgs, addressMatch } from './store/chain-sql.ts';
 import { testCallbackAddress } from '../core/test-callback.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
@@ -239,7 +240,7 @@ export class AddressPool {
       );
     }
     const seen = new Set<string>();
-    const find = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?');
+    const find = this.db.prepare(`SELECT id, state, origin FROM addresses a WHERE ${addressMatch('a')}`);
     const insert = this.db.prepare(
       `INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', ?)`,
     );
@@ -261,7 +262,7 @@ export class AddressPool {
       }
       if (seen.has(address)) return { address, result: 'duplicate' as const };
       seen.add(address);
-      const existing = find.get(address) as { id: number; state: string; origin: string } | undefined;
+      const existing = find.get(addressArgs(address)) as { id: number; state: string; origin: string } | undefined;
       if (existing) {
         if (existing.state === 'removed' && existing.origin === 'static') {
           revive.run(existing.id);
@@ -277,7 +278,7 @@ export class AddressPool {
   remove(input: string): { address: string; state: 'removed' } {
     // A malformed or wrong-network address is a bad request (invalid_address / wrong_network), not "not found".
     const address = validateAddress(input, this.network).address;
-    const row = this.db.prepare('SELECT id, state, origin FROM addresses WHERE address = ?').get(address) as
+    const row = this.db.prepare(`SELECT id, state, origin FROM addresses a WHERE ${addressMatch('a')}`).get(addressArgs(address)) as
       | { id: number; state: string; origin: string }
       | undefined;
     if (!row || row.state === 'removed') {

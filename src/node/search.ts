@@ -10,7 +10,7 @@
  */
 import { prepared, type DB } from './store/sqlite.ts';
 import type { InvoiceRow } from './invoices.ts';
-import { INVOICE_COLUMNS } from './store/chain-sql.ts';
+import { addressArgs, addressMatch, INVOICE_COLUMNS } from './store/chain-sql.ts';
 
 export interface SearchQuery {
   term: string;
@@ -68,8 +68,8 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
       add(
         sql(
           `SELECT ${INVOICE_COLUMNS} FROM addresses a JOIN invoices i ON i.address_id = a.id
-           WHERE a.address = @address AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
-        ).all({ ...args, address }),
+           WHERE ${addressMatch('a')} AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
+        ).all({ ...args, ...addressArgs(address) }),
       );
     }
   }

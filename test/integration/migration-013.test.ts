@@ -81,8 +81,9 @@ describe('migration 013 (lean chain tables)', () => {
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
       expect(appView(db, true)).toEqual(before);
-      // Every index and trigger kept (migration 014 adds one, the markers retention walks).
-      expect(attached(db).filter((n) => n !== 'index notifications_marker')).toEqual(objects);
+      // Every index and trigger kept (migration 014 adds one, the markers retention walks; 016 drops the address
+      // text's unique index, the first of addresses' two).
+      expect(attached(db).filter((n) => n !== 'index notifications_marker')).toEqual(objects.filter((n) => n !== 'index sqlite_autoindex_addresses_2'));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);
       // The copies and the script are gone; the hashes are their 32 bytes.
@@ -99,7 +100,9 @@ describe('migration 013 (lean chain tables)', () => {
       expect(paymentsOf(db, 'inv2').map((p) => [p.block_hash, p.state])).toEqual([[null, 'active'], [null, 'gone']]);
       const search = (term: string): string[] => searchInvoices(db, { term, before: Number.MAX_SAFE_INTEGER, limit: 10 }).map((r) => r.id);
       expect(search('croissant')).toEqual(['inv2']); // the FTS index over the rebuilt invoices
-      expect(search('bcrt1qderived2')).toEqual(['inv3']);
+      // The address through its own row (these made-up addresses encode no script: since 016 a lookup by address
+      // goes by the script hash it encodes, migration-016.test.ts, so it is read here by the invoice's address_id).
+      expect(db.prepare(`SELECT ${addressOf('i')} FROM invoices i WHERE id = 'inv3'`).pluck().get()).toBe('bcrt1qderived2');
 
       // The triggers of the rebuilt tables still run: address counts, the search index, the wallet's used mark.
       db.prepare("UPDATE addresses SET state = 'used' WHERE id = 2").run();
@@ -113,7 +116,7 @@ describe('migration 013 (lean chain tables)', () => {
       expect(() => db.prepare("INSERT INTO payments (txid, address_id, sats, first_seen) VALUES (zeroblob(32), 99, 1, 0)").run()).toThrow(/FOREIGN KEY/);
 
       // Lookups by script hash, the watched set and the unique (txid, address) stay on their indexes.
-      expect(plan(db, `SELECT id FROM addresses WHERE scripthash = unhex('${sh(1)}')`)).toMatch(/INDEX sqlite_autoindex_addresses_2 \(scripthash=\?\)/);
+      expect(plan(db, `SELECT id FROM addresses WHERE scripthash = unhex('${sh(1)}')`)).toMatch(/INDEX sqlite_autoindex_addresses_\d \(scripthash=\?\)/);
       expect(plan(db, "SELECT id, scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > 0")).toMatch(/COVERING INDEX addresses_watched/);
       expect(plan(db, `SELECT 1 FROM payments WHERE txid = unhex('${'a'.repeat(64)}') AND address_id = 1`)).toMatch(/INDEX sqlite_autoindex_payments_1/);
     } finally {

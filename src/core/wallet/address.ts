@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { SatdeskError } from '../errors.ts';
-import type { NetworkName } from '../network.ts';
+import { NETWORKS, type NetworkName } from '../network.ts';
 import { base58CheckDecode, bech32Decode, concatBytes, convertBits, isBase58, toHex } from './encoding.ts';
 import {
   BASE58_ADDRESS_VERSIONS,
@@ -117,4 +117,20 @@ export function scripthash(scriptPubKey: Uint8Array): string {
   const h = sha256(scriptPubKey);
   h.reverse();
   return toHex(h);
+}
+
+/**
+ * The script hash an address encodes, whatever its network, or null when the text is no address: the key that finds
+ * an address's row (docs/decisions/0094-address-by-script-hash.md). Callers compare the address text as well, so an
+ * address of another network with the same script never matches.
+ */
+export function addressScripthash(input: string): string | null {
+  for (const network of NETWORKS) {
+    try {
+      return scripthash(validateAddress(input, network).scriptPubKey);
+    } catch {
+      // not an address of this network
+    }
+  }
+  return null;
 }

@@ -4,6 +4,7 @@
  */
 import { SatdeskError } from '../../core/errors.ts';
 import type { InvoiceStatus } from '../../core/vocabulary.ts';
+import { addressArgs, addressMatch } from '../store/chain-sql.ts';
 
 export interface InvoiceFilter {
   status?: InvoiceStatus | undefined;
@@ -25,8 +26,8 @@ export function invoiceWhere(f: InvoiceFilter, alias = 'i'): { sql: string; args
       parts.push(`${alias}.id IN (SELECT invoice_id FROM payments WHERE txid = unhex(@f_txid))`);
       args.f_txid = term.toLowerCase();
     } else {
-      parts.push(`(${alias}.id = @f_term OR ${alias}.address_id = (SELECT ad.id FROM addresses ad WHERE ad.address = @f_term) OR ${alias}.userdata = @f_term OR ${alias}.label LIKE @f_like ESCAPE '\\')`);
-      args.f_term = term;
+      parts.push(`(${alias}.id = @f_term OR ${alias}.address_id = (SELECT ad.id FROM addresses ad WHERE ${addressMatch('ad', 'f_term')}) OR ${alias}.userdata = @f_term OR ${alias}.label LIKE @f_like ESCAPE '\\')`);
+      Object.assign(args, addressArgs(term, 'f_term'));
       args.f_like = `%${term.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     }
   }

@@ -12,6 +12,7 @@ import { matchRefunds, type AddressTx } from '../../core/refunds.ts';
 import { scripthash, validateAddress } from '../../core/wallet/address.ts';
 import type { MethodInput, MethodOutput } from '../../shared/contract.ts';
 import { prepared, type DB } from '../store/sqlite.ts';
+import { addressArgs, addressMatch } from '../store/chain-sql.ts';
 import { rateFact, type RateContext } from './rates.ts';
 import { refundState } from './rows.ts';
 
@@ -88,7 +89,7 @@ export function insertRefund(
   let address: { address: string; scripthash: string; script_hex: string } | null = null;
   if (body.address !== undefined && body.address !== null) {
     const v = validateAddress(body.address.trim(), network);
-    const own = db.prepare('SELECT 1 FROM addresses WHERE address = ?').get(v.address);
+    const own = db.prepare(`SELECT 1 FROM addresses a WHERE ${addressMatch('a')}`).get(addressArgs(v.address));
     if (own) throw new SatdeskError('invalid_address', `${v.address} is one of this shop's own addresses: give the customer's address to refund to.`);
     address = { address: v.address, scripthash: scripthash(v.scriptPubKey), script_hex: Buffer.from(v.scriptPubKey).toString('hex') };
   }

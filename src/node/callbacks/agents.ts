@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { DB } from '../store/sqlite.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
-import { validateAddress } from '../../core/wallet/address.ts';
+import { addressScripthash, validateAddress } from '../../core/wallet/address.ts';
 import type { Agent, CreateAgentRequest, PatchAgentRequest } from '../../shared/contract.ts';
 import { markerFloor } from './markers.ts';
 
@@ -242,15 +242,21 @@ function replan(db: DB, since: number, added: number[], tipHeight: number, widen
   const floor = markerFloor(db);
   const reset = (index = ''): string =>
     `UPDATE payments ${index} SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= @since AND id > @floor`;
-  const byAddress = 'address_id IN (SELECT id FROM addresses WHERE address IN (SELECT value FROM json_each(@list)))';
+  // Through the script hashes' index, the texts compared on its rows (docs/decisions/0094-address-by-script-hash.md).
+  const byAddress =
+    'address_id IN (SELECT id FROM addresses WHERE scripthash IN (SELECT unhex(value) FROM json_each(@shs)) AND address IN (SELECT value FROM json_each(@list)))';
+  const listed = (list: string[]): { list: string; shs: string } => ({
+    list: JSON.stringify(list),
+    shs: JSON.stringify(list.map(addressScripthash).filter((sh) => sh !== null)),
+  });
   if (added.length) {
     db.prepare(`${reset('INDEXED BY payments_unverified')} AND verified = 0`).run({ since, floor });
     db.prepare(`${reset()} AND height > @low`).run({ since, floor, low: tipHeight - Math.max(...added) + 1 });
   }
   if (Array.isArray(widened)) {
-    if (widened.length) db.prepare(`${reset()} AND ${byAddress}`).run({ since, floor, list: JSON.stringify(widened) });
+    if (widened.length) db.prepare(`${reset()} AND ${byAddress}`).run({ since, floor, ...listed(widened) });
   } else {
-    db.prepare(`${reset()} AND NOT ${byAddress}`).run({ since, floor, list: JSON.stringify(widened.except) });
+    db.prepare(`${reset()} AND NOT ${byAddress}`).run({ since, floor, ...listed(widened.except) });
   }
 }
 

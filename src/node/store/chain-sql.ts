@@ -2,8 +2,10 @@
  * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): script
  * hashes, block hashes and payments' txids are stored as their 32 bytes and are lowercase hex strings everywhere else; invoices and payments name their
  * address by `address_id` only. Queries select and bind through these fragments, so the rows the code reads keep
- * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts).
+ * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by the script hash the
+ * address encodes, through its unique index, and the text compared on that row (0094-address-by-script-hash.md).
  */
+import { addressScripthash } from '../../core/wallet/address.ts';
 
 /** A 32-byte hash column read as lowercase hex (NULL stays NULL: `hex(NULL)` is ''). */
 export function hexOf(column: string): string {
@@ -29,3 +31,13 @@ export const PAYMENT_COLUMNS = [
   `${hexOf('p.block_hash')} AS block_hash`, 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
   'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
 ].join(', ');
+
+/** Where `alias` (an addresses row) is the address bound as `@name` (its script hash is bound by `addressArgs`). */
+export function addressMatch(alias: string, name = 'address'): string {
+  return `${alias}.scripthash = unhex(@${name}_sh) AND ${alias}.address = @${name}`;
+}
+
+/** The bindings of `addressMatch`: text that is no address matches no row. */
+export function addressArgs(address: string, name = 'address'): Record<string, string> {
+  return { [name]: address, [`${name}_sh`]: addressScripthash(address) ?? '' };
+}

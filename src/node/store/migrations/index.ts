@@ -13,6 +13,7 @@ import * as m012 from './012-lean-events.ts';
 import * as m013 from './013-lean-chain.ts';
 import * as m014 from './014-lean-outbox.ts';
 import * as m015 from './015-txid-bytes.ts';
+import * as m016 from './016-address-by-script.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -42,4 +43,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 13, name: 'lean-chain', up: m013.up, foreignKeys: m013.foreignKeys },
   { version: 14, name: 'lean-outbox', up: m014.up, foreignKeys: m014.foreignKeys },
   { version: 15, name: 'txid-bytes', up: m015.up, foreignKeys: m015.foreignKeys },
+  { version: 16, name: 'address-by-script', up: m016.up, foreignKeys: m016.foreignKeys },
 ];
