@@ -2,7 +2,7 @@
 /**
  * Builds the `satdesk` command to JavaScript (docs/decisions/0016-built-cli-supported-node.md): src/node/cli.ts and
  * what it imports, bundled by esbuild into out/cli/ (one file per command: the sandbox and the demo load only when
- * asked for). Dependencies stay in node_modules. `npm install` runs it (prepare); the test and bench setups run it
+ * asked for), with its dependencies but better-sqlite3 (docs/decisions/0095-cold-start.md). `npm install` runs it (prepare); the test and bench setups run it
  * when a source is newer than the build, so nothing ever runs a stale CLI.
  *
  *   node scripts/build-cli.mjs             build
@@ -42,7 +42,11 @@ export async function buildCli() {
     format: 'esm',
     platform: 'node',
     target: 'node22.12',
-    packages: 'external',
+    // Dependencies are bundled too (docs/decisions/0095-cold-start.md): resolving and loading a hundred files from
+    // node_modules was a third of a start. better-sqlite3 stays outside: it loads its native binding from its folder.
+    external: ['better-sqlite3'],
+    // CommonJS dependencies call require(); an ES module has none of its own.
+    banner: { js: "import { createRequire as __satdeskCreateRequire } from 'node:module'; const require = __satdeskCreateRequire(import.meta.url);" },
     logLevel: 'warning',
     // Chunks are named by content; the entry keeps its name for bin/satdesk.js.
     chunkNames: 'chunks/[name]-[hash]',
@@ -52,6 +56,8 @@ export async function buildCli() {
   if (fs.existsSync(OUT)) fs.renameSync(OUT, `${OUT}.old`);
   fs.renameSync(tmp, OUT);
   fs.rmSync(`${OUT}.old`, { recursive: true, force: true });
+  // V8's cache of the old build's compiled code (bin/satdesk.js) would only grow: it starts again with this build.
+  fs.rmSync(path.join(ROOT, 'out/.compile-cache'), { recursive: true, force: true });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -6,6 +6,7 @@ import {
   DUST_SATS,
   fiatSale,
   fromUnits,
+  KNOWN_DECIMALS,
   linesTotal,
   minInvoiceSats,
   satsSale,
@@ -35,6 +36,12 @@ describe('currency places and decimal units', () => {
     ['BHD', 3],
     ['XYZQ', 2],
   ])('%s has %i places', (c, n) => expect(currencyDecimals(c)).toBe(n));
+
+  it('knows the common currencies without Intl, as Intl gives them', () => {
+    for (const [c, n] of Object.entries(KNOWN_DECIMALS)) {
+      expect(new Intl.NumberFormat('en', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits).toBe(n);
+    }
+  });
 
   it('round-trips decimal strings through integer units and refuses extra places', () => {
     expect(toUnits('12.5', 2)).toBe(1250n);
