@@ -30,7 +30,8 @@ beforeAll(async () => {
           { name: 'Espresso', price: '2.80' },
           { name: 'Cappuccino', price: '3.60' },
         ],
-        paid_screen_s: 3,
+        // Long enough for the checks and screenshots of the paid screen on a loaded machine (3 s was not).
+        paid_screen_s: 8,
       },
     },
   });
@@ -132,7 +133,7 @@ describe('a phone-sized till and a paired customer display', () => {
     expect(doneLook[0]).not.toBe(pendingLook[0]);
     expect(doneLook[1]).not.toBe(pendingLook[1]);
     await shot(till, 'counter-till-confirmed-390x844');
-    // "Paid — thank you" stays up for paid_screen_s (3 s here), then the display is idle for the next customer.
+    // "Paid — thank you" stays up for paid_screen_s (8 s here), then the display is idle for the next customer.
     await display.locator('main.customer[data-state="idle"]').waitFor();
   });
 

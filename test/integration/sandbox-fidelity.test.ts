@@ -47,11 +47,15 @@ describe('sandbox fidelity', () => {
   });
 
   it('on a schedule: a late subscribe answer comes in the same write as the newer notification, after it', async () => {
-    const t = await sandbox({ notifyIntervalMs: 300 });
+    // The round runs when the test says (its timer is a minute): read and held, then paid, then the round — on a
+    // loaded machine a 300 ms timer could fire between the read and the payment.
+    const t = await sandbox({ notifyIntervalMs: 60_000 });
     const c = await client(t);
     const k = new TestKey('p2wpkh');
     const answer = c.request('blockchain.scripthash.subscribe', [k.scripthash], 5000);
+    await c.until(() => t.sb.server.stats.heldAnswers === 1, 3000, 'the subscribe read and held');
     await t.control('POST', '/pay', { address: k.address, sats: 10_000 });
+    t.sb.server.tick();
     const a = await answer;
     expect(a.result).toBeNull(); // the status when the request was read: stale by the time it is written
     const note = c.notifications.find((n) => n.method === 'blockchain.scripthash.subscribe');
