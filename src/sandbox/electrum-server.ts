@@ -87,10 +87,8 @@ export class ElectrumServer implements MethodHost {
     }
   }
 
-  /**
-   * A scheduled round (a real server's poll of its node): notifications first, then the held answers, in one write.
-   * Public so that a test can run one at the moment it chooses instead of racing the timer.
-   */
+  /** A scheduled round (a real server's poll of its node): notifications first, then the held answers, in one write.
+   * Public: a test runs one at the moment it chooses instead of racing the timer. */
   tick(): void {
     const change = this.pendingChange;
     this.pendingChange = null;
