@@ -62,6 +62,7 @@ export class Witness {
   private url: string | null = null;
   private connecting = false;
   private stopped = false;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly distrusted = new Map<string, number>();
   private readonly alerts: ChainAlert[] = [];
   /** payment id → when the primary showed it and the witness did not */
@@ -77,7 +78,6 @@ export class Witness {
   private readonly nextAsk = new Map<number, number>();
   /** script hashes subscribed on the current witness connection */
   private readonly watched = new Set<string>();
-  private retry: NodeJS.Timeout | null = null;
   private recheckAt: number | null = null;
 
   constructor(private readonly o: WitnessOptions) {}
@@ -102,7 +102,8 @@ export class Witness {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     const c = this.client;
     this.client = null;
     await c?.close('witness stopped');
@@ -315,10 +316,15 @@ export class Witness {
     }, ms);
   }
 
+  /** A timer that stop() cancels: one that fired after it would read a store the app has closed. */
   private later(fn: () => void, ms: number): void {
     if (this.stopped) return;
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopped) fn();
+    }, ms);
     t.unref?.();
+    this.timers.add(t);
   }
 
   private alert(kind: ChainAlert['kind'], server: string, message: string): void {
