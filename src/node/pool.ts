@@ -256,13 +256,14 @@ export class AddressPool {
       } catch (e) {
         return { address: input.slice(0, 200), result: 'invalid' as const, reason: (e as Error).message };
       }
-      const { address, scriptPubKey } = parsed;
+      const { address } = parsed;
       if (address === testCallbackAddress(this.network)) {
         return { address, result: 'invalid' as const, reason: 'the test callbacks’ address: provably unspendable, a payment to it is burned' };
       }
       if (seen.has(address)) return { address, result: 'duplicate' as const };
       seen.add(address);
-      const existing = find.get(addressArgs(address)) as { id: number; state: string; origin: string } | undefined;
+      const args = addressArgs(parsed);
+      const existing = find.get(args) as { id: number; state: string; origin: string } | undefined;
       if (existing) {
         if (existing.state === 'removed' && existing.origin === 'static') {
           revive.run(existing.id);
@@ -270,15 +271,16 @@ export class AddressPool {
         }
         return { address, result: 'duplicate' as const };
       }
-      insert.run(address, scripthash(scriptPubKey), now);
+      insert.run(address, args.address_sh, now);
       return { address, result: 'added' as const };
     });
   }
 
   remove(input: string): { address: string; state: 'removed' } {
     // A malformed or wrong-network address is a bad request (invalid_address / wrong_network), not "not found".
-    const address = validateAddress(input, this.network).address;
-    const row = this.db.prepare(`SELECT id, state, origin FROM addresses a WHERE ${addressMatch('a')}`).get(addressArgs(address)) as
+    const valid = validateAddress(input, this.network);
+    const address = valid.address;
+    const row = this.db.prepare(`SELECT id, state, origin FROM addresses a WHERE ${addressMatch('a')}`).get(addressArgs(valid)) as
       | { id: number; state: string; origin: string }
       | undefined;
     if (!row || row.state === 'removed') {

@@ -89,7 +89,7 @@ export function insertRefund(
   let address: { address: string; scripthash: string; script_hex: string } | null = null;
   if (body.address !== undefined && body.address !== null) {
     const v = validateAddress(body.address.trim(), network);
-    const own = db.prepare(`SELECT 1 FROM addresses a WHERE ${addressMatch('a')}`).get(addressArgs(v.address));
+    const own = db.prepare(`SELECT 1 FROM addresses a WHERE ${addressMatch('a')}`).get(addressArgs(v));
     if (own) throw new SatdeskError('invalid_address', `${v.address} is one of this shop's own addresses: give the customer's address to refund to.`);
     address = { address: v.address, scripthash: scripthash(v.scriptPubKey), script_hex: Buffer.from(v.scriptPubKey).toString('hex') };
   }

@@ -5,7 +5,7 @@
  * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by the script hash the
  * address encodes, through its unique index, and the text compared on that row (0094-address-by-script-hash.md).
  */
-import { addressScripthash } from '../../core/wallet/address.ts';
+import { addressScripthash, scripthash, type ValidatedAddress } from '../../core/wallet/address.ts';
 
 /** A 32-byte hash column read as lowercase hex (NULL stays NULL: `hex(NULL)` is ''). */
 export function hexOf(column: string): string {
@@ -37,7 +37,11 @@ export function addressMatch(alias: string, name = 'address'): string {
   return `${alias}.scripthash = unhex(@${name}_sh) AND ${alias}.address = @${name}`;
 }
 
-/** The bindings of `addressMatch`: text that is no address matches no row. */
-export function addressArgs(address: string, name = 'address'): Record<string, string> {
+/**
+ * The bindings of `addressMatch`: text that is no address matches no row. An address already validated brings its
+ * script, so it is not decoded a second time.
+ */
+export function addressArgs(address: string | ValidatedAddress, name = 'address'): Record<string, string> {
+  if (typeof address !== 'string') return { [name]: address.address, [`${name}_sh`]: scripthash(address.scriptPubKey) };
   return { [name]: address, [`${name}_sh`]: addressScripthash(address) ?? '' };
 }
