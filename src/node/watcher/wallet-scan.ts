@@ -30,6 +30,7 @@ export class WalletScan {
   /** next_index the look-ahead was last built for: nothing to do after a write that handed nothing out */
   private aheadFrom: number | null = null;
   private rowStmt: Statement | null = null;
+  private extending = false;
   /** derivation index → script hash (deriving costs ~1 ms; the same indexes are looked at again and again) */
   private readonly shOf = new Map<number, string>();
 
@@ -79,9 +80,15 @@ export class WalletScan {
 
   /** After a write that may have handed out addresses: keep GAP unused ones subscribed ahead of next_index. */
   extend(client: ElectrumClient | null, live: () => boolean): void {
-    if (!client || this.scannedSource === null || this.running) return;
+    if (!client || this.scannedSource === null || this.running || this.extending) return;
     if (this.o.service.pool.walletRow()?.next_index === this.aheadFrom) return;
-    void this.watchAhead(client, live).catch((e: unknown) => this.o.log(`wallet scan: ${(e as Error).message}`));
+    // Deriving the new look-ahead address costs more than the rest of an invoice's write: it runs in the next turn,
+    // after the response that handed an address out, and once for a burst of such writes.
+    this.extending = true;
+    setImmediate(() => {
+      this.extending = false;
+      if (live()) void this.watchAhead(client, live).catch((e: unknown) => this.o.log(`wallet scan: ${(e as Error).message}`));
+    });
   }
 
   private async run(client: ElectrumClient, live: () => boolean, source: string): Promise<void> {
