@@ -7,7 +7,7 @@
  * and the schema's triggers (search index, counts) run for every row as they would for a new one.
  */
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
-import { eventJson, packEventData } from '../../src/node/store/event-data.ts';
+import { packBody, packEventData, unpackText } from '../../src/node/store/event-data.ts';
 import { addressOf } from '../../src/node/store/chain-sql.ts';
 
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -190,13 +190,13 @@ function registerFunctions(db: DB, per: number): void {
     return key;
   });
   db.function('swap', { deterministic: true }, (stored: unknown, kind: unknown, id: unknown, c: unknown) => {
-    // An event's data is packed (src/node/store/event-data.ts): renamed as its text, packed again.
+    // Event data and callback bodies are packed (src/node/store/event-data.ts): renamed as text, packed again alike.
     const packed = Buffer.isBuffer(stored);
     if (typeof stored !== 'string' && !packed) return stored as null;
     const inv = (kind === 'e' ? ofEvent : kind === 'b' ? ofBody : ofNote).get(Number(id));
-    let out = packed ? eventJson(stored) : stored;
+    let out = packed ? unpackText(stored) : stored;
     for (const t of (inv && tokens.get(inv)) || []) out = out.split(t.from).join(t.to(Number(c)));
-    return packed ? packEventData(out) : out;
+    return packed ? (kind === 'e' ? packEventData(out) : packBody(out)) : out;
   });
   db.function('inv_of_note', { deterministic: true }, (id: unknown) => ofNote.get(Number(id)) ?? null);
   db.function('body_of', { deterministic: true }, (id: unknown) => ofBody.get(Number(id)) ?? null);

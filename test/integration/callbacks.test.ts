@@ -287,7 +287,7 @@ describe('bitcoinmonitor callbacks', () => {
     expect(hanging.requests[1]!.headers['x-satdesk-delivery']).toBe(hanging.requests[0]!.headers['x-satdesk-delivery']);
     // The log keeps what each attempt sent, not a body rebuilt with today's token.
     const stored = svc.db
-      .prepare('SELECT a.request_headers AS h, b.body FROM attempts a JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id')
+      .prepare('SELECT a.request_headers AS h, body_text(b.body) AS body FROM attempts a JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id')
       .all(d2.id) as { h: string; body: string }[];
     expect(stored.map((r) => r.body)).toEqual([hanging.requests[0]!.body, hanging.requests[1]!.body]);
     const ids = { notificationId: d2.notification_id, deliveryId: d2.id, test: false };

@@ -3,6 +3,7 @@
  * test callbacks, redelivery and pruning of the log.
  */
 import type { DB } from '../store/sqlite.ts';
+import { packBody } from '../store/event-data.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { testEventBody, testSignedData } from '../../core/test-callback.ts';
@@ -36,6 +37,9 @@ export interface NotificationRow {
   public_id: Buffer | string;
 }
 
+/** A notification row with its body as text (stored packed from migration 017: src/node/store/event-data.ts). */
+const NOTIFICATION_COLUMNS = 'id, agent_id, payment_id, threshold, event_id, body_text(body) AS body, created_at, public_id';
+
 interface AttemptRow {
   at: number;
   duration_ms: number;
@@ -67,11 +71,11 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
  * before the first attempt, what will be sent). The HMAC and the md5 are withheld (wire.ts says why).
  */
 export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?: AgentRow): Delivery {
-  const note = n ?? (db.prepare('SELECT * FROM notifications WHERE id = ?').get(d.notification_id) as NotificationRow);
+  const note = n ?? (db.prepare(`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?`).get(d.notification_id) as NotificationRow);
   const a = agent ?? (db.prepare('SELECT * FROM agents WHERE id = ?').get(d.agent_id) as AgentRow);
   const attempts = db
     .prepare(
-      `SELECT a.at, a.duration_ms, a.http_status, a.error, a.response_excerpt, a.request_headers, b.body
+      `SELECT a.at, a.duration_ms, a.http_status, a.error, a.response_excerpt, a.request_headers, body_text(b.body) AS body
        FROM attempts a LEFT JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id`,
     )
     .all(d.id) as AttemptRow[];
@@ -170,7 +174,7 @@ export function createTestDelivery(db: DB, agentId: string, network: NetworkName
   const body = JSON.stringify(a.format === 'events' ? testEventBody(network, now) : testSignedData(a.name, network, now));
   const r = db
     .prepare('INSERT INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at, public_id) VALUES (?, NULL, NULL, NULL, ?, ?, ?)')
-    .run(a.id, body, now, newNotificationId());
+    .run(a.id, packBody(body), now, newNotificationId());
   const id = newDeliveryId();
   db.prepare(
     `INSERT INTO deliveries (id, notification_id, test, state, attempts, next_attempt_at, created_at, agent_id, order_key)
@@ -187,7 +191,7 @@ export function redeliver(db: DB, id: string, now: number): DeliveryRow {
   const orig = mustDelivery(db, id);
   const agent = db.prepare('SELECT * FROM agents WHERE id = ?').get(orig.agent_id) as AgentRow;
   if (agent.deleted_at !== null) throw new SatdeskError('invalid_request', 'The agent of this delivery was deleted.');
-  const n = db.prepare('SELECT * FROM notifications WHERE id = ?').get(orig.notification_id) as NotificationRow;
+  const n = db.prepare(`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?`).get(orig.notification_id) as NotificationRow;
   try {
     wireBody(agent, notificationContent(db, n), orig.test === 1);
   } catch {

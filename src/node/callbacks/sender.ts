@@ -96,7 +96,7 @@ export class CallbackSender {
       agents: db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL'),
       agent: db.prepare('SELECT * FROM agents WHERE id = ?'),
       due: db.prepare(
-        `SELECT d.*, n.body AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, event_json(ev.data) AS event_data,
+        `SELECT d.*, body_text(n.body) AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, event_json(ev.data) AS event_data,
            ev.created_at AS event_created_at
          FROM deliveries d JOIN notifications n ON n.id = d.notification_id LEFT JOIN events ev ON ev.id = n.event_id
          WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?

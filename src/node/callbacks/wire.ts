@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
+import { packBody } from '../store/event-data.ts';
 import { bitcoinmonitorBody, signatureHeader, xmppText, type SignedData } from '../../core/signature.ts';
 import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
@@ -129,13 +130,13 @@ export function redactBody(body: string): string {
   return body.replace(/"signature": "[0-9a-f]{32}"\}$/, `"signature": "${WITHHELD}"}`);
 }
 
-/** Stores a sent body once (by its sha256, the 32 bytes: migration 014) and returns its row id. */
+/** Stores a sent body once (by its text's sha256, the 32 bytes: migration 014; packed: 017) and returns its row id. */
 export function bodyStore(db: DB): (body: string) => number {
   const insert: Statement = db.prepare('INSERT INTO sent_bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING');
   const find: Statement = db.prepare('SELECT id FROM sent_bodies WHERE sha256 = ?');
   return (body) => {
     const h = crypto.createHash('sha256').update(body).digest();
-    const r = insert.run(h, body);
+    const r = insert.run(h, packBody(body));
     if (r.changes) return Number(r.lastInsertRowid);
     return (find.get(h) as { id: number }).id;
   };
@@ -145,7 +146,7 @@ export function bodyStore(db: DB): (body: string) => number {
 export function lastSentBody(db: DB, notificationId: number): string | null {
   const r = db
     .prepare(
-      `SELECT b.body FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN sent_bodies b ON b.id = a.body_id
+      `SELECT body_text(b.body) AS body FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN sent_bodies b ON b.id = a.body_id
        WHERE d.notification_id = ? ORDER BY a.id DESC LIMIT 1`,
     )
     .get(notificationId) as { body: string } | undefined;

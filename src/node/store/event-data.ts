@@ -1,5 +1,6 @@
 /**
- * How an event's JSON is kept (docs/decisions/0085-packed-event-data.md). Each invoice event carries the invoice as
+ * How an event's JSON, and a callback's body, is kept (docs/decisions/0085-packed-event-data.md,
+ * docs/decisions/0096-packed-callback-bodies.md). Each invoice event carries the invoice as
  * it stood (about 1 KB of JSON, the largest part of a store); the same keys and phrases repeat in every one, so it is
  * kept deflated against a fixed dictionary of them: a BLOB of one format byte and the raw deflate stream, about a
  * fifth of the text. `events.data` (migration 012) holds such a BLOB or, for rows written before it, the JSON text.
@@ -35,25 +36,61 @@ const DICTIONARY_1 = Buffer.from(
     '"tip":null,"items":null,"till_id":null,"desk_note":""},"from":"unpaid","to":"paid"}',
 );
 
-/** The stored form of an event's JSON text. */
-export function packEventData(json: string): Buffer {
-  const z = zlib.deflateRawSync(json, { level: 6, dictionary: DICTIONARY_1 });
+/** Format 2: raw deflate with DICTIONARY_2, for callback bodies (notifications.body, sent_bodies.body: migration 017). */
+const FORMAT_2 = 2;
+
+/**
+ * What callback bodies say: an `events` agent's body is an event (DICTIONARY_1's phrases); a payment notification
+ * keeps its signed data compactly and a bitcoinmonitor agent is sent it in Python's spacing, signed. The most frequent
+ * last. Never edit, as DICTIONARY_1.
+ */
+const DICTIONARY_2 = Buffer.concat([
+  DICTIONARY_1,
+  Buffer.from(
+    '{"id":"evt_","type":"invoice.created","type":"invoice.paid","type":"invoice.confirmed","created_at":"2026-01-01T00:00:00.000Z","invoice":' +
+      '{"amount":0,"userdata":"satdesk-test","confirmations":0,"amount_btc":"0.00000000","address":"tb1q","created":"2026-01-01 00:00:00.000000",' +
+      '"txhash":"0000000000000000000000000000000000000000000000000000000000000000","agent":"test"}' +
+      '{"amount":0,"userdata":"order-","confirmations":1,"amount_btc":"0.00","address":"bcrt1q","created":"2026-01-01 00:00:00.000000","txhash":"","agent":"shop"}' +
+      '{"signed_data": {"amount": 0, "userdata": "order-", "confirmations": 1, "amount_btc": "0.00", "address": "bc1q", ' +
+      '"created": "2026-01-01 00:00:00.000000", "txhash": "", "agent": "shop"}, "signature": ""}',
+  ),
+]);
+
+function pack(format: number, dictionary: Buffer, json: string): Buffer {
+  const z = zlib.deflateRawSync(json, { level: 6, dictionary });
   const out = Buffer.allocUnsafe(z.length + 1);
-  out[0] = FORMAT_1;
+  out[0] = format;
   z.copy(out, 1);
   return out;
 }
 
-/** The JSON text of a stored `events.data` (a packed BLOB, or text from before migration 012). */
-export function eventJson(stored: Buffer | string): string {
-  if (typeof stored === 'string') return stored;
-  if (stored[0] !== FORMAT_1) throw new Error(`event data in an unknown format (${stored[0]})`);
-  return zlib.inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_1 }).toString('utf8');
+/** The stored form of an event's JSON text. */
+export function packEventData(json: string): Buffer {
+  return pack(FORMAT_1, DICTIONARY_1, json);
 }
 
-/** `event_json(data)` in SQL, on every connection `openDatabase` makes: how readers of events (and tests) get the text. */
+/** The stored form of a callback body (a notification's own JSON, or the bytes an attempt sent). */
+export function packBody(body: string): Buffer {
+  return pack(FORMAT_2, DICTIONARY_2, body);
+}
+
+/** The text of a stored value in any of these formats, or text stored before they were (returned as it is). */
+export function unpackText(stored: Buffer | string): string {
+  if (typeof stored === 'string') return stored;
+  const dictionary = stored[0] === FORMAT_1 ? DICTIONARY_1 : stored[0] === FORMAT_2 ? DICTIONARY_2 : null;
+  if (!dictionary) throw new Error(`packed text in an unknown format (${stored[0]})`);
+  return zlib.inflateRawSync(stored.subarray(1), { dictionary }).toString('utf8');
+}
+
+/** The JSON text of a stored `events.data` (a packed BLOB, or text from before migration 012). */
+export const eventJson = unpackText;
+
+/**
+ * On every connection `openDatabase` makes, how readers (and tests) get the text back in SQL: `event_json(data)` for
+ * events, `body_text(body)` for callback bodies (the same decoding; two names say what is read).
+ */
 export function registerEventJson(db: DB): void {
-  db.function('event_json', { deterministic: true }, (stored: unknown) =>
-    stored === null ? null : eventJson(stored as Buffer | string),
-  );
+  const text = (stored: unknown): string | null => (stored === null ? null : unpackText(stored as Buffer | string));
+  db.function('event_json', { deterministic: true }, text);
+  db.function('body_text', { deterministic: true }, text);
 }
