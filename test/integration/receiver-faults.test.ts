@@ -104,14 +104,16 @@ describe('receiver faults', () => {
     const healthy = await receiver();
     const hanging = await receiver(() => ({ hang: true }));
     const redirect = await receiver(() => ({ status: 307, headers: { Location: healthy.url } }));
-    const dead = (await t.api.post('/agents', { name: 'dead', url: hanging.url, timeout_s: 1, retry: { delays_s: [0] } })).body;
+    const dead = (await t.api.post('/agents', { name: 'dead', url: hanging.url, timeout_s: 3, retry: { delays_s: [0] } })).body;
     const moved = (await t.api.post('/agents', { name: 'moved', url: redirect.url, retry: { delays_s: [0] } })).body;
     const ok = (await t.api.post('/agents', { name: 'ok', url: healthy.url })).body;
-    const t0 = Date.now();
     await pay(t);
     const good = await ended(t, ok.id);
     expect(good.state).toBe('SUCCESS');
-    expect(Date.now() - t0).toBeLessThan(900); // not behind the dead agent's 1 s timeout
+    // Not behind the dead agent: its first attempt is still waiting out the 3 s timeout, nothing recorded yet.
+    const deadNow = (await t.api.get(`/deliveries?agent=${dead.id}`)).body.deliveries[0];
+    expect(deadNow.state).toBe('PENDING');
+    expect(deadNow.attempts).toEqual([]);
     const d1 = await ended(t, dead.id);
     expect(d1.state).toBe('FAILURE');
     expect(d1.attempts.every((a: any) => /timeout/i.test(a.error))).toBe(true);

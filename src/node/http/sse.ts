@@ -75,6 +75,11 @@ class ReplayScheduler {
     }
     if ([...this.active].some((r) => !r.blocked)) this.schedule();
   }
+
+  /** Replays waiting for their client to read (each holds one socket buffer). */
+  get parked(): number {
+    return [...this.active].filter((r) => r.blocked).length;
+  }
 }
 
 export class EventStreams {
@@ -91,6 +96,11 @@ export class EventStreams {
 
   get count(): number {
     return this.open;
+  }
+
+  /** Replays parked until their client reads: what a client that never reads costs (tests look at it). */
+  get parked(): number {
+    return this.scheduler.parked;
   }
 
   serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
