@@ -10,14 +10,14 @@ import { migrate } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { deliveryView, type DeliveryRow } from '../../src/node/callbacks/deliveries.ts';
 import { publicId } from '../../src/node/callbacks/wire.ts';
-import { registerEventJson } from '../../src/node/store/event-data.ts';
+import { registerPackedText } from '../../src/node/store/event-data.ts';
 import { tempDir } from '../helpers/api.ts';
 
 describe('migration 007-callback-identity', () => {
   it('upgrades a version-6 database and keeps every notification, delivery and attempt', () => {
     const db = new Database(path.join(tempDir(), 'v6.sqlite'));
     db.pragma('foreign_keys = ON');
-    registerEventJson(db); // as openDatabase does: readers decode bodies with body_text (migration 017)
+    registerPackedText(db); // as openDatabase does: readers decode bodies with body_text (migration 017)
     migrate(db, 6);
     db.prepare(
       `INSERT INTO agents (id, name, url, token, thresholds, format, retry_delays, timeout_s, enabled_at, created_at)

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
-import { eventJson, packEventData } from '../../src/node/store/event-data.ts';
+import { packEventData, unpackText } from '../../src/node/store/event-data.ts';
 import { insertEvent, eventsAfter } from '../../src/node/events.ts';
 import { tempDir } from '../helpers/api.ts';
 
@@ -44,7 +44,7 @@ describe('migration 012 (lean events)', () => {
       const stored = db.prepare('SELECT data, typeof(data) AS t FROM events WHERE id = ?').get(id) as { data: Buffer; t: string };
       expect(stored.t).toBe('blob');
       const text = JSON.stringify({ invoice: { id: 'inv1', label: 'Café ☕', amount_sats: 1000 } });
-      expect(eventJson(stored.data)).toBe(text);
+      expect(unpackText(stored.data)).toBe(text);
       expect(db.prepare('SELECT event_json(data) FROM events WHERE id = ?').pluck().get(id)).toBe(text);
       expect(eventsAfter(db, 0).map((e) => e.data)).toEqual([JSON.parse(texts[0]!), JSON.parse(texts[1]!), JSON.parse(text)]);
 
@@ -75,7 +75,7 @@ describe('migration 012 (lean events)', () => {
     const text = JSON.stringify({ invoice, from: 'unpaid', to: 'paid' });
     const packed = packEventData(text);
     expect(packed.length).toBeLessThan(text.length / 3);
-    expect(eventJson(packed)).toBe(text);
-    expect(() => eventJson(Buffer.from([9, 1, 2]))).toThrow(/unknown format/);
+    expect(unpackText(packed)).toBe(text);
+    expect(() => unpackText(Buffer.from([9, 1, 2]))).toThrow(/unknown format/);
   });
 });

@@ -13,7 +13,7 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { createTestDelivery, deliveryView, type DeliveryRow } from '../../src/node/callbacks/deliveries.ts';
 import { bodyStore, lastSentBody, redactBody } from '../../src/node/callbacks/wire.ts';
-import { packBody, registerEventJson, unpackText } from '../../src/node/store/event-data.ts';
+import { packBody, registerPackedText, unpackText } from '../../src/node/store/event-data.ts';
 import { tempDir } from '../helpers/api.ts';
 
 const SIGNED = JSON.stringify({
@@ -26,7 +26,7 @@ const SENT = `{"signed_data": {"amount": 1000, "userdata": "order-7 \\u00abcaf\\
 function version16(file: string): Database.Database {
   const db = new Database(file);
   migrate(db, 16);
-  registerEventJson(db);
+  registerPackedText(db);
   db.prepare(`INSERT INTO agents (id, name, url, token, thresholds, format, retry_delays, timeout_s, enabled_at, created_at)
     VALUES ('agt_p', 'p', 'http://x', 'tok-tok-tok', '[0]', 'bitcoinmonitor', '[1]', 10, 0, 0)`).run();
   db.prepare("INSERT INTO events (id, type, data, created_at) VALUES (1, 'invoice.created', '{}', 5)").run();

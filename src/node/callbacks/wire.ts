@@ -136,6 +136,9 @@ export function bodyStore(db: DB): (body: string) => number {
   const find: Statement = db.prepare('SELECT id FROM sent_bodies WHERE sha256 = ?');
   return (body) => {
     const h = crypto.createHash('sha256').update(body).digest();
+    // A retry usually sends the bytes sent before: found by digest, without packing them again.
+    const known = find.get(h) as { id: number } | undefined;
+    if (known) return known.id;
     const r = insert.run(h, packBody(body));
     if (r.changes) return Number(r.lastInsertRowid);
     return (find.get(h) as { id: number }).id;

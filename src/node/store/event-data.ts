@@ -82,14 +82,11 @@ export function unpackText(stored: Buffer | string): string {
   return zlib.inflateRawSync(stored.subarray(1), { dictionary }).toString('utf8');
 }
 
-/** The JSON text of a stored `events.data` (a packed BLOB, or text from before migration 012). */
-export const eventJson = unpackText;
-
 /**
  * On every connection `openDatabase` makes, how readers (and tests) get the text back in SQL: `event_json(data)` for
  * events, `body_text(body)` for callback bodies (the same decoding; two names say what is read).
  */
-export function registerEventJson(db: DB): void {
+export function registerPackedText(db: DB): void {
   const text = (stored: unknown): string | null => (stored === null ? null : unpackText(stored as Buffer | string));
   db.function('event_json', { deterministic: true }, text);
   db.function('body_text', { deterministic: true }, text);

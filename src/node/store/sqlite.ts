@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS } from './migrations/index.ts';
-import { registerEventJson } from './event-data.ts';
+import { registerPackedText } from './event-data.ts';
 
 export type DB = Database.Database;
 
@@ -46,7 +46,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
   if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
-  registerEventJson(db);
+  registerPackedText(db);
   if (!opts.readonly) migrate(db);
   return db;
 }
