@@ -22,6 +22,7 @@ import { markerPruning, settleDepth } from './callbacks/markers.ts';
 export const MAINTENANCE_EVERY_MS = 3_600_000;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const BATCH = 5000;
+const DELIVERY_BATCH = 1000;
 
 export interface PruneReport {
   idempotency_keys: number;
@@ -74,16 +75,26 @@ export async function pruneAll(service: Satdesk, now: number): Promise<PruneRepo
   const report: PruneReport = { idempotency_keys: 0, deliveries: 0, notifications: 0, bodies: 0, events: 0 };
   service.record(() => {
     report.idempotency_keys = db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS).changes;
-    report.deliveries = pruneDeliveries(db, now, s.delivery_log_days);
-    const orphan = 'NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = notifications.id)';
-    report.notifications =
-      db.prepare(`DELETE FROM notifications WHERE payment_id IS NULL AND ${orphan}`).run().changes +
-      db.prepare(`UPDATE notifications SET body = NULL WHERE payment_id IS NOT NULL AND body IS NOT NULL AND ${orphan}`).run().changes;
-    report.bodies = db
-      .prepare('DELETE FROM sent_bodies WHERE NOT EXISTS (SELECT 1 FROM attempts a WHERE a.body_id = sent_bodies.id)')
-      .run().changes;
   });
   await yieldToLoop();
+
+  // The delivery log, a batch at a time; then what only the removed deliveries used. Nothing else removes a delivery
+  // or an attempt, and a notification or a body is written with its delivery or attempt, so these are the only rows a
+  // run can leave without a user: the run costs what it removes, not the size of the log.
+  const orphan = 'NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = notifications.id)';
+  const dropNotification = db.prepare(`DELETE FROM notifications WHERE id = ? AND payment_id IS NULL AND ${orphan}`);
+  const dropCopy = db.prepare(`UPDATE notifications SET body = NULL WHERE id = ? AND payment_id IS NOT NULL AND body IS NOT NULL AND ${orphan}`);
+  const dropBody = db.prepare('DELETE FROM sent_bodies WHERE id = ? AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.body_id = sent_bodies.id)');
+  for (let more = true; more; ) {
+    service.record(() => {
+      const pruned = pruneDeliveries(db, now, s.delivery_log_days, DELIVERY_BATCH);
+      more = pruned.deliveries === DELIVERY_BATCH;
+      report.deliveries += pruned.deliveries;
+      for (const id of pruned.notificationIds) report.notifications += dropNotification.run(id).changes + dropCopy.run(id).changes;
+      for (const id of pruned.bodyIds) report.bodies += dropBody.run(id).changes;
+    });
+    await yieldToLoop();
+  }
 
   // Settled planning markers, a batch at a time along the index of markers left without a delivery.
   const markers = markerPruning(db, BATCH);

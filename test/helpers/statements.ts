@@ -58,7 +58,7 @@ export function planOf(db: DB, e: Pick<Executed, 'sql' | 'args'>): string[] {
 }
 
 /** Tables that grow with the shop's history: a hot path must never scan them. */
-export const HISTORY_TABLES = ['invoices', 'payments', 'addresses', 'events', 'notifications', 'deliveries', 'attempts', 'refunds', 'sales'];
+export const HISTORY_TABLES = ['invoices', 'payments', 'addresses', 'events', 'notifications', 'deliveries', 'attempts', 'sent_bodies', 'refunds', 'sales'];
 
 /** `SELECT MAX(col) FROM t`: SQLite reads one end of an index (its min/max optimisation), shown as an unconstrained SEARCH. */
 const MIN_MAX = /^\s*SELECT\s+(\(SELECT\s+)?(COALESCE\()?(MIN|MAX)\(\w+\)/i;

@@ -362,7 +362,7 @@ describe('bitcoinmonitor callbacks', () => {
     await t.api.call('PATCH', `/agents/${dead.id}`, { enabled: false });
     const later = svc.clock.now() + 200 * 86_400_000;
     const removed = svc.write(() => pruneDeliveries(svc.db, later, svc.settings.delivery_log_days));
-    expect(removed).toBe(1);
+    expect(removed.deliveries).toBe(1);
     const left = deliveries(t.app);
     expect(left.map((d) => d.state)).toEqual(['RETRY']);
     expect((svc.db.prepare('SELECT COUNT(*) AS n FROM attempts WHERE delivery_id = ?').get(left[0].id) as any).n).toBe(1);

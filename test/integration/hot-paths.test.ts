@@ -236,14 +236,29 @@ describe('the planner', () => {
 });
 
 describe('hourly maintenance', () => {
-  it('walks what retention may prune, never every notification ever planned', async () => {
-    const { app } = await shop(HISTORY);
+  it('costs what it removes: neither the delivery log nor every notification ever planned is walked', async () => {
+    const { app, api } = await shop(HISTORY);
     try {
+      // A delivery log within delivery_log_days: every history payment told to an agent, one attempt each.
+      const agent = (await api.post('/agents', { name: 'shop', url: 'http://127.0.0.1:9/cb' })).body.id as string;
+      const ended = Date.now() - 86_400_000;
+      app.service.write(() => {
+        app.db.prepare(`INSERT INTO notifications (agent_id, payment_id, threshold, body, created_at, public_id)
+          SELECT ?, id, 1, '{"payment":' || id || '}', time, 'ntf_' || id FROM payments`).run(agent);
+        app.db.prepare(`INSERT INTO deliveries (id, notification_id, state, attempts, created_at, ended_at, agent_id)
+          SELECT 'dlv_' || id, id, 'SUCCESS', 1, created_at, ?, agent_id FROM notifications`).run(ended);
+        app.db.exec(`INSERT INTO sent_bodies (id, sha256, body) SELECT id, unhex(printf('%064x', id)), body FROM notifications`);
+        app.db.prepare(`INSERT INTO attempts (delivery_id, at, duration_ms, http_status, body_id)
+          SELECT 'dlv_' || id, ?, 5, 200, id FROM notifications`).run(ended);
+      });
+      const logged = (app.db.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number }).n;
+      expect(logged).toBeGreaterThan(HISTORY / 2);
       const rec = recordStatements(app.db);
       await pruneAll(app.service, Date.now());
       const executed = rec.stop();
-      expect(executed.some((e) => /UPDATE notifications SET body = NULL/.test(e.sql))).toBe(true);
-      expect(fullScans(app.db, executed, [...LIVE_INDEXES, 'notifications_kept_body', 'notifications_not_payment', 'notifications_marker'], WATERMARKS)).toEqual([]);
+      expect(executed.some((e) => /FROM deliveries WHERE ended_at IS NOT NULL/.test(e.sql))).toBe(true);
+      expect((app.db.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number }).n).toBe(logged);
+      expect(fullScans(app.db, executed, [...LIVE_INDEXES, 'notifications_marker'], WATERMARKS)).toEqual([]);
     } finally {
       await app.close();
     }

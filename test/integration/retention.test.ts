@@ -124,4 +124,32 @@ describe('pruning on a schedule', () => {
     expect((await t.api.get('/sysinfo')).body.maintenance.events_days).toBe(7);
     expect((await t.api.call('PATCH', '/settings', { events_days: 0 })).status).toBe(400);
   });
+
+  it('a long log goes in batches: a body another batch still uses stays until its last attempt goes', async () => {
+    const t = await setup();
+    const agent = (await t.api.post('/agents', { name: 'shop', url: 'http://127.0.0.1:9/cb' })).body.id as string;
+    const db = t.app.db;
+    const N = 2_500; // more than two batches of the delivery log
+    const ended = Date.now() - 100 * DAY;
+    t.app.service.write(() => {
+      db.exec(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+        INSERT INTO notifications (id, agent_id, payment_id, threshold, body, created_at, public_id) SELECT i, '${agent}', NULL, NULL, 'test ' || i, ${ended}, 'ntf_' || i FROM s`);
+      // Ended in id order, so batch k holds deliveries k·1000+1…; one body is sent by the first and the last of them.
+      db.exec(`INSERT INTO deliveries (id, notification_id, test, state, attempts, created_at, ended_at, agent_id)
+        SELECT printf('dlv_%05d', id), id, 1, 'SUCCESS', 1, ${ended}, ${ended} + id, '${agent}' FROM notifications`);
+      db.exec(`INSERT INTO sent_bodies (id, sha256, body) SELECT id, unhex(printf('%064x', id)), body FROM notifications WHERE id BETWEEN 2 AND ${N - 1}`);
+      db.exec(`INSERT INTO attempts (delivery_id, at, duration_ms, http_status, body_id)
+        SELECT printf('dlv_%05d', id), ${ended}, 5, 200, CASE WHEN id = ${N} THEN 2 ELSE MAX(id, 2) END FROM notifications`);
+    });
+    const kept = { deliveries: count(t, 'SELECT COUNT(*) AS n FROM deliveries'), bodies: count(t, 'SELECT COUNT(*) AS n FROM sent_bodies') };
+    expect(kept).toEqual({ deliveries: N, bodies: N - 2 });
+    // A first run whose cutoff reaches the first 2,000: body 2 stays, the last delivery still sent it.
+    const first = await t.app.maintenance.runNow(ended + 2_001 + t.app.service.settings.delivery_log_days * DAY);
+    expect(first).toMatchObject({ deliveries: 2_000, notifications: 2_000, bodies: 1_998 });
+    expect(count(t, 'SELECT COUNT(*) AS n FROM sent_bodies WHERE id = 2')).toBe(1);
+    const r = await t.app.maintenance.runNow();
+    expect(r).toMatchObject({ deliveries: N - 2_000, notifications: N - 2_000, bodies: N - 2 - 1_998 });
+    expect(count(t, 'SELECT COUNT(*) AS n FROM deliveries') + count(t, 'SELECT COUNT(*) AS n FROM attempts')).toBe(0);
+    expect(count(t, 'SELECT COUNT(*) AS n FROM sent_bodies') + count(t, 'SELECT COUNT(*) AS n FROM notifications')).toBe(0);
+  });
 });

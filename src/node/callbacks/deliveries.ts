@@ -205,14 +205,38 @@ export function redeliver(db: DB, id: string, now: number): DeliveryRow {
   return mustDelivery(db, nid);
 }
 
+/** What a prune of the delivery log removed, and the rows it may have left without a user. */
+export interface PrunedDeliveries {
+  deliveries: number;
+  /** Notifications of the removed deliveries: a notification without any delivery left loses its copy of the body. */
+  notificationIds: number[];
+  /** Stored bodies the removed attempts sent: one no other attempt sent goes. */
+  bodyIds: number[];
+}
+
 /**
- * Drops ended deliveries (and their attempts) older than `days`; never a pending one. A kept resend of a pruned
- * delivery loses only its pointer. Notifications stay: they are what keeps a payment from being planned twice.
+ * Drops up to `limit` ended deliveries (and their attempts) older than `days`, oldest end first; never a pending one.
+ * A kept resend of a pruned delivery loses only its pointer. Notifications stay: they are what keeps a payment from
+ * being planned twice. Walks the ended deliveries by their end time (deliveries_ended), so a run costs what it
+ * removes, not the size of the log.
  */
-export function pruneDeliveries(db: DB, now: number, days: number): number {
+export function pruneDeliveries(db: DB, now: number, days: number, limit = -1): PrunedDeliveries {
   const cutoff = now - days * 86_400_000;
-  const doomed = `SELECT id FROM deliveries WHERE state IN ('SUCCESS', 'FAILURE') AND ended_at IS NOT NULL AND ended_at < @cutoff`;
-  db.prepare(`DELETE FROM attempts WHERE delivery_id IN (${doomed})`).run({ cutoff });
-  db.prepare(`UPDATE deliveries SET redelivery_of = NULL WHERE redelivery_of IN (${doomed})`).run({ cutoff });
-  return db.prepare(`DELETE FROM deliveries WHERE id IN (${doomed})`).run({ cutoff }).changes;
+  // `+state`: the end time, not the state, picks the rows (every delivery but the few pending ones has ended).
+  const doomed = db
+    .prepare(
+      `SELECT id, notification_id FROM deliveries WHERE ended_at IS NOT NULL AND ended_at < ? AND +state IN ('SUCCESS', 'FAILURE')
+       ORDER BY ended_at LIMIT ?`,
+    )
+    .all(cutoff, limit) as { id: string; notification_id: number }[];
+  const bodyIds = new Set<number>();
+  const dropAttempts = db.prepare('DELETE FROM attempts WHERE delivery_id = ? RETURNING body_id');
+  const unlink = db.prepare('UPDATE deliveries SET redelivery_of = NULL WHERE redelivery_of = ?');
+  const drop = db.prepare('DELETE FROM deliveries WHERE id = ?');
+  for (const d of doomed) {
+    for (const a of dropAttempts.all(d.id) as { body_id: number | null }[]) if (a.body_id !== null) bodyIds.add(a.body_id);
+    unlink.run(d.id);
+    drop.run(d.id);
+  }
+  return { deliveries: doomed.length, notificationIds: [...new Set(doomed.map((d) => d.notification_id))], bodyIds: [...bodyIds] };
 }
