@@ -16,4 +16,18 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/**
+ * Waits until the process is quiet: a window of `windowMs` in which it used at most one clock tick of CPU
+ * (bounded by `maxMs`). Returns the CPU it used meanwhile, so a caller can tell leftover work from a baseline.
+ */
+export async function quiet(pid: number, windowMs = 500, maxMs = 30_000): Promise<number> {
+  const start = cpuMs(pid);
+  for (const t0 = Date.now(); Date.now() - t0 < maxMs; ) {
+    const c0 = cpuMs(pid);
+    await sleep(windowMs);
+    if (cpuMs(pid) - c0 <= TICK_MS) break;
+  }
+  return cpuMs(pid) - start;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
