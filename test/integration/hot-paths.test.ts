@@ -212,7 +212,7 @@ describe('agents', () => {
 });
 
 describe('the planner', () => {
-  it('does not plan a climbing payment again at every write: its reached threshold is looked up, not re-inserted', async () => {
+  it('looks at a climbing payment again only after a write that changed what planning it depends on', async () => {
     const { app, api } = await shop(0);
     try {
       await api.post('/agents', { name: 'shop', url: 'http://127.0.0.1:9/callback', thresholds: [0, 6] });
@@ -221,9 +221,18 @@ describe('the planner', () => {
       await pay(inv.address, 30_000);
       const planned = (): number => (app.db.prepare('SELECT COUNT(*) AS n FROM notifications').get() as { n: number }).n;
       await waitFor(planned, (n) => n === 1, 'threshold 0 planned');
-      const rec = recordStatements(app.db);
+      // An invoice created changes no payment, agent, tip or server count: the climbing payment is not read.
+      let rec = recordStatements(app.db);
       expect((await api.post('/invoices', { amount_sats: 31_000 })).status).toBe(201);
-      const executed = rec.stop();
+      let executed = rec.stop();
+      expect(executed.filter((e) => /WHERE p\.plan_done = 0/.test(e.sql))).toEqual([]);
+      expect(executed.filter((e) => /FROM notifications WHERE agent_id/.test(e.sql))).toEqual([]);
+      // A block does: the payment is read again, its reached threshold looked up, not re-inserted.
+      rec = recordStatements(app.db);
+      const height = await mine();
+      await synced(app, height);
+      executed = rec.stop();
+      expect(executed.filter((e) => /WHERE p\.plan_done = 0/.test(e.sql)).map((e) => e.rows)).toContain(1);
       expect(executed.filter((e) => /INSERT OR IGNORE INTO notifications/.test(e.sql))).toEqual([]);
       const lookups = executed.filter((e) => /FROM notifications WHERE agent_id/.test(e.sql)).map((e) => e.rows);
       expect(lookups.length).toBeGreaterThan(0);

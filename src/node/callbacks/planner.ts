@@ -3,7 +3,8 @@
  * after the facts were written, so a planned notification commits together with the chain facts that caused it.
  *
  * Cheap by construction: payments are read only while `plan_done = 0` (a partial index holds just the ones still
- * climbing towards a threshold), events only past a stored watermark.
+ * climbing towards a threshold), and only after a write that changed what planning them depends on (a payment, an
+ * agent, the evaluated tip, the number of servers: `planningInputs`); events only past a stored watermark.
  */
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
@@ -59,6 +60,34 @@ interface PlanAgent {
   addresses: Set<string> | null;
 }
 
+/**
+ * How often the rows payment planning reads (payments, agents) changed on this connection: temporary triggers count
+ * every insert, update and delete, whichever code path made it. What a payment's thresholds give is a function of
+ * those rows, the evaluated tip and the number of servers only; an invoice created or a setting changed leaves it as
+ * it was, and such a write need not look at the payments still climbing again.
+ */
+const inputs = new WeakMap<DB, { payments: number; agents: number }>();
+
+function planningInputs(db: DB): { payments: number; agents: number } {
+  let n = inputs.get(db);
+  if (!n) {
+    const counts = { payments: 0, agents: 0 };
+    db.function('satdesk_planning_input', { deterministic: false }, (table: unknown) => {
+      if (table === 'payments') counts.payments++;
+      else counts.agents++;
+      return null;
+    });
+    for (const table of ['payments', 'agents']) {
+      for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+        db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS planning_${table}_${op.toLowerCase()} AFTER ${op} ON main.${table}
+                 BEGIN SELECT satdesk_planning_input('${table}'); END`);
+      }
+    }
+    inputs.set(db, (n = counts));
+  }
+  return n;
+}
+
 function planAgents(stmt: Statement): PlanAgent[] {
   const rows = stmt.all() as AgentRow[];
   return rows.map((row) => ({
@@ -84,6 +113,8 @@ export function signedDataFor(p: PaymentRow, userdata: string, threshold: number
 
 export interface Planner {
   (now: number): void;
+  /** The write it ran in rolled back: what it last looked at may never have been committed. */
+  forget(): void;
 }
 
 /** `chain.servers`: Electrum servers configured; with two or more, a 0-confirmation callback waits for two mempools. */
@@ -117,20 +148,27 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
     insertDelivery.run(newDeliveryId(), Number(r.lastInsertRowid), now, now, agentId, orderKey);
   };
 
-  return (now: number): void => {
-    const agents = planAgents(agentsStmt);
+  const changes = planningInputs(db);
+  let seen = { payments: -1, agents: -1, tip: -1, servers: -1 };
+  let agents: PlanAgent[] = [];
+
+  const planner = (now: number): void => {
+    if (changes.agents !== seen.agents) agents = planAgents(agentsStmt);
     const paymentAgents = agents.filter((a) => a.row.format !== 'events');
     const eventAgents = agents.filter((a) => a.row.format === 'events');
+    const inputsNow = { payments: changes.payments, agents: changes.agents, tip: evaluatedTipHeight(db), servers: chain.servers() };
+    const same = inputsNow.payments === seen.payments && inputsNow.agents === seen.agents && inputsNow.tip === seen.tip && inputsNow.servers === seen.servers;
 
     // Payments × thresholds.
-    if (!paymentAgents.length) {
+    if (same) {
+      // Nothing planning reads has changed since the last look: it would plan nothing new.
+    } else if (!paymentAgents.length) {
       // Nobody to tell; a later agent only hears of payments first seen after it, so these are done for good.
       markAllDone.run();
     } else {
       const rows = candidates.all() as (PaymentRow & { userdata: string | null })[];
       if (rows.length) {
-        const tip = evaluatedTipHeight(db);
-        const servers = chain.servers();
+        const { tip, servers } = inputsNow;
         for (const p of rows) {
           // Mined below our checkpoint: never verifiable, never counted, older than the install — nobody is told.
           if (p.below_anchor) {
@@ -164,6 +202,8 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
         }
       }
     }
+    // Counted after this look's own marks (plan_done), which change nothing it would plan.
+    seen = { ...inputsNow, payments: changes.payments, agents: changes.agents };
 
     // Events, in id order (hence in order per invoice).
     const w0 = (watermarkStmt.get() as { value: number }).value;
@@ -192,4 +232,9 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
     }
     if (w !== w0) setWatermark.run(w);
   };
+  return Object.assign(planner, {
+    forget: (): void => {
+      seen = { payments: -1, agents: -1, tip: -1, servers: -1 };
+    },
+  });
 }

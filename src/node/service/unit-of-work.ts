@@ -20,8 +20,11 @@ export interface Commit {
   kind: CommitKind;
 }
 
-/** Runs inside a `write` transaction, after its changes, with the transaction's time. */
-export type Planner = (now: number) => void;
+/**
+ * Runs inside a `write` transaction, after its changes, with the transaction's time; `forget` is called when that
+ * transaction rolled back (a planner that remembers what it looked at must not trust it then).
+ */
+export type Planner = ((now: number) => void) & { forget?: () => void };
 
 export class UnitOfWork {
   private readonly planners: Planner[] = [];
@@ -76,6 +79,9 @@ export class UnitOfWork {
         }
         return r;
       })();
+    } catch (e) {
+      for (const p of this.planners) p.forget?.();
+      throw e;
     } finally {
       this.open = null;
     }
