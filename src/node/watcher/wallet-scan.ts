@@ -14,6 +14,8 @@ import type { Satdesk } from '../service.ts';
 
 /** Unused addresses in a row that end a scan (the usual wallet gap limit). */
 export const GAP = 20;
+/** Rows past next_index read at once by the look-ahead (addresses found used ahead of it: normally none). */
+const ROWS_AHEAD = 256;
 
 export interface WalletScanOptions {
   service: Satdesk;
@@ -30,6 +32,7 @@ export class WalletScan {
   /** next_index the look-ahead was last built for: nothing to do after a write that handed nothing out */
   private aheadFrom: number | null = null;
   private rowStmt: Statement | null = null;
+  private rowsStmt: Statement | null = null;
   private extending = false;
   /** derivation index → script hash (deriving costs ~1 ms; the same indexes are looked at again and again) */
   private readonly shOf = new Map<number, string>();
@@ -139,6 +142,18 @@ export class WalletScan {
     for (const sh of shs) this.o.markDirty(sh);
   }
 
+  /**
+   * Whether a derived index at or past `from` has a row, from one read of the index instead of a query per index: past
+   * next_index only the few addresses found used ahead have rows. Beyond the first `ROWS_AHEAD` of them it asks again.
+   */
+  private rowsFrom(from: number): (index: number) => boolean {
+    this.rowsStmt ??= this.o.service.db.prepare('SELECT derivation_index AS i FROM addresses WHERE derivation_index >= ? ORDER BY derivation_index LIMIT ?');
+    const rows = (this.rowsStmt.all(from, ROWS_AHEAD) as { i: number }[]).map((r) => r.i);
+    const set = new Set(rows);
+    const last = rows.length === ROWS_AHEAD ? rows[rows.length - 1]! : Infinity;
+    return (index) => set.has(index) || (index > last && this.hasRow(index));
+  }
+
   private hasRow(index: number): boolean {
     this.rowStmt ??= this.o.service.db.prepare("SELECT 1 FROM addresses WHERE origin = 'derived' AND derivation_index = ?");
     return this.rowStmt.get(index) !== undefined;
@@ -149,10 +164,11 @@ export class WalletScan {
     const pool = this.o.service.pool;
     const row = pool.walletRow();
     if (!row) return;
-    for (const [sh, index] of this.ahead) if (index < row.next_index || this.hasRow(index)) this.ahead.delete(sh); // handed out
+    const taken = this.rowsFrom(row.next_index);
+    for (const [sh, index] of this.ahead) if (index < row.next_index || taken(index)) this.ahead.delete(sh); // handed out
     const want: { index: number; sh: string }[] = [];
     this.aheadFrom = row.next_index;
-    for (let i = row.next_index; want.length < GAP; i++) if (!this.hasRow(i)) want.push({ index: i, sh: this.scripthash(i) });
+    for (let i = row.next_index; want.length < GAP; i++) if (!taken(i)) want.push({ index: i, sh: this.scripthash(i) });
     const fresh = want.filter((w) => !this.ahead.has(w.sh));
     for (const w of fresh) this.ahead.set(w.sh, w.index);
     const statuses = await Promise.all(fresh.map((w) => client.scripthashSubscribe(w.sh)));
