@@ -22,6 +22,7 @@ import { deliveryView, mustDelivery, type DeliveryRow } from './deliveries.ts';
 import { bodyStore, lastSentBody, packHeaders, publicId, wireRequest, type WireIds, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
+import { unpackText } from '../store/event-data.ts';
 
 export interface SenderOptions {
   /** Requests in flight per agent (default 4). */
@@ -31,12 +32,16 @@ export interface SenderOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * A due delivery as read. The body and the event's data stay as stored (packed: src/node/store/event-data.ts) until the
+ * attempt: a pump reads every due row again to find the new ones, and unpacking them all there cost more than sending.
+ */
 interface DueRow extends DeliveryRow {
-  body: string | null;
+  body: Buffer | string | null;
   public_id: Buffer | string;
   event_id: number | null;
   event_type: string | null;
-  event_data: string | null;
+  event_data: Buffer | string | null;
   event_created_at: number | null;
 }
 
@@ -96,7 +101,7 @@ export class CallbackSender {
       agents: db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL'),
       agent: db.prepare('SELECT * FROM agents WHERE id = ?'),
       due: db.prepare(
-        `SELECT d.*, body_text(n.body) AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, event_json(ev.data) AS event_data,
+        `SELECT d.*, n.body AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, ev.data AS event_data,
            ev.created_at AS event_created_at
          FROM deliveries d JOIN notifications n ON n.id = d.notification_id LEFT JOIN events ev ON ev.id = n.event_id
          WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
@@ -239,11 +244,11 @@ export class CallbackSender {
       const db = this.service.db;
       const event =
         row.event_id !== null && row.event_type !== null
-          ? { id: row.event_id, type: row.event_type, data: row.event_data!, created_at: row.event_created_at! }
+          ? { id: row.event_id, type: row.event_type, data: unpackText(row.event_data!), created_at: row.event_created_at! }
           : null;
       request = wireRequest(
         agent,
-        { body: row.body, event, lastSent: () => lastSentBody(db, row.notification_id) },
+        { body: row.body === null ? null : unpackText(row.body), event, lastSent: () => lastSentBody(db, row.notification_id) },
         ids,
         Math.floor(Date.now() / 1000),
       );
