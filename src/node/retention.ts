@@ -8,6 +8,7 @@
  * - ended deliveries (and their attempts) older than `delivery_log_days`, then what only they used: the stored
  *   request bodies, event and test notifications left without a delivery, and the body of a payment notification
  *   left without one (its row stays: it is what keeps a payment from being planned twice);
+ * - the callback bodies written as text since the last run are packed (src/node/callbacks/body-packing.ts);
  * - the rows of payment notifications left without a delivery once their payment is settled, and those of deleted
  *   agents (src/node/callbacks/markers.ts, docs/decisions/0090-settled-planning-markers.md);
  * - events older than `events_days`, except the newest (ids never restart), any the callback planner has not read
@@ -18,6 +19,7 @@ import type { Satdesk } from './service.ts';
 import { pruneDeliveries } from './callbacks/deliveries.ts';
 import { prunedThrough } from './events.ts';
 import { markerPruning, settleDepth } from './callbacks/markers.ts';
+import { packBodies } from './callbacks/body-packing.ts';
 
 export const MAINTENANCE_EVERY_MS = 3_600_000;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -95,6 +97,9 @@ export async function pruneAll(service: Satdesk, now: number): Promise<PruneRepo
     });
     await yieldToLoop();
   }
+
+  // Callback bodies written as text since the last run (src/node/callbacks/body-packing.ts).
+  await packBodies(db, (fn) => service.record(fn));
 
   // Settled planning markers, a batch at a time along the index of markers left without a delivery.
   const markers = markerPruning(db, BATCH);

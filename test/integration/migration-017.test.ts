@@ -14,6 +14,7 @@ import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { createTestDelivery, deliveryView, type DeliveryRow } from '../../src/node/callbacks/deliveries.ts';
 import { bodyStore, lastSentBody, redactBody } from '../../src/node/callbacks/wire.ts';
 import { packBody, registerPackedText, unpackText } from '../../src/node/store/event-data.ts';
+import { packBodies } from '../../src/node/callbacks/body-packing.ts';
 import { tempDir } from '../helpers/api.ts';
 
 const SIGNED = JSON.stringify({
@@ -77,25 +78,32 @@ describe('migration 017 (packed callback bodies)', () => {
     }
   });
 
-  it('packs bodies written after it, reads them back as exactly the text, and finds a sent body again by its text', () => {
+  it('bodies are written as text and packed by maintenance, read back as exactly the text, a sent body found again by its text', async () => {
     const db = openDatabase(path.join(tempDir(), 'new.sqlite'));
     try {
       db.prepare(`INSERT INTO agents (id, name, url, token, thresholds, format, retry_delays, timeout_s, enabled_at, created_at)
         VALUES ('agt_p', 'p', 'http://x', 'tok-tok-tok', '[0]', 'bitcoinmonitor', '[1]', 10, 0, 0)`).run();
       const d = createTestDelivery(db, 'agt_p', 'regtest', 1_760_000_000_000);
-      const stored = db.prepare('SELECT body, typeof(body) AS t FROM notifications WHERE id = ?').get(d.notification_id) as { body: Buffer; t: string };
-      expect(stored.t).toBe('blob');
-      const text = unpackText(stored.body);
+      const kind = (table: string, id: number): string => db.prepare(`SELECT typeof(body) FROM ${table} WHERE id = ?`).pluck().get(id) as string;
+      expect(kind('notifications', d.notification_id)).toBe('text');
+      const text = db.prepare('SELECT body_text(body) FROM notifications WHERE id = ?').pluck().get(d.notification_id) as string;
       expect(JSON.parse(text)).toMatchObject({ userdata: 'satdesk-test', amount: 0 });
-      expect(db.prepare('SELECT body_text(body) FROM notifications WHERE id = ?').pluck().get(d.notification_id)).toBe(text);
 
       const store = bodyStore(db);
       const id = store(SENT);
       expect(store(SENT)).toBe(id); // the same text is stored once
-      const row = db.prepare('SELECT body, typeof(body) AS t FROM sent_bodies WHERE id = ?').get(id) as { body: Buffer; t: string };
-      expect(row.t).toBe('blob');
+      expect(kind('sent_bodies', id)).toBe('text');
+
+      // The maintenance pass packs both, a batch per transaction, and walks past them next time.
+      await packBodies(db, (fn) => db.transaction(fn)(), 1);
+      expect([kind('notifications', d.notification_id), kind('sent_bodies', id)]).toEqual(['blob', 'blob']);
+      expect(db.prepare('SELECT body_text(body) FROM notifications WHERE id = ?').pluck().get(d.notification_id)).toBe(text);
+      const row = db.prepare('SELECT body FROM sent_bodies WHERE id = ?').get(id) as { body: Buffer };
       expect(unpackText(row.body)).toBe(SENT);
       expect(row.body.length).toBeLessThan(Buffer.byteLength(SENT));
+      expect(store(SENT)).toBe(id); // found again by the digest of its text
+      expect(await packBodies(db, (fn) => db.transaction(fn)())).toBe(0);
+      expect(lastSentBody(db, d.notification_id)).toBeNull(); // no attempt names it: nothing else changed
       // A payment body of the usual shape takes about half its text, or less.
       expect(packBody(SIGNED).length).toBeLessThan(Buffer.byteLength(SIGNED) * 0.6);
       expect(unpackText(packBody(SIGNED))).toBe(SIGNED);

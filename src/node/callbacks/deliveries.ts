@@ -3,7 +3,6 @@
  * test callbacks, redelivery and pruning of the log.
  */
 import type { DB } from '../store/sqlite.ts';
-import { packBody } from '../store/event-data.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { testEventBody, testSignedData } from '../../core/test-callback.ts';
@@ -174,7 +173,7 @@ export function createTestDelivery(db: DB, agentId: string, network: NetworkName
   const body = JSON.stringify(a.format === 'events' ? testEventBody(network, now) : testSignedData(a.name, network, now));
   const r = db
     .prepare('INSERT INTO notifications (agent_id, payment_id, threshold, event_id, body, created_at, public_id) VALUES (?, NULL, NULL, NULL, ?, ?, ?)')
-    .run(a.id, packBody(body), now, newNotificationId());
+    .run(a.id, body, now, newNotificationId()); // text: packed later (body-packing.ts)
   const id = newDeliveryId();
   db.prepare(
     `INSERT INTO deliveries (id, notification_id, test, state, attempts, next_attempt_at, created_at, agent_id, order_key)

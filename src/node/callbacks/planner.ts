@@ -9,7 +9,6 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
-import { packBody } from '../store/event-data.ts';
 import { evaluatedTipHeight } from '../store/evaluated-tip.ts';
 import { formatBtc } from '../../core/money.ts';
 import { confirmations } from '../../core/ledger.ts';
@@ -143,7 +142,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
   const paymentAddress = db.prepare(`SELECT ${addressOf('p')} AS address, p.below_anchor FROM payments p WHERE p.id = ?`);
 
   const plan = (agentId: string, paymentId: number | null, threshold: number | null, eventId: number | null, body: string | null, orderKey: string, now: number): void => {
-    const r = insertNotification.run(agentId, paymentId, threshold, eventId, body === null ? null : packBody(body), now, newNotificationId());
+    const r = insertNotification.run(agentId, paymentId, threshold, eventId, body, now, newNotificationId()); // text: packed later (body-packing.ts)
     if (r.changes === 0) return; // planned before: exactly one notification per (agent, payment, threshold) / event
     insertDelivery.run(newDeliveryId(), Number(r.lastInsertRowid), now, now, agentId, orderKey);
   };

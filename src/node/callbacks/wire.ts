@@ -8,7 +8,6 @@
 import crypto from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from '../store/sqlite.ts';
-import { packBody } from '../store/event-data.ts';
 import { bitcoinmonitorBody, signatureHeader, xmppText, type SignedData } from '../../core/signature.ts';
 import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
@@ -136,10 +135,11 @@ export function bodyStore(db: DB): (body: string) => number {
   const find: Statement = db.prepare('SELECT id FROM sent_bodies WHERE sha256 = ?');
   return (body) => {
     const h = crypto.createHash('sha256').update(body).digest();
-    // A retry usually sends the bytes sent before: found by digest, without packing them again.
+    // A retry usually sends the bytes sent before: found by digest. A new body is kept as text, packed later
+    // (body-packing.ts).
     const known = find.get(h) as { id: number } | undefined;
     if (known) return known.id;
-    const r = insert.run(h, packBody(body));
+    const r = insert.run(h, body);
     if (r.changes) return Number(r.lastInsertRowid);
     return (find.get(h) as { id: number }).id;
   };

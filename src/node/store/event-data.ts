@@ -84,10 +84,13 @@ export function unpackText(stored: Buffer | string): string {
 
 /**
  * On every connection `openDatabase` makes, how readers (and tests) get the text back in SQL: `event_json(data)` for
- * events, `body_text(body)` for callback bodies (the same decoding; two names say what is read).
+ * events, `body_text(body)` for callback bodies (the same decoding; two names say what is read); and `pack_body(body)`,
+ * the packed form of a body kept as text (anything else as it is).
  */
 export function registerPackedText(db: DB): void {
   const text = (stored: unknown): string | null => (stored === null ? null : unpackText(stored as Buffer | string));
   db.function('event_json', { deterministic: true }, text);
   db.function('body_text', { deterministic: true }, text);
+  // The later packing of callback bodies written as text (src/node/callbacks/body-packing.ts).
+  db.function('pack_body', { deterministic: true }, (stored: unknown) => (typeof stored === 'string' ? packBody(stored) : stored));
 }
