@@ -15,6 +15,7 @@ import * as m014 from './014-lean-outbox.ts';
 import * as m015 from './015-txid-bytes.ts';
 import * as m016 from './016-address-by-script.ts';
 import * as m017 from './017-packed-bodies.ts';
+import * as m018 from './018-retention-indexes.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -46,4 +47,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 15, name: 'txid-bytes', up: m015.up, foreignKeys: m015.foreignKeys },
   { version: 16, name: 'address-by-script', up: m016.up, foreignKeys: m016.foreignKeys },
   { version: 17, name: 'packed-bodies', up: m017.up, foreignKeys: m017.foreignKeys },
+  { version: 18, name: 'retention-indexes', up: m018.up },
 ];
