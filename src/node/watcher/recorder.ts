@@ -16,6 +16,7 @@ import type { HeaderStore, StoredHeader } from './headers.ts';
 import type { AddressRow, EntryFacts } from './history.ts';
 import type { TipPlan } from './header-sync.ts';
 import { INVOICE_COLUMNS } from '../store/chain-sql.ts';
+import { requiredConfirmationsMax } from './watched.ts';
 
 export class Recorder {
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -91,13 +92,13 @@ export class Recorder {
   /**
    * Inside a write: refreshes `ids` and, after a tip change, the invoices whose status the new tip can change: those
    * with a counted payment whose required confirmations are reached above `fromTip` (the lower of the old and new
-   * tips). Only payments of the last `MAX(confirmations_required)` blocks qualify (index payments_climbing), so a
+   * tips). Only payments of the last `requiredConfirmationsMax` blocks qualify (index payments_climbing), so a
    * block costs what is still confirming, never the shop's history.
    */
   private refreshInvoices(ids: Set<string>, now: number, fromTip: number | null): void {
     const all = new Set(ids);
     if (fromTip !== null) {
-      const most = (this.sql('SELECT MAX(confirmations_required) AS m FROM invoices').get() as { m: number | null }).m ?? 0;
+      const most = requiredConfirmationsMax(this.db);
       const rows = this.sql(
         `SELECT DISTINCT p.invoice_id AS id FROM payments p JOIN invoices i ON i.id = p.invoice_id
          WHERE p.state = 'active' AND p.height > @low AND p.height + MAX(i.confirmations_required, 1) - 1 > @fromTip`,

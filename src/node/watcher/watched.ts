@@ -21,11 +21,17 @@ export interface WatchedRow {
   electrum_status: string | null;
 }
 
-/** The highest of 6, any invoice's required confirmations (an index lookup) and any enabled agent's threshold. */
+/** The highest `confirmations_required` any invoice has had, 0 before the first: kept by migration 019's triggers. */
+export function requiredConfirmationsMax(db: DB): number {
+  const r = prepared(db, "SELECT value FROM invoice_maxima WHERE name = 'confirmations_required'").get() as { value: number } | undefined;
+  return r?.value ?? 0;
+}
+
+/** The highest of 6, any invoice's required confirmations (one kept row) and any enabled agent's threshold. */
 export function maxConfirmations(db: DB): number {
   let max = 6;
-  const inv = prepared(db, 'SELECT MAX(confirmations_required) AS m FROM invoices').get() as { m: number | null };
-  if (inv.m !== null && inv.m > max) max = inv.m;
+  const inv = requiredConfirmationsMax(db);
+  if (inv > max) max = inv;
   try {
     const rows = prepared(db, 'SELECT thresholds FROM agents WHERE deleted_at IS NULL AND enabled = 1').all() as { thresholds: string }[];
     for (const r of rows) {

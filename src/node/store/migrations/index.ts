@@ -16,6 +16,7 @@ import * as m015 from './015-txid-bytes.ts';
 import * as m016 from './016-address-by-script.ts';
 import * as m017 from './017-packed-bodies.ts';
 import * as m018 from './018-retention-indexes.ts';
+import * as m019 from './019-confirmations-maximum.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -48,4 +49,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 16, name: 'address-by-script', up: m016.up, foreignKeys: m016.foreignKeys },
   { version: 17, name: 'packed-bodies', up: m017.up, foreignKeys: m017.foreignKeys },
   { version: 18, name: 'retention-indexes', up: m018.up },
+  { version: 19, name: 'confirmations-maximum', up: m019.up },
 ];
