@@ -9,7 +9,7 @@ export const up = `
 CREATE TABLE invoice_maxima (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 INSERT INTO invoice_maxima (name, value) SELECT 'confirmations_required', COALESCE(MAX(confirmations_required), 0) FROM invoices;
 CREATE TRIGGER invoices_maxima_insert AFTER INSERT ON invoices BEGIN
   UPDATE invoice_maxima SET value = NEW.confirmations_required WHERE name = 'confirmations_required' AND value < NEW.confirmations_required;
