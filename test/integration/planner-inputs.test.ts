@@ -10,13 +10,19 @@ import { plannedThresholds } from '../helpers/outbox.ts';
 const { setup } = callbackFixtures();
 const DEAD_URL = 'http://127.0.0.1:9/callback';
 
+/** An agent with `thresholds` and a payment mined at 100 with the tip at 100: threshold 0 planned, the next climbing. */
+async function climbing(thresholds: number[]) {
+  const t = await setup();
+  const agent = (await t.api.post('/agents', { name: 'shop', url: DEAD_URL, thresholds })).body;
+  const inv = (await t.api.post('/invoices', { amount_sats: 5_000 })).body;
+  const p = addPayment(t.app.service, { address: inv.address, sats: 5_000, height: 100, tip: 100 });
+  expect(plannedThresholds(t.app.db, agent.id, p.id)).toEqual([0]);
+  return { t, agent, p };
+}
+
 describe('planning inputs', () => {
   it('a change written straight into the payments table is planned at the next write', async () => {
-    const t = await setup();
-    const agent = (await t.api.post('/agents', { name: 'shop', url: DEAD_URL, thresholds: [0, 3] })).body;
-    const inv = (await t.api.post('/invoices', { amount_sats: 5_000 })).body;
-    const p = addPayment(t.app.service, { address: inv.address, sats: 5_000, height: 100, tip: 100 });
-    expect(plannedThresholds(t.app.db, agent.id, p.id)).toEqual([0]);
+    const { t, agent, p } = await climbing([0, 3]);
     // Outside any write (no planner runs): the payment is now buried three deep.
     t.app.db.prepare('UPDATE payments SET height = 98 WHERE id = ?').run(p.id);
     expect(plannedThresholds(t.app.db, agent.id, p.id)).toEqual([0]);
@@ -26,11 +32,7 @@ describe('planning inputs', () => {
   });
 
   it('what a rolled-back write planned is planned again when the same tip comes back', async () => {
-    const t = await setup();
-    const agent = (await t.api.post('/agents', { name: 'shop', url: DEAD_URL, thresholds: [0, 2] })).body;
-    const inv = (await t.api.post('/invoices', { amount_sats: 5_000 })).body;
-    const p = addPayment(t.app.service, { address: inv.address, sats: 5_000, height: 100, tip: 100 });
-    expect(plannedThresholds(t.app.db, agent.id, p.id)).toEqual([0]);
+    const { t, agent, p } = await climbing([0, 2]);
     // A planner after ours fails: the write that reached threshold 2 rolls back, ours had already looked.
     const stop = t.app.service.uow.addPlanner(() => {
       throw new Error('a later planner failed');

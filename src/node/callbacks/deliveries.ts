@@ -2,7 +2,7 @@
  * Deliveries (docs/spec/notifications.md, docs/callbacks.md): the API views (what each attempt sent, as stored),
  * test callbacks, redelivery and pruning of the log.
  */
-import type { DB } from '../store/sqlite.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { testEventBody, testSignedData } from '../../core/test-callback.ts';
@@ -222,16 +222,15 @@ export interface PrunedDeliveries {
 export function pruneDeliveries(db: DB, now: number, days: number, limit = -1): PrunedDeliveries {
   const cutoff = now - days * 86_400_000;
   // `+state`: the end time, not the state, picks the rows (every delivery but the few pending ones has ended).
-  const doomed = db
-    .prepare(
-      `SELECT id, notification_id FROM deliveries WHERE ended_at IS NOT NULL AND ended_at < ? AND +state IN ('SUCCESS', 'FAILURE')
-       ORDER BY ended_at LIMIT ?`,
-    )
-    .all(cutoff, limit) as { id: string; notification_id: number }[];
+  const doomed = prepared(
+    db,
+    `SELECT id, notification_id FROM deliveries WHERE ended_at IS NOT NULL AND ended_at < ? AND +state IN ('SUCCESS', 'FAILURE')
+     ORDER BY ended_at LIMIT ?`,
+  ).all(cutoff, limit) as { id: string; notification_id: number }[];
   const bodyIds = new Set<number>();
-  const dropAttempts = db.prepare('DELETE FROM attempts WHERE delivery_id = ? RETURNING body_id');
-  const unlink = db.prepare('UPDATE deliveries SET redelivery_of = NULL WHERE redelivery_of = ?');
-  const drop = db.prepare('DELETE FROM deliveries WHERE id = ?');
+  const dropAttempts = prepared(db, 'DELETE FROM attempts WHERE delivery_id = ? RETURNING body_id');
+  const unlink = prepared(db, 'UPDATE deliveries SET redelivery_of = NULL WHERE redelivery_of = ?');
+  const drop = prepared(db, 'DELETE FROM deliveries WHERE id = ?');
   for (const d of doomed) {
     for (const a of dropAttempts.all(d.id) as { body_id: number | null }[]) if (a.body_id !== null) bodyIds.add(a.body_id);
     unlink.run(d.id);
