@@ -7,6 +7,7 @@ import path from 'node:path';
 import { openDatabase } from '../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../src/node/store/migrations/index.ts';
 import { msSince } from './lib.ts';
+import { madeUpAddress } from '../src/sandbox/made-up.ts';
 
 export function populateInvoices(dir: string, n: number): void {
   const marker = path.join(dir, `populated-${n}-schema-${MIGRATIONS.length}`);
@@ -17,10 +18,11 @@ export function populateInvoices(dir: string, n: number): void {
   const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
   db.pragma('synchronous = OFF'); // bulk load only; serve reopens with FULL
   db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
+  db.function('bench_address', { deterministic: true }, (i: unknown) => madeUpAddress('bench-store', Number(i)).address);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
-    INSERT INTO addresses (id, address, scripthash, origin, state, created_at)
-    SELECT i, 'bcrt1qbench' || i, unhex(printf('%064x', i)), 'static', 'used', 1700000000000 FROM s;`);
+    INSERT INTO addresses (id, address, script_key, origin, state, created_at)
+    SELECT i, bench_address(i), satdesk_script_key(bench_address(i)), 'static', 'used', 1700000000000 FROM s;`);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
     INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,

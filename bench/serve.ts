@@ -54,6 +54,7 @@ export async function spawnServe(
         resolve(m[1]!);
       } else if (Date.now() - started > (opts.timeoutMs ?? 120_000)) {
         clearInterval(timer);
+        child.kill('SIGKILL'); // the bench stops by itself: a serve that never gets ready is not left behind
         reject(new Error(`serve not ready after ${opts.timeoutMs ?? 120_000} ms: ${err.slice(-500)}`));
       }
     }, opts.pollMs ?? 2);

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startApp } from '../../src/node/app.ts';
 import { msSince, result, type ScenarioResult } from '../lib.ts';
@@ -59,9 +60,9 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     }
     const db = svc.db;
     db.prepare(
-      "INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('bcrt1qbenchdeliver', ?, 'static', 'used', 0)",
-    ).run(crypto.randomBytes(32));
-    const addrId = (db.prepare("SELECT id FROM addresses WHERE address = 'bcrt1qbenchdeliver'").get() as { id: number }).id;
+      "INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'used', 0)",
+    ).run({ address: madeUpAddress('bench-deliver', 1).address });
+    const addrId = (db.prepare('SELECT MAX(id) AS id FROM addresses').get() as { id: number }).id;
     await new Promise((r) => setTimeout(r, 5));
     const pending = db.prepare("SELECT 1 FROM deliveries WHERE agent_id = ? AND state IN ('PENDING', 'RETRY') LIMIT 1");
     const txids = Array.from({ length: N }, () => crypto.randomBytes(32).toString('hex')); // made before the clock starts

@@ -12,11 +12,9 @@
  *    payment, Satdesk minus the floor: what Satdesk itself adds (realnode/detect.ts).
  * Each size is started 3 times (BENCH_REALNODE_RUNS); the figures are the median and spread of those runs.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { networks, payments } from 'bitcoinjs-lib';
-import { scripthash } from '../../src/core/wallet/address.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { openDatabase } from '../../src/node/store/sqlite.ts';
 import { skipReason, startStack, type Stack } from '../../test/interop/stack.ts';
 import { msSince, quantile, result, type ScenarioResult } from '../lib.ts';
@@ -32,18 +30,13 @@ const WORK = path.resolve('bench/.work/realnode');
 const TOKEN = 'bench-token-bench-token';
 
 /**
- * Watched row i: a P2WPKH address with its real script and script hash. (Made-up script hashes that share most of
+ * Watched row i: a P2WPKH address with its real script (src/sandbox/made-up.ts). (Made-up script hashes that share most of
  * their bytes — the first version of this scenario padded a counter with a constant — collide in Fulcrum's
  * subscription table, which hashes a few bytes of a key it expects to be random: subscribing 50,000 of them took
  * 67 s instead of 5.)
  */
-function row(i: number): { address: string; scripthash: string } {
-  const hash = crypto.createHash('sha256').update(`bench-realnode-${i}`).digest().subarray(0, 20);
-  const script = Buffer.concat([Buffer.from([0x00, 0x14]), hash]);
-  return {
-    address: payments.p2wpkh({ hash, network: networks.regtest }).address!,
-    scripthash: scripthash(script),
-  };
+function row(i: number): { address: string } {
+  return madeUpAddress('bench-realnode', i);
 }
 
 function dataDirWith(n: number, tag: string): string {
@@ -53,11 +46,12 @@ function dataDirWith(n: number, tag: string): string {
   const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
   db.pragma('synchronous = OFF');
   db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
-  const ins = db.prepare(`INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', 1700000000000)`);
+  const ins = db.prepare(`INSERT INTO addresses (address, script_key, scripthash, origin, state, created_at)
+      VALUES (@address, satdesk_script_key(@address), unhex(satdesk_scripthash(@address)), 'static', 'free', 1700000000000)`);
   db.transaction(() => {
     for (let i = 1; i <= n; i++) {
       const r = row(i);
-      ins.run(r.address, r.scripthash);
+      ins.run({ address: r.address });
     }
   })();
   db.close();

@@ -29,7 +29,7 @@ import { CallbackSender } from '../../src/node/callbacks/sender.ts';
 import { pruneAll } from '../../src/node/retention.ts';
 import { amountFor, labelFor, pickFate, rng, type Fate } from './mix.ts';
 import { replicate } from './replicate.ts';
-import { PAYMENT_COLUMNS } from '../../src/node/store/chain-sql.ts';
+import { addressArgs, addressMatch, PAYMENT_COLUMNS, scripthashOf } from '../../src/node/store/chain-sql.ts';
 
 /** Bump when the store's recipe changes (the schema is part of the key by itself). */
 const RECIPE = 5;
@@ -153,7 +153,7 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
   // One shop endpoint in the seed format, told at once and after six blocks (the README's example).
   await h.createAgent({ body: { name: 'shop', url: 'http://127.0.0.1:9/callback', format: 'bitcoinmonitor', thresholds: [0, 6] } } as never);
   const recorder = new Recorder(service, statementCache(db), new HeaderStore(db), () => null);
-  const addressRow = db.prepare('SELECT id, address, lower(hex(scripthash)) AS scripthash, origin, state, invoice_id, electrum_status FROM addresses WHERE address = ?');
+  const addressRow = db.prepare(`SELECT id, address, ${scripthashOf('a')} AS scripthash, origin, state, invoice_id, electrum_status FROM addresses a WHERE ${addressMatch('a')}`);
   const paymentsAt = db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.address_id = ?`);
 
   const r = rng(17);
@@ -171,7 +171,7 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
   const end = start + n * SPACING_MS;
   const heightAt = (t: number): number => 102 + Math.floor(((t - start) / (end - start + 3_600_000)) * (SANDBOX_HEIGHT - 120));
   const record = (address: string): Promise<void> => {
-    const addr = addressRow.get(address) as AddressRow;
+    const addr = addressRow.get(addressArgs(address)) as AddressRow;
     const existing = new Map((paymentsAt.all(addr.id) as PaymentRow[]).map((p) => [p.txid, p]));
     return recorder.recordHistory(addr, null, history.get(address)!, existing);
   };

@@ -2,13 +2,14 @@
  * Grows a store the service made into a larger one: `copies` copies of its invoices with everything that hangs off
  * them (addresses, payments, refunds, sales, notifications, and what retention keeps for 90 days: events,
  * notification bodies, deliveries and attempts — src/node/retention.ts), each shifted by `shiftMs` and renamed so that every id, address, script hash, txid and order reference
- * stays unique. The rows are the service's own but for those names and times (times inside JSON snapshots keep the
+ * stays unique (an address stays one, its checksum made again). The rows are the service's own but for those names and times (times inside JSON snapshots keep the
  * original's). Each copy is one INSERT … SELECT per table; columns this file does not name are copied as they are,
  * and the schema's triggers (search index, counts) run for every row as they would for a new one.
  */
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
 import { packBody, packEventData, unpackText } from '../../src/node/store/event-data.ts';
 import { addressOf } from '../../src/node/store/chain-sql.ts';
+import { bech32Encode } from '../../src/core/wallet/encoding.ts';
 
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
 const BECH = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -31,8 +32,13 @@ function bump(s: string, at: number, width: number, alphabet: string, c: number)
 /** Renames for copy `c` (1-based): same length and alphabet, never the original's name nor another copy's. */
 const rename = {
   invoice: (id: string, c: number): string => bump(id, 0, 3, B32, c),
-  // After the human-readable part, the separator and the witness version: bcrt1q|xxxx…
-  address: (a: string, c: number): string => bump(a, a.lastIndexOf('1') + 2, 4, BECH, c),
+  // After the human-readable part, the separator and the witness version: bcrt1q|xxxx…, with its checksum made
+  // again, so that the copy is an address (its key is computed from the text, migration 020).
+  address: (a: string, c: number): string => {
+    const sep = a.lastIndexOf('1');
+    const words = [...bump(a, sep + 2, 4, BECH, c).slice(sep + 1, -6)].map((ch) => BECH.indexOf(ch));
+    return bech32Encode(a.slice(0, sep), words, words[0] === 0 ? 'bech32' : 'bech32m');
+  },
   hex64: (h: string, c: number): string => bump(h, 0, 8, HEX, c),
   delivery: (d: string, c: number): string => bump(d, 4, 6, HEX, c),
   publicId: (n: string, c: number): string => bump(n, 4, 8, HEX, c),
@@ -49,7 +55,7 @@ export interface ReplicateOptions {
 
 /** How each column of a copied row is made (SQL over the original row); time columns shift; others stay. */
 const COLUMNS: Record<string, Record<string, string>> = {
-  addresses: { id: 'id + @addr', address: 'ren(1, address, @c)', scripthash: 'unhex(ren(3, lower(hex(scripthash)), @c))', derivation_index: 'derivation_index + @deriv', invoice_id: 'ren(0, invoice_id, @c)' },
+  addresses: { id: 'id + @addr', address: 'ren(1, address, @c)', script_key: 'satdesk_script_key(ren(1, address, @c))', scripthash: 'CASE WHEN scripthash IS NOT NULL THEN unhex(satdesk_scripthash(ren(1, address, @c))) END', derivation_index: 'derivation_index + @deriv', invoice_id: 'ren(0, invoice_id, @c)' },
   invoices: { seq: 'seq + @inv', id: 'ren(0, id, @c)', address_id: 'address_id + @addr', userdata: 'ren(5, userdata, @c)' },
   sales: { invoice_id: 'ren(0, invoice_id, @c)', receipt_key: "receipt_key || '-' || @c" },
   refunds: { id: 'id + @refund', invoice_id: 'ren(0, invoice_id, @c)' },

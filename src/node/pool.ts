@@ -10,7 +10,7 @@ import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type 
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 import { GAP_WARNING_AT, gapCrossed } from '../core/wallet/gap.ts';
 import { statementCache } from './store/sqlite.ts';
-import { addressArgs, addressMatch } from './store/chain-sql.ts';
+import { addressArgs, addressMatch, scriptKey } from './store/chain-sql.ts';
 import { testCallbackAddress } from '../core/test-callback.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
@@ -180,11 +180,12 @@ export class AddressPool {
       const taken = this.sql("SELECT 1 FROM addresses WHERE origin = 'derived' AND derivation_index = ?");
       while (taken.get(index)) index++;
       const { address, scriptPubKey } = this.addressAt(src, index);
+      const sh = scripthash(scriptPubKey);
       const r = this.sql(
-          `INSERT INTO addresses (address, scripthash, origin, derivation_index, state, created_at)
-           VALUES (?, unhex(?), 'derived', ?, 'in_use', ?)`,
+          `INSERT INTO addresses (address, script_key, scripthash, origin, derivation_index, state, created_at)
+           VALUES (?, ?, unhex(?), 'derived', ?, 'in_use', ?)`,
         )
-        .run(address, scripthash(scriptPubKey), index, now);
+        .run(address, scriptKey(sh), sh, index, now);
       this.sql('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
       return { id: Number(r.lastInsertRowid), address };
     }
@@ -222,10 +223,10 @@ export class AddressPool {
     if (!a) return null;
     const r = this.db
       .prepare(
-        `INSERT INTO addresses (address, scripthash, origin, derivation_index, state, created_at)
-         VALUES (?, unhex(?), 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO addresses (address, script_key, origin, derivation_index, state, created_at)
+         VALUES (?, ?, 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
       )
-      .run(a.address, a.scripthash, index, now);
+      .run(a.address, scriptKey(a.scripthash), index, now);
     // A used address counts as used for the gap too (docs/spec/wallet.md#the-gap), though no payment row records it.
     this.db.prepare('UPDATE wallet_source SET next_index = MAX(next_index, ?), used_through = MAX(used_through, ?) WHERE id = 1').run(index + 1, index);
     return r.changes ? Number(r.lastInsertRowid) : null;
@@ -242,9 +243,10 @@ export class AddressPool {
     const seen = new Set<string>();
     const find = this.db.prepare(`SELECT id, state, origin FROM addresses a WHERE ${addressMatch('a')}`);
     const insert = this.db.prepare(
-      `INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', ?)`,
+      `INSERT INTO addresses (address, script_key, scripthash, origin, state, created_at) VALUES (?, ?, unhex(?), 'static', 'free', ?)`,
     );
-    const revive = this.db.prepare("UPDATE addresses SET state = 'free' WHERE id = ?");
+    // A free address keeps its script hash; a removed one had it dropped (docs/decisions/0099-address-key.md).
+    const revive = this.db.prepare("UPDATE addresses SET state = 'free', scripthash = unhex(?) WHERE id = ?");
     return inputs.map((input) => {
       if (typeof input !== 'string') {
         return { address: String(JSON.stringify(input)).slice(0, 100), result: 'invalid' as const, reason: 'not a string' };
@@ -263,15 +265,16 @@ export class AddressPool {
       if (seen.has(address)) return { address, result: 'duplicate' as const };
       seen.add(address);
       const args = addressArgs(parsed);
+      const sh = scripthash(parsed.scriptPubKey);
       const existing = find.get(args) as { id: number; state: string; origin: string } | undefined;
       if (existing) {
         if (existing.state === 'removed' && existing.origin === 'static') {
-          revive.run(existing.id);
+          revive.run(sh, existing.id);
           return { address, result: 'added' as const };
         }
         return { address, result: 'duplicate' as const };
       }
-      insert.run(address, args.address_sh, now);
+      insert.run(address, args.address_key, sh, now);
       return { address, result: 'added' as const };
     });
   }

@@ -6,16 +6,17 @@
  * their work on a store with and without them.
  */
 import type { DB } from '../../src/node/store/sqlite.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 
 export function addHistory(db: DB, n: number, opts: { height: number; at?: number }): void {
   const next = (db.prepare('SELECT next_index FROM wallet_source WHERE id = 1').get() as { next_index: number } | undefined)?.next_index;
   if (next !== 0) throw new Error('addHistory needs an xpub wallet that has not handed out an address yet');
   const at = opts.at ?? Date.now() - 400 * 86_400_000;
   db.transaction(() => {
-    db.exec(`
-      WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1})
-      INSERT INTO addresses (address, scripthash, origin, derivation_index, state, created_at)
-      SELECT 'bcrt1qhistory' || i, unhex(printf('%064x', 1000000000 + i)), 'derived', i, 'used', ${at} + i * 1000 FROM s;`);
+    // Made-up addresses (src/sandbox/made-up.ts): the store computes each one's script hash from its text.
+    const address = db.prepare(`INSERT INTO addresses (address, script_key, origin, derivation_index, state, created_at)
+      VALUES (@address, satdesk_script_key(@address), 'derived', @i, 'used', @at)`);
+    for (let i = 0; i < n; i++) address.run({ address: madeUpAddress('history', i).address, i, at: at + i * 1000 });
     db.exec(`
       INSERT INTO invoices (id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
         confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
@@ -24,9 +25,9 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
         10000 + derivation_index, 'Espresso', 'old-' || derivation_index, id, created_at, created_at + 900000, 1, 0, 86400000,
         CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index WHEN derivation_index % 20 = 19 THEN 5000 ELSE 0 END,
         CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index ELSE 0 END, created_at
-      FROM addresses WHERE address LIKE 'bcrt1qhistory%';`);
+      FROM addresses WHERE derivation_index < ${n};`);
     db.exec(`UPDATE addresses SET state = 'in_use', invoice_id = printf('hist%012d', derivation_index)
-             WHERE address LIKE 'bcrt1qhistory%' AND derivation_index % 20 = 19;`);
+             WHERE derivation_index < ${n} AND derivation_index % 20 = 19;`);
     db.exec(`
       INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified, state, plan_done)
       SELECT unhex(printf('%064x', 5000000000 + seq)), address_id, paid_sats, id, 1 + seq % ${Math.max(1, opts.height - 20)}, NULL, NULL,

@@ -11,6 +11,7 @@ import { dispatch } from '../../src/node/dispatch.ts';
 import { startTestApp, type ApiClient } from '../helpers/api.ts';
 import { parseCsv, sumColumn } from '../helpers/csv.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 
 const N = 6000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -20,10 +21,11 @@ let api: ApiClient;
 beforeAll(async () => {
   ({ app, api } = await startTestApp());
   // N invoices straight into the store, one every 30 minutes from T0: 48 a day over 125 days.
+  app.db.function('made_up_address', { deterministic: true }, (i: unknown) => madeUpAddress('books', Number(i)).address);
   app.db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
-    INSERT INTO addresses (id, address, scripthash, origin, state, created_at)
-    SELECT i, 'bcrt1qbooks' || i, unhex(printf('%064x', i)), 'static', 'used', ${T0} FROM s;
+    INSERT INTO addresses (id, address, script_key, origin, state, created_at)
+    SELECT i, made_up_address(i), satdesk_script_key(made_up_address(i)), 'static', 'used', ${T0} FROM s;
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
     INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)

@@ -11,12 +11,18 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { getInvoiceRow, paymentsOf } from '../../src/node/invoices.ts';
 import { searchInvoices } from '../../src/node/search.ts';
-import { addressOf, hexOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, hexOf, scripthashArgs, scripthashMatch, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { tempDir } from '../helpers/api.ts';
 
 const LATEST = MIGRATIONS.at(-1)!.version;
 const T = 1_760_000_000_000;
 const sh = (i: number): string => (i * 0x1111).toString(16).padStart(4, '0').repeat(16);
+// Real addresses with the script hashes the app stored for them (since migration 020 the store computes it from the text).
+const A = Object.fromEntries(['derived0', 'derived1', 'derived2', 'static0', 'static1'].map((k, i) => [k, madeUpAddress('m013', i)])) as Record<
+  'derived0' | 'derived1' | 'derived2' | 'static0' | 'static1',
+  { address: string; scripthash: string }
+>;
 
 /** A version-12 store: derived and static addresses, invoices, mined and mempool payments, an unattributed one, refunds. */
 function version12(file: string): Database.Database {
@@ -26,24 +32,24 @@ function version12(file: string): Database.Database {
   run("INSERT INTO wallet_source (id, kind, network, script, source, next_index, created_at) VALUES (1, 'xpub', 'regtest', 'p2wpkh', 'tpub', 3, ?)", T);
   const addr = db.prepare(`INSERT INTO addresses (id, address, scripthash, script_hex, origin, derivation_index, state, invoice_id, electrum_status, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`);
-  addr.run(1, 'bcrt1qderived0', sh(1), '0014' + '01'.repeat(20), 'derived', 0, 'used', 'e'.repeat(64), T);
-  addr.run(2, 'bcrt1qderived1', sh(2), '0014' + '02'.repeat(20), 'derived', 1, 'in_use', null, T + 1);
-  addr.run(3, 'bcrt1qderived2', sh(3).toUpperCase(), '0014' + '03'.repeat(20), 'derived', 2, 'used', null, T + 2);
-  addr.run(4, 'bcrt1qstatic0', sh(4), '0014' + '04'.repeat(20), 'static', null, 'free', null, T + 3);
-  addr.run(5, 'bcrt1qstatic1', sh(5), '0014' + '05'.repeat(20), 'static', null, 'removed', null, T + 4);
+  addr.run(1, A.derived0.address, A.derived0.scripthash, '0014' + '01'.repeat(20), 'derived', 0, 'used', 'e'.repeat(64), T);
+  addr.run(2, A.derived1.address, A.derived1.scripthash, '0014' + '02'.repeat(20), 'derived', 1, 'in_use', null, T + 1);
+  addr.run(3, A.derived2.address, A.derived2.scripthash.toUpperCase(), '0014' + '03'.repeat(20), 'derived', 2, 'used', null, T + 2);
+  addr.run(4, A.static0.address, A.static0.scripthash, '0014' + '04'.repeat(20), 'static', null, 'free', null, T + 3);
+  addr.run(5, A.static1.address, A.static1.scripthash, '0014' + '05'.repeat(20), 'static', null, 'removed', null, T + 4);
   const inv = db.prepare(`INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, address, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)
     VALUES (?, ?, ?, 1000, ?, ?, ?, ?, ?, ?, 1, 0, 86400000, ?, ?, ?, ?, ?)`);
-  inv.run(1, 'inv1', 'confirmed', 'Espresso', 'order-1', 1, 'bcrt1qderived0', T, T + 900_000, 1000, 1000, T + 10, T + 20, T + 20);
-  inv.run(2, 'inv2', 'paid', 'Croissant au beurre', 'order-2', 2, 'bcrt1qderived1', T + 1, T + 900_001, 1000, 0, T + 11, null, T + 11);
-  inv.run(3, 'inv3', 'expired', 'Tea', '', 3, 'bcrt1qderived2', T + 2, T + 900_002, 0, 0, null, null, T + 2);
+  inv.run(1, 'inv1', 'confirmed', 'Espresso', 'order-1', 1, A.derived0.address, T, T + 900_000, 1000, 1000, T + 10, T + 20, T + 20);
+  inv.run(2, 'inv2', 'paid', 'Croissant au beurre', 'order-2', 2, A.derived1.address, T + 1, T + 900_001, 1000, 0, T + 11, null, T + 11);
+  inv.run(3, 'inv3', 'expired', 'Tea', '', 3, A.derived2.address, T + 2, T + 900_002, 0, 0, null, null, T + 2);
   run("UPDATE addresses SET invoice_id = 'inv2' WHERE id = 2");
   const pay = db.prepare(`INSERT INTO payments (id, txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, time,
       rbf, verified, state, plan_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`);
-  pay.run(1, 'a'.repeat(64), 1, 'bcrt1qderived0', 1000, 'inv1', 101, '0f'.repeat(32), T + 15, T + 10, T + 10, 0, 1, 'active');
-  pay.run(2, 'b'.repeat(64), 2, 'bcrt1qderived1', 1000, 'inv2', 0, null, null, T + 11, T + 11, 1, 0, 'active');
-  pay.run(3, 'c'.repeat(64), 2, 'bcrt1qderived1', 300, 'inv2', 0, null, null, T + 12, T + 12, 1, 0, 'gone');
-  pay.run(4, 'd'.repeat(64), 4, 'bcrt1qstatic0', 500, null, 102, 'AB'.repeat(32), T + 16, T + 13, T + 13, 0, 1, 'active');
+  pay.run(1, 'a'.repeat(64), 1, A.derived0.address, 1000, 'inv1', 101, '0f'.repeat(32), T + 15, T + 10, T + 10, 0, 1, 'active');
+  pay.run(2, 'b'.repeat(64), 2, A.derived1.address, 1000, 'inv2', 0, null, null, T + 11, T + 11, 1, 0, 'active');
+  pay.run(3, 'c'.repeat(64), 2, A.derived1.address, 300, 'inv2', 0, null, null, T + 12, T + 12, 1, 0, 'gone');
+  pay.run(4, 'd'.repeat(64), 4, A.static0.address, 500, null, 102, 'AB'.repeat(32), T + 16, T + 13, T + 13, 0, 1, 'active');
   run(`INSERT INTO refunds (invoice_id, sats, txid, note, created_at, address, scripthash, script_hex, height, block_hash, verified)
        VALUES ('inv1', 200, ?, 'sorry', ?, 'bcrt1qcustomer', ?, '0014aa', 103, ?, 1)`, '9'.repeat(64), T + 30, sh(9), '1'.repeat(64));
   run("INSERT INTO refunds (invoice_id, sats, note, created_at) VALUES ('inv2', 100, '', ?)", T + 31);
@@ -53,7 +59,7 @@ function version12(file: string): Database.Database {
 
 /** What the app reads of the chain tables, in a stable order. */
 function appView(db: Database.Database, v13: boolean): unknown {
-  const shCol = v13 ? shOf('scripthash') : 'lower(scripthash)';
+  const shCol = v13 ? scripthashOf('addresses') : 'lower(scripthash)'; // computed from the text since 020
   const bh = v13 ? hexOf('block_hash') : 'lower(block_hash)';
   return {
     addresses: db.prepare(`SELECT id, address, ${shCol} AS scripthash, origin, derivation_index, state, invoice_id, electrum_status, created_at FROM addresses ORDER BY id`).all(),
@@ -64,8 +70,8 @@ function appView(db: Database.Database, v13: boolean): unknown {
   };
 }
 
-const plan = (db: Database.Database, sql: string): string =>
-  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+const plan = (db: Database.Database, sql: string, args: Record<string, unknown> = {}): string =>
+  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(args) as { detail: string }[]).map((r) => r.detail).join(' | ');
 
 describe('migration 013 (lean chain tables)', () => {
   it('upgrades a version-12 database and keeps every row as the app reads it', () => {
@@ -83,28 +89,27 @@ describe('migration 013 (lean chain tables)', () => {
       expect(appView(db, true)).toEqual(before);
       // Every index and trigger kept (migration 014 adds one, the markers retention walks; 016 drops the address
       // text's unique index, the first of addresses' two).
-      // Later migrations' own changes aside: 014 adds notifications_marker, 018 and 019 drop three indexes and add triggers.
-      const later = /notifications_marker|notifications_kept_body|notifications_not_payment|invoices_confirmations|invoice_maxima|invoices_maxima_/;
+      // Later migrations' own changes aside: 014 adds notifications_marker, 018 and 019 drop three indexes and add
+      // triggers, 020 replaces the script hash's unique index by the key's and drops used addresses' hashes.
+      const later = /notifications_marker|notifications_kept_body|notifications_not_payment|invoices_confirmations|invoice_maxima|invoices_maxima_|sqlite_autoindex_addresses_|addresses_script|addresses_hash_dropped/;
       expect(attached(db).filter((n) => !later.test(n))).toEqual(objects.filter((n) => n !== 'index sqlite_autoindex_addresses_2' && !later.test(n)));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);
-      // The copies and the script are gone; the hashes are their 32 bytes.
+      // The copies and the script are gone; the hashes are their 32 bytes (an address's, since 020, computed from its text).
       const cols = (t: string): string[] => (db.prepare('SELECT name FROM pragma_table_info(?)').all(t) as { name: string }[]).map((c) => c.name);
       expect(cols('addresses')).not.toContain('script_hex');
       expect(cols('invoices')).not.toContain('address');
       expect(cols('payments')).not.toContain('address');
-      expect(db.prepare('SELECT DISTINCT typeof(scripthash) || length(scripthash) FROM addresses').pluck().all()).toEqual(['blob32']);
       expect(db.prepare('SELECT typeof(block_hash) FROM payments ORDER BY id').pluck().all()).toEqual(['blob', 'null', 'null', 'blob']);
 
       // The app's own readers give the rows it wrote.
-      expect(getInvoiceRow(db, 'inv2')).toMatchObject({ id: 'inv2', address: 'bcrt1qderived1', address_id: 2 });
-      expect(paymentsOf(db, 'inv1')).toEqual([expect.objectContaining({ txid: 'a'.repeat(64), address: 'bcrt1qderived0', block_hash: '0f'.repeat(32) })]);
+      expect(getInvoiceRow(db, 'inv2')).toMatchObject({ id: 'inv2', address: A.derived1.address, address_id: 2 });
+      expect(paymentsOf(db, 'inv1')).toEqual([expect.objectContaining({ txid: 'a'.repeat(64), address: A.derived0.address, block_hash: '0f'.repeat(32) })]);
       expect(paymentsOf(db, 'inv2').map((p) => [p.block_hash, p.state])).toEqual([[null, 'active'], [null, 'gone']]);
       const search = (term: string): string[] => searchInvoices(db, { term, before: Number.MAX_SAFE_INTEGER, limit: 10 }).map((r) => r.id);
       expect(search('croissant')).toEqual(['inv2']); // the FTS index over the rebuilt invoices
-      // The address through its own row (these made-up addresses encode no script: since 016 a lookup by address
-      // goes by the script hash it encodes, migration-016.test.ts, so it is read here by the invoice's address_id).
-      expect(db.prepare(`SELECT ${addressOf('i')} FROM invoices i WHERE id = 'inv3'`).pluck().get()).toBe('bcrt1qderived2');
+      // The address through its own row, by the invoice's address_id.
+      expect(db.prepare(`SELECT ${addressOf('i')} FROM invoices i WHERE id = 'inv3'`).pluck().get()).toBe(A.derived2.address);
 
       // The triggers of the rebuilt tables still run: address counts, the search index, the wallet's used mark.
       db.prepare("UPDATE addresses SET state = 'used' WHERE id = 2").run();
@@ -118,8 +123,9 @@ describe('migration 013 (lean chain tables)', () => {
       expect(() => db.prepare("INSERT INTO payments (txid, address_id, sats, first_seen) VALUES (zeroblob(32), 99, 1, 0)").run()).toThrow(/FOREIGN KEY/);
 
       // Lookups by script hash, the watched set and the unique (txid, address) stay on their indexes.
-      expect(plan(db, `SELECT id FROM addresses WHERE scripthash = unhex('${sh(1)}')`)).toMatch(/INDEX sqlite_autoindex_addresses_\d \(scripthash=\?\)/);
-      expect(plan(db, "SELECT id, scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > 0")).toMatch(/COVERING INDEX addresses_watched/);
+      expect(plan(db, `SELECT id FROM addresses a WHERE ${scripthashMatch('a')}`, scripthashArgs(A.derived0.scripthash))).toMatch(/INDEX addresses_script \(script_key=\?\)/);
+      expect(db.prepare(`SELECT id FROM addresses a WHERE ${scripthashMatch('a')}`).pluck().all(scripthashArgs(A.derived0.scripthash))).toEqual([1]);
+      expect(plan(db, "SELECT id, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > 0")).toMatch(/INDEX addresses_watched/);
       expect(plan(db, `SELECT 1 FROM payments WHERE txid = unhex('${'a'.repeat(64)}') AND address_id = 1`)).toMatch(/INDEX sqlite_autoindex_payments_1/);
     } finally {
       db.close();

@@ -53,7 +53,7 @@ describe('migration 019 (the highest required confirmations, kept)', () => {
 
     const db = version18();
     migrate(db);
-    const addr = db.prepare("INSERT INTO addresses (id, address, scripthash, origin, state, created_at) VALUES (?, ?, randomblob(32), 'static', 'used', ?)");
+    const addr = db.prepare("INSERT INTO addresses (id, address, script_key, origin, state, created_at) VALUES (?, ?, 0, 'static', 'used', ?)");
     const inv = db.prepare(`INSERT INTO invoices (id, status, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
         monitoring_ms, paid_sats, confirmed_sats, updated_at) VALUES (?, 'unpaid', 1000, 'Espresso', ?, ?, ?, ?, 0, 0, 0, 0, ?)`);
     addr.run(10, 'addr10', T);

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { tempDir } from '../helpers/api.ts';
-import { INVOICE_COLUMNS, PAYMENT_COLUMNS } from '../../src/node/store/chain-sql.ts';
+import { addressArgs, addressMatch, INVOICE_COLUMNS, PAYMENT_COLUMNS, scriptKey, scripthashArgs, scripthashMatch, scripthashOf } from '../../src/node/store/chain-sql.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 
 describe('store (real SQLite file)', () => {
   it('migrates a fresh file to the latest version with WAL, FULL sync and foreign keys', () => {
@@ -44,28 +45,38 @@ describe('store (real SQLite file)', () => {
 
   it('money columns refuse non-integers (STRICT tables) and foreign keys hold', () => {
     const db = openDatabase(path.join(tempDir(), 'f.sqlite'));
-    db.prepare("INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('a', zeroblob(32), 'static', 'free', 0)").run();
+    const made = madeUpAddress('store', 1);
+    db.prepare("INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'free', 0)").run({ address: made.address });
     expect(() =>
       db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
         tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 'unpaid', 1.5, 1, 0, 0, 1, 0, 0, 0)`).run(),
     ).toThrow(/cannot store REAL value in INTEGER column/);
     expect(() => db.prepare("INSERT INTO refunds (invoice_id, sats, created_at) VALUES ('missing', 5, 0)").run()).toThrow(/FOREIGN KEY/);
-    // Hashes are their 32 bytes (docs/decisions/0087-lean-chain-tables.md): hex text or a short blob is refused.
-    expect(() => db.prepare("INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('b', ?, 'static', 'free', 0)").run('11'.repeat(32))).toThrow(/cannot store TEXT value in BLOB column/);
-    expect(() => db.prepare("INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES ('b', x'11', 'static', 'free', 0)").run()).toThrow(/CHECK constraint failed/);
+    // An address's script hash is computed from its text, its key stored (docs/decisions/0099-address-key.md); a row
+    // without a key is refused, and text that is no address has neither.
+    expect(db.prepare(`SELECT ${scripthashOf('a')} AS sh, script_key AS key FROM addresses a WHERE id = 1`).get()).toEqual({ sh: made.scripthash, key: scriptKey(made.scripthash) });
+    expect(() => db.prepare("INSERT INTO addresses (address, origin, state, created_at) VALUES (?, 'static', 'free', 0)").run(made.address)).toThrow(/NOT NULL constraint failed: addresses.script_key/);
+    // A stored hash is a copy kept while the address is free or held, and must be one.
+    expect(() => db.prepare("UPDATE addresses SET scripthash = x'11' WHERE id = 1").run()).toThrow(/CHECK constraint failed/);
+    db.prepare('UPDATE addresses SET scripthash = unhex(?) WHERE id = 1').run(made.scripthash);
+    db.prepare("UPDATE addresses SET state = 'used' WHERE id = 1").run();
+    expect(db.prepare('SELECT scripthash FROM addresses WHERE id = 1').pluck().get()).toBeNull();
+    expect(db.prepare(`SELECT ${scripthashOf('a')} FROM addresses a WHERE id = 1`).pluck().get()).toBe(made.scripthash);
+    expect(db.prepare("SELECT satdesk_scripthash('no address') AS sh, satdesk_script_key('no address') AS key").get()).toEqual({ sh: null, key: null });
     db.close();
   });
 
   it('the hot queries use their indexes (query plans)', () => {
     const db = openDatabase(path.join(tempDir(), 'p.sqlite'));
-    const plan = (sql: string): string =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const plan = (sql: string, args: Record<string, unknown> = {}): string =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(args) as { detail: string }[]).map((r) => r.detail).join(' | ');
     expect(plan(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE seq < 10 AND status = 'unpaid' ORDER BY seq DESC LIMIT 51`)).toMatch(/USING INDEX invoices_status/);
     expect(plan(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.next_check_at IS NOT NULL AND i.next_check_at <= 5 ORDER BY i.next_check_at LIMIT 500`)).toMatch(/invoices_next_check/);
-    // The address of an invoice or a payment is one rowid lookup; a script hash is looked up by its unique index.
+    // The address of an invoice or a payment is one rowid lookup; a script hash is looked up by its key's index.
     expect(plan(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = 'x'`)).toMatch(/SEARCH ad USING INTEGER PRIMARY KEY/);
     expect(plan(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id = 'x'`)).toMatch(/payments_invoice.*SEARCH ad USING INTEGER PRIMARY KEY/);
-    expect(plan("SELECT id FROM addresses WHERE scripthash = unhex('00')")).toMatch(/SEARCH addresses USING (COVERING )?INDEX sqlite_autoindex_addresses_\d \(scripthash=\?\)/);
+    expect(plan(`SELECT id FROM addresses a WHERE ${scripthashMatch('a')}`, scripthashArgs('00'.repeat(32)))).toMatch(/SEARCH a USING INDEX addresses_script \(script_key=\?\)/);
+    expect(plan(`SELECT id FROM addresses a WHERE ${addressMatch('a')}`, addressArgs('bcrt1q'))).toMatch(/SEARCH a USING INDEX addresses_script \(script_key=\?\)/);
     expect(plan("SELECT * FROM deliveries WHERE state IN ('PENDING','RETRY') AND next_attempt_at <= 5 ORDER BY next_attempt_at")).toMatch(/SEARCH deliveries USING INDEX deliveries_(due|state)/);
     expect(plan("SELECT * FROM payments WHERE invoice_id = 'x'")).toMatch(/payments_invoice/);
     db.close();

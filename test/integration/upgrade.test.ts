@@ -11,13 +11,17 @@ import { migrate, type DB } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { CONSTRAINTS } from '../../src/node/store/migrations/011-constraints.ts';
 import { INVOICE_STATUSES, MARK_ACTIONS } from '../../src/core/vocabulary.ts';
-import { addressOf, hexOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, hexOf, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
 import { startTestApp, tempDir } from '../helpers/api.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import type { App } from '../../src/node/app.ts';
 
 const T = 1_760_000_000_000;
 const CONSTRAINTS_VERSION = MIGRATIONS.find((m) => m.name === 'constraints')!.version;
 const TPUB = 'tpubDC5FSnBiZDMmhiuCmWAYsLwgLYrrT9rAqvTySfuCCrgsWz8wxMXUS9Tb9iVMvcRbvFcAHGkMD5Kx8koh4GquNGNTfohfk7pgjhaPCdXpoba';
+
+/** The release's address `i`, with the script hash it stored (the store computes it from the text since migration 020). */
+const addr = (i: number): { address: string; scripthash: string } => madeUpAddress('upgrade', i);
 
 /** A first-release data dir: every table of migrations 001–002 with rows like the ones that release wrote. */
 function firstRelease(db: DB): void {
@@ -30,7 +34,7 @@ function firstRelease(db: DB): void {
     const addressState = status === 'confirmed' ? 'used' : 'in_use';
     run(`INSERT INTO addresses (id, address, scripthash, script_hex, origin, derivation_index, state, invoice_id, electrum_status, created_at)
          VALUES (?, ?, ?, ?, 'derived', ?, ?, ?, ?, ?)`,
-      i + 1, `bcrt1qaddress${i}`, `${i}`.repeat(64).slice(0, 64), '0014' + 'ab'.repeat(20), i, addressState, addressState === 'used' ? null : `inv${i}`,
+      i + 1, addr(i).address, addr(i).scripthash, '0014' + 'ab'.repeat(20), i, addressState, addressState === 'used' ? null : `inv${i}`,
       i % 2 ? 'f'.repeat(64) : null, T + i);
     const paid = ['partial', 'paid', 'confirmed', 'invalid'].includes(status) ? (status === 'partial' ? 400 : 1000) : 0;
     run(`INSERT INTO invoices (seq, id, status, flags, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id, address,
@@ -38,7 +42,7 @@ function firstRelease(db: DB): void {
            manual_note, manual_at, released_at, note, paid_sats, confirmed_sats, next_check_at, updated_at)
          VALUES (?, ?, ?, ?, 1000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 86400000, 0, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
       i + 1, `inv${i}`, status, i === 7 ? 'manual' : i === 3 ? 'multiple,overpaid' : '', i === 2 ? '12.50' : null, i === 2 ? 'EUR' : null,
-      i === 2 ? '65000' : null, `Order ${i}`, `order-${i}`, i + 1, `bcrt1qaddress${i}`, T + i, T + i + 900_000, i === 4 ? 0 : 1,
+      i === 2 ? '65000' : null, `Order ${i}`, `order-${i}`, i + 1, addr(i).address, T + i, T + i + 900_000, i === 4 ? 0 : 1,
       status === 'cancelled' ? T + 5 : null, i === 7 ? 'confirmed' : null, i === 7 ? 'paid in cash' : null, i === 7 ? T + 7 : null,
       i === 7 ? 'paid in cash' : '', paid, status === 'confirmed' ? paid : 0, ['unpaid', 'partial', 'paid'].includes(status) ? T + 900_000 : null, T + i);
   });
@@ -46,12 +50,12 @@ function firstRelease(db: DB): void {
   run("INSERT INTO idempotency_keys (key, request_hash, invoice_id, created_at) VALUES ('order-0-try', ?, 'inv0', ?)", 'd'.repeat(64), T);
   const pay = db.prepare(`INSERT INTO payments (id, txid, address_id, address, sats, invoice_id, height, block_hash, block_time, first_seen, rbf,
       verified, state, plan_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  pay.run(1, 'a'.repeat(64), 2, 'bcrt1qaddress1', 400, 'inv1', 0, null, null, T + 10, 1, 0, 'active', 0);
-  pay.run(2, 'b'.repeat(64), 3, 'bcrt1qaddress2', 1000, 'inv2', 0, null, null, T + 11, 0, 0, 'active', 0);
-  pay.run(3, 'e'.repeat(64), 4, 'bcrt1qaddress3', 600, 'inv3', 105, 'f'.repeat(64), T + 12, T + 12, 0, 1, 'active', 1);
-  pay.run(4, '9'.repeat(64), 4, 'bcrt1qaddress3', 500, 'inv3', 106, '8'.repeat(64), T + 13, T + 13, 0, 1, 'active', 1);
-  pay.run(5, '7'.repeat(64), 6, 'bcrt1qaddress5', 1000, 'inv5', 0, null, null, T + 14, 0, 0, 'gone', 1);
-  pay.run(6, '6'.repeat(64), 1, 'bcrt1qaddress0', 777, null, 100, '5'.repeat(64), T - 99, T + 15, 0, 1, 'active', 1);
+  pay.run(1, 'a'.repeat(64), 2, addr(1).address, 400, 'inv1', 0, null, null, T + 10, 1, 0, 'active', 0);
+  pay.run(2, 'b'.repeat(64), 3, addr(2).address, 1000, 'inv2', 0, null, null, T + 11, 0, 0, 'active', 0);
+  pay.run(3, 'e'.repeat(64), 4, addr(3).address, 600, 'inv3', 105, 'f'.repeat(64), T + 12, T + 12, 0, 1, 'active', 1);
+  pay.run(4, '9'.repeat(64), 4, addr(3).address, 500, 'inv3', 106, '8'.repeat(64), T + 13, T + 13, 0, 1, 'active', 1);
+  pay.run(5, '7'.repeat(64), 6, addr(5).address, 1000, 'inv5', 0, null, null, T + 14, 0, 0, 'gone', 1);
+  pay.run(6, '6'.repeat(64), 1, addr(0).address, 777, null, 100, '5'.repeat(64), T - 99, T + 15, 0, 1, 'active', 1);
   run("INSERT INTO chain_state (key, value) VALUES ('tip_height', '110'), ('tip_hash', ?), ('header_anchor', '0')", '4'.repeat(64));
   for (let h = 0; h < 3; h++) run('INSERT INTO headers (height, hash, header) VALUES (?, ?, ?)', h, `${h}`.repeat(64), '00'.repeat(80));
   const ev = db.prepare('INSERT INTO events (id, type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -64,7 +68,7 @@ function firstRelease(db: DB): void {
   const agent = db.prepare(`INSERT INTO agents (id, name, url, jid, token, thresholds, format, retry_delays, timeout_s, enabled, addresses,
       enabled_at, created_at, deleted_at, threshold_meta, event_floor) VALUES (?, ?, ?, ?, ?, ?, ?, '[30,30,30,30,30]', 10, ?, ?, ?, ?, ?, ?, ?)`);
   agent.run('agt_shop', 'shop', 'http://127.0.0.1:9/cb', null, 'shop-token-123', '[0,1]', 'bitcoinmonitor', 1, null, T - 1, T - 1, null, '{"1":{"at":1,"tip":100}}', 0);
-  agent.run('agt_events', 'events', 'http://127.0.0.1:9/ev', null, 'events-token-123', '[]', 'events', 1, '["bcrt1qaddress0"]', T - 1, T - 1, null, '{}', 0);
+  agent.run('agt_events', 'events', 'http://127.0.0.1:9/ev', null, 'events-token-123', '[]', 'events', 1, JSON.stringify([addr(0).address]), T - 1, T - 1, null, '{}', 0);
   agent.run('agt_old', 'old\u0000deleted:agt_old', null, 'shop@example.org', 'xmpp-token-123', '[0]', 'xmpp', 0, null, T - 1, T - 1, T + 1, '{}', 0);
   const note = db.prepare('INSERT INTO notifications (id, agent_id, payment_id, threshold, event_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   note.run(1, 'agt_shop', 3, 0, null, JSON.stringify({ amount: 600, confirmations: 0 }), T + 12);
@@ -95,7 +99,7 @@ const TABLES = ['settings', 'wallet_source', 'addresses', 'invoices', 'refunds',
  * hashes and txids stored as bytes are read as hex (and 0088-txid-bytes.md), an invoice's or payment's address through its address_id.
  */
 const READ_NOW: Record<string, Record<string, string>> = {
-  addresses: { scripthash: shOf('scripthash') },
+  addresses: { scripthash: scripthashOf('addresses') },
   invoices: { address: addressOf('invoices') },
   payments: { txid: shOf('txid'), address: addressOf('payments'), block_hash: hexOf('block_hash') },
 };
@@ -168,7 +172,7 @@ describe('upgrading a first-release data dir', () => {
     expect(attached()).toEqual(before);
     migrate(db);
     expect(before.filter((n) => n.startsWith('trigger')).length).toBeGreaterThan(5);
-    db.prepare("INSERT INTO addresses (id, address, scripthash, origin, state, created_at) VALUES (1, 'a', zeroblob(32), 'static', 'free', 0)").run();
+    db.prepare("INSERT INTO addresses (id, address, script_key, origin, state, created_at) VALUES (1, 'a', 0, 'static', 'free', 0)").run();
     const invoice = (id: string, status: string): void =>
       void db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
         tolerance_bp, monitoring_ms, updated_at) VALUES (?, ?, 1000, 1, 0, 0, 1, 0, 0, 0)`).run(id, status);

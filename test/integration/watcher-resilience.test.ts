@@ -11,6 +11,7 @@ import { startTestApp, tempDir, type ApiClient } from '../helpers/api.ts';
 import type { App, AppOptions } from '../../src/node/app.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { freshTpub } from '../helpers/keys.ts';
+import { scripthashOf } from '../../src/node/store/chain-sql.ts';
 
 const bip32 = BIP32Factory(ecc);
 const freshAddress = (): string =>
@@ -68,7 +69,7 @@ describe('watcher: resilience', () => {
     expect((await api.get('/sysinfo')).body.chain).toMatchObject({ tip_height: height, synced: true, connected: true });
 
     // Only the three changed addresses were fetched; the unchanged ones were compared by status alone.
-    const sh = (address: string) => (app.db.prepare('SELECT lower(hex(scripthash)) AS scripthash FROM addresses WHERE address = ?').get(address) as { scripthash: string }).scripthash;
+    const sh = (address: string) => (app.db.prepare(`SELECT ${scripthashOf('addresses')} AS scripthash FROM addresses WHERE address = ?`).get(address) as { scripthash: string }).scripthash;
     const fetched = [...app.watcher!.historyFetchesBy.keys()].sort();
     expect(fetched).toEqual([a, b, c].map((x) => sh(x.address)).sort());
     for (const u of untouched) expect(app.watcher!.historyFetchesBy.has(sh(u.address))).toBe(false);

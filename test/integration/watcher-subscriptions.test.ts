@@ -13,6 +13,7 @@ import { Subscriptions } from '../../src/node/watcher/subscriptions.ts';
 import type { WatchedRow } from '../../src/node/watcher/watched.ts';
 import { TestKey, startTestSandbox, tempDir } from '../helpers/sandbox.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { scripthashOf } from '../../src/node/store/chain-sql.ts';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -25,13 +26,12 @@ describe('subscriptions', () => {
     open.push(sb);
     const db = openDatabase(path.join(tempDir('satdesk-subs-'), 'satdesk.sqlite'));
     open.push(db);
-    const ins = db.prepare(`INSERT INTO addresses (address, scripthash, origin, state, created_at) VALUES (?, unhex(?), 'static', 'free', 0)`);
+    const ins = db.prepare(`INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'free', 0)`);
     const add = (): void => {
-      const k = new TestKey('p2wpkh');
-      ins.run(k.address, k.scripthash);
+      ins.run({ address: new TestKey('p2wpkh').address });
     };
     for (let i = 0; i < 3; i++) add();
-    const rows = (after: number): WatchedRow[] => db.prepare('SELECT id, lower(hex(scripthash)) AS scripthash, electrum_status FROM addresses WHERE id > ? ORDER BY id').all(after) as WatchedRow[];
+    const rows = (after: number): WatchedRow[] => db.prepare(`SELECT id, ${scripthashOf('addresses')} AS scripthash, electrum_status FROM addresses WHERE id > ? ORDER BY id`).all(after) as WatchedRow[];
     const client = new ElectrumClient({ server: sb.sb.electrumTcpUrl, network: 'regtest', pingIntervalMs: 0, requestTimeoutMs: 5000 });
     open.push({ close: () => client.close('test over') });
     await client.connect();

@@ -120,17 +120,34 @@ export function scripthash(scriptPubKey: Uint8Array): string {
 }
 
 /**
- * The script hash an address encodes, whatever its network, or null when the text is no address: the key that finds
- * an address's row (docs/decisions/0094-address-by-script-hash.md). Callers compare the address text as well, so an
- * address of another network with the same script never matches.
+ * The output script an address encodes, whatever its network, or null when the text is no address. The prefix names
+ * the network to check against (bech32's human-readable part; for base58, mainnet's versions are tried first), so a
+ * valid address is decoded once.
  */
-export function addressScripthash(input: string): string | null {
-  for (const network of NETWORKS) {
+export function addressScript(input: string): Uint8Array | null {
+  if (typeof input !== 'string') return null;
+  const lower = input.trim().toLowerCase();
+  const sep = lower.lastIndexOf('1');
+  const named = sep > 0 ? BECH32_HRP_NETWORKS[lower.slice(0, sep)] : undefined;
+  for (const network of named ? named.slice(0, 1) : BASE58_FIRST) {
     try {
-      return scripthash(validateAddress(input, network).scriptPubKey);
+      return validateAddress(input, network).scriptPubKey;
     } catch {
       // not an address of this network
     }
   }
   return null;
+}
+
+/** One network of each base58 family (testnet's versions are signet's and regtest's too). */
+const BASE58_FIRST: readonly NetworkName[] = NETWORKS.filter((n, i) => NETWORKS.findIndex((m) => familyOf(m) === familyOf(n)) === i);
+
+/**
+ * The script hash an address encodes, whatever its network, or null when the text is no address: the key that finds
+ * an address's row (docs/decisions/0094-address-by-script-hash.md). Callers compare the address text as well, so an
+ * address of another network with the same script never matches.
+ */
+export function addressScripthash(input: string): string | null {
+  const script = addressScript(input);
+  return script === null ? null : scripthash(script);
 }

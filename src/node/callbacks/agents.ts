@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { DB } from '../store/sqlite.ts';
+import { scriptKey } from '../store/chain-sql.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { addressScripthash, validateAddress } from '../../core/wallet/address.ts';
@@ -242,12 +243,12 @@ function replan(db: DB, since: number, added: number[], tipHeight: number, widen
   const floor = markerFloor(db);
   const reset = (index = ''): string =>
     `UPDATE payments ${index} SET plan_done = 0 WHERE plan_done = 1 AND state = 'active' AND first_seen >= @since AND id > @floor`;
-  // Through the script hashes' index, the texts compared on its rows (docs/decisions/0094-address-by-script-hash.md).
+  // Through the script keys' index, the texts compared on its rows (docs/decisions/0099-address-key.md).
   const byAddress =
-    'address_id IN (SELECT id FROM addresses WHERE scripthash IN (SELECT unhex(value) FROM json_each(@shs)) AND address IN (SELECT value FROM json_each(@list)))';
-  const listed = (list: string[]): { list: string; shs: string } => ({
+    'address_id IN (SELECT id FROM addresses WHERE script_key IN (SELECT value FROM json_each(@keys)) AND address IN (SELECT value FROM json_each(@list)))';
+  const listed = (list: string[]): { list: string; keys: string } => ({
     list: JSON.stringify(list),
-    shs: JSON.stringify(list.map(addressScripthash).filter((sh) => sh !== null)),
+    keys: JSON.stringify(list.map(addressScripthash).flatMap((sh) => (sh === null ? [] : [scriptKey(sh)]))),
   });
   if (added.length) {
     db.prepare(`${reset('INDEXED BY payments_unverified')} AND verified = 0`).run({ since, floor });

@@ -2,10 +2,12 @@
  * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): script
  * hashes, block hashes and payments' txids are stored as their 32 bytes and are lowercase hex strings everywhere else; invoices and payments name their
  * address by `address_id` only. Queries select and bind through these fragments, so the rows the code reads keep
- * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by the script hash the
- * address encodes, through its unique index, and the text compared on that row (0094-address-by-script-hash.md).
+ * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by a key of the script hash
+ * the address encodes, through its index, and the text (or the whole script hash) compared on the rows it names
+ * (0094-address-by-script-hash.md, 0099-address-key.md).
  */
-import { addressScripthash, scripthash, type ValidatedAddress } from '../../core/wallet/address.ts';
+import type { DB } from './sqlite.ts';
+import { addressScript, addressScripthash, scripthash, type ValidatedAddress } from '../../core/wallet/address.ts';
 
 /** A 32-byte hash column read as lowercase hex (NULL stays NULL: `hex(NULL)` is ''). */
 export function hexOf(column: string): string {
@@ -32,16 +34,67 @@ export const PAYMENT_COLUMNS = [
   'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
 ].join(', ');
 
-/** Where `alias` (an addresses row) is the address bound as `@name` (its script hash is bound by `addressArgs`). */
+/**
+ * The key `addresses.script_key` stores: the first four bytes of the script hash (as the Electrum protocol orders
+ * them) read as a signed 32-bit integer. Several scripts may share a key, so every lookup compares the text or the
+ * whole script hash on the rows the key names (docs/decisions/0099-address-key.md).
+ */
+export function scriptKey(sh: string): number {
+  return Number.parseInt(sh.slice(0, 8), 16) | 0;
+}
+
+/** Where `alias` (an addresses row) is the address bound as `@name` (its key is bound by `addressArgs`). */
 export function addressMatch(alias: string, name = 'address'): string {
-  return `${alias}.scripthash = unhex(@${name}_sh) AND ${alias}.address = @${name}`;
+  return `${alias}.script_key = @${name}_key AND ${alias}.address = @${name}`;
 }
 
 /**
- * The bindings of `addressMatch`: text that is no address matches no row. An address already validated brings its
- * script, so it is not decoded a second time.
+ * The bindings of `addressMatch`: text that is no address binds no key and matches no row. An address already
+ * validated brings its script, so it is not decoded a second time.
  */
-export function addressArgs(address: string | ValidatedAddress, name = 'address'): Record<string, string> {
-  if (typeof address !== 'string') return { [name]: address.address, [`${name}_sh`]: scripthash(address.scriptPubKey) };
-  return { [name]: address, [`${name}_sh`]: addressScripthash(address) ?? '' };
+export function addressArgs(address: string | ValidatedAddress, name = 'address'): Record<string, string | number | null> {
+  const sh = typeof address === 'string' ? addressScripthash(address) : scripthash(address.scriptPubKey);
+  return { [name]: typeof address === 'string' ? address : address.address, [`${name}_key`]: sh === null ? null : scriptKey(sh) };
+}
+
+/**
+ * The script hash of the address row aliased `alias`, lowercase hex: the stored one while the address is free or in
+ * use, else computed from its text (NULL for text that is no address; docs/decisions/0099-address-key.md).
+ */
+export function scripthashOf(alias: string): string {
+  return `CASE WHEN ${alias}.scripthash IS NULL THEN satdesk_scripthash(${alias}.address) ELSE lower(hex(${alias}.scripthash)) END`;
+}
+
+/** Where `alias` (an addresses row) encodes the script hash bound as `@name` (hex; its key bound by `scripthashArgs`). */
+export function scripthashMatch(alias: string, name = 'sh'): string {
+  return `${alias}.script_key = @${name}_key AND ${scripthashOf(alias)} = @${name}`;
+}
+
+export function scripthashArgs(sh: string, name = 'sh'): Record<string, string | number> {
+  return { [name]: sh, [`${name}_key`]: scriptKey(sh) };
+}
+
+/**
+ * The functions the store's statements call (migration 020): `satdesk_scripthash(address)`, the script hash as
+ * lowercase hex, and `satdesk_script_key(address)`, the key a row stores; both NULL for text that is no address.
+ * Registered on every connection that opens the store (src/node/store/sqlite.ts). The schema itself names neither,
+ * so any SQLite tool can check, copy or vacuum the file.
+ */
+export function registerAddressFunctions(db: DB): void {
+  let last = '';
+  let lastSh: string | null = null;
+  const shOfText = (text: unknown): string | null => {
+    if (typeof text !== 'string') return null;
+    if (text !== last) {
+      const script = addressScript(text);
+      lastSh = script === null ? null : scripthash(script);
+      last = text;
+    }
+    return lastSh;
+  };
+  db.function('satdesk_scripthash', { deterministic: true }, shOfText);
+  db.function('satdesk_script_key', { deterministic: true }, (text: unknown) => {
+    const sh = shOfText(text);
+    return sh === null ? null : scriptKey(sh);
+  });
 }

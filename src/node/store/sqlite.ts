@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS } from './migrations/index.ts';
 import { registerPackedText } from './event-data.ts';
+import { registerAddressFunctions } from './chain-sql.ts';
 
 export type DB = Database.Database;
 
@@ -46,13 +47,23 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
   if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
-  registerPackedText(db);
+  registerStoreFunctions(db);
   if (!opts.readonly) migrate(db);
   return db;
 }
 
+/**
+ * The functions the schema names (packed text, the address columns of migration 020): every connection to the store
+ * needs them, so opening and migrating register them.
+ */
+export function registerStoreFunctions(db: DB): void {
+  registerPackedText(db);
+  registerAddressFunctions(db);
+}
+
 /** Applies the migrations after the file's `user_version`, up to `target` (default: the latest; tests build old files). */
 export function migrate(db: DB, target = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0): number {
+  registerStoreFunctions(db);
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   if (current > latest) {

@@ -11,7 +11,7 @@ import type { ElectrumClient, HistoryEntry } from '../electrum/index.ts';
 import type { PaymentRow } from '../invoices.ts';
 import { ServerMisbehaviour } from './errors.ts';
 import { refundAddressRow } from '../books/refund-watch.ts';
-import { PAYMENT_COLUMNS } from '../store/chain-sql.ts';
+import { PAYMENT_COLUMNS, scripthashArgs, scripthashMatch, scripthashOf } from '../store/chain-sql.ts';
 import { scripthash } from '../../core/wallet/address.ts';
 import type { HeaderStore } from './headers.ts';
 
@@ -79,9 +79,9 @@ export class HistoryVerifier {
   async verify(client: ElectrumClient, live: () => boolean, sh: string, announced: string | null | undefined, forced: boolean): Promise<Verdict> {
     // One of our addresses, or a customer's refund address (a watched script of its own kind, src/node/books/refund-watch.ts).
     const addr = (this.sql(
-        'SELECT id, address, lower(hex(scripthash)) AS scripthash, origin, state, invoice_id, electrum_status FROM addresses WHERE scripthash = unhex(?)',
+        `SELECT id, address, ${scripthashOf('a')} AS scripthash, origin, state, invoice_id, electrum_status FROM addresses a WHERE ${scripthashMatch('a')}`,
       )
-      .get(sh) as AddressRow | undefined) ?? refundAddressRow(this.sql, sh);
+      .get(scripthashArgs(sh)) as AddressRow | undefined) ?? refundAddressRow(this.sql, sh);
     if (!addr) return { kind: 'gone' };
     if (!forced && announced !== undefined && announced === addr.electrum_status) return { kind: 'unchanged' };
     const history = await this.fetchHistory(client, sh);

@@ -15,7 +15,7 @@ import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
 import type { AddressRow, EntryFacts } from './history.ts';
 import type { TipPlan } from './header-sync.ts';
-import { INVOICE_COLUMNS } from '../store/chain-sql.ts';
+import { INVOICE_COLUMNS, scripthashOf } from '../store/chain-sql.ts';
 import { requiredConfirmationsMax } from './watched.ts';
 
 export class Recorder {
@@ -43,7 +43,7 @@ export class Recorder {
       if (plan.reorg) {
         this.headers.deleteAbove(plan.fork);
         const orphaned = this.sql(
-            `SELECT p.id, p.invoice_id, lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+            `SELECT p.id, p.invoice_id, ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
              WHERE p.height > ? AND p.state = 'active'`,
           )
           .all(plan.fork) as { id: number; invoice_id: string | null; scripthash: string }[];
@@ -86,7 +86,7 @@ export class Recorder {
 
   /** Up to `n` addresses after id `after` (any but removed ones), for the slow check of what is no longer watched. */
   sweepPage(after: number, n: number): { id: number; scripthash: string }[] {
-    return this.sql("SELECT id, lower(hex(scripthash)) AS scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id LIMIT ?").all(after, n) as { id: number; scripthash: string }[];
+    return this.sql(`SELECT id, ${scripthashOf('addresses')} AS scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id LIMIT ?`).all(after, n) as { id: number; scripthash: string }[];
   }
 
   /**

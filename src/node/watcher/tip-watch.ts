@@ -11,6 +11,7 @@
  */
 import type { ElectrumClient } from '../electrum/index.ts';
 import { prepared, type DB } from '../store/sqlite.ts';
+import { scriptKey, scripthashOf } from '../store/chain-sql.ts';
 import type { TipPlan } from './header-sync.ts';
 import type { Subscriptions } from './subscriptions.ts';
 import { maxConfirmations, WATCHED_REASONS } from './watched.ts';
@@ -19,12 +20,12 @@ import { maxConfirmations, WATCHED_REASONS } from './watched.ts';
 export const FULL_PASS_MS = 30 * 60_000;
 
 /** Addresses of active payments the horizon passed between two tips: heights in (@low, @high] (index payments_climbing). */
-const CROSSED_SQL = `SELECT DISTINCT lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+const CROSSED_SQL = `SELECT DISTINCT ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
   WHERE p.state = 'active' AND p.height > @low AND p.height <= @high`;
 
-/** Of the script hashes @shs (a JSON array), whether each is still watched. */
-const STILL_WATCHED_SQL = `SELECT lower(hex(a.scripthash)) AS scripthash, (${WATCHED_REASONS}) AS watched FROM addresses a
-  WHERE a.scripthash IN (SELECT unhex(value) FROM json_each(@shs))`;
+/** Of the script hashes @shs (a JSON array; @keys theirs, src/node/store/chain-sql.ts), whether each is still watched. */
+const STILL_WATCHED_SQL = `SELECT ${scripthashOf('a')} AS scripthash, (${WATCHED_REASONS}) AS watched FROM addresses a
+  WHERE a.script_key IN (SELECT value FROM json_each(@keys)) AND ${scripthashOf('a')} IN (SELECT value FROM json_each(@shs))`;
 
 export class TipWatch {
   private lastTip: number | null = null;
@@ -71,7 +72,7 @@ export class TipWatch {
     const crossed = prepared(this.db, CROSSED_SQL).all({ low: from - horizon + 1, high: minHeight }) as { scripthash: string }[];
     for (const r of crossed) candidates.add(r.scripthash);
     if (!candidates.size) return;
-    const rows = prepared(this.db, STILL_WATCHED_SQL).all({ shs: JSON.stringify([...candidates]), now, minHeight }) as { scripthash: string; watched: number }[];
+    const rows = prepared(this.db, STILL_WATCHED_SQL).all({ shs: JSON.stringify([...candidates]), keys: JSON.stringify([...candidates].map(scriptKey)), now, minHeight }) as { scripthash: string; watched: number }[];
     const left = rows.filter((r) => !r.watched).map((r) => r.scripthash);
     if (left.length) await this.subs.drop(client, live, left);
   }

@@ -14,6 +14,7 @@
  */
 import { prepared, type DB } from '../store/sqlite.ts';
 import { refundWatchRows } from '../books/refund-watch.ts';
+import { scripthashOf } from '../store/chain-sql.ts';
 
 export interface WatchedRow {
   id: number;
@@ -49,12 +50,12 @@ export function maxConfirmations(db: DB): number {
  * walk over every invoice or payment in address order). The live sets are small: `after` is applied here in code.
  */
 export const WATCHED_SQL = [
-  `SELECT id, lower(hex(scripthash)) AS scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > @after`,
-  `SELECT a.id, lower(hex(a.scripthash)) AS scripthash, a.electrum_status FROM invoices i JOIN addresses a ON a.id = i.address_id
+  `SELECT id, ${scripthashOf('addresses')} AS scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > @after`,
+  `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM invoices i JOIN addresses a ON a.id = i.address_id
    WHERE i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled')`,
-  `SELECT a.id, lower(hex(a.scripthash)) AS scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
+  `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
    WHERE p.state = 'active' AND p.verified = 0 AND p.below_anchor = 0`,
-  `SELECT a.id, lower(hex(a.scripthash)) AS scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
+  `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
    WHERE p.state = 'active' AND p.height > @minHeight`,
 ];
 
@@ -67,7 +68,7 @@ export const WATCHED_REASONS = `a.state IN ('in_use', 'free')
  * The watched addresses among those added after `after` (a new invoice's, new pool addresses): driven by the
  * address ids, so a commit looks at what it added, not at every open invoice again.
  */
-export const WATCHED_NEW_SQL = `SELECT a.id, lower(hex(a.scripthash)) AS scripthash, a.electrum_status FROM addresses a
+export const WATCHED_NEW_SQL = `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM addresses a
   WHERE a.id > @after AND (${WATCHED_REASONS})
   ORDER BY a.id`;
 

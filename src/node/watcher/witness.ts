@@ -21,6 +21,7 @@ import { ServerMisbehaviour } from './errors.ts';
 import type { HeaderSync } from './header-sync.ts';
 import type { HistoryVerifier } from './history.ts';
 import type { Recorder } from './recorder.ts';
+import { scripthashOf } from '../store/chain-sql.ts';
 
 /** Verified blocks behind the witness at which the primary is left. */
 export const LAG_FAILOVER = 3;
@@ -241,12 +242,11 @@ export class Witness {
   private async watchOpen(): Promise<void> {
     const c = this.client;
     if (!c) return;
+    const sh = scripthashOf('a');
     const rows = this.o.service.db
       .prepare(
-        `SELECT lower(hex(a.scripthash)) AS scripthash FROM invoices i JOIN addresses a ON a.id = i.address_id
-         WHERE i.status IN ('unpaid', 'partial', 'paid', 'expired') AND i.expires_at + i.monitoring_ms > ?
-         UNION SELECT lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id WHERE p.state = 'active' AND p.height = 0
-         LIMIT 10000`,
+        `SELECT ${sh} AS scripthash FROM invoices i JOIN addresses a ON a.id = i.address_id WHERE i.status IN ('unpaid', 'partial', 'paid', 'expired')
+         AND i.expires_at + i.monitoring_ms > ? UNION SELECT ${sh} FROM payments p JOIN addresses a ON a.id = p.address_id WHERE p.state = 'active' AND p.height = 0 LIMIT 10000`,
       )
       .all(Date.now()) as { scripthash: string }[];
     const fresh = rows.map((r) => r.scripthash).filter((sh) => !this.watched.has(sh));
@@ -270,7 +270,7 @@ export class Witness {
     const low = (this.o.headerSync.tip()?.height ?? 0) - RECENT_BLOCKS;
     const rows = this.o.service.db
       .prepare(
-        `SELECT p.id, lower(hex(p.txid)) AS txid, p.invoice_id, p.height, lower(hex(a.scripthash)) AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+        `SELECT p.id, lower(hex(p.txid)) AS txid, p.invoice_id, p.height, ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
          WHERE p.state = 'active' AND (p.height = 0 OR p.height > ?) AND p.mempool_servers < 2`,
       )
       .all(Math.max(0, low)) as { id: number; txid: string; invoice_id: string | null; height: number; scripthash: string }[];
