@@ -75,7 +75,8 @@ export interface PaymentRow {
   sats: number;
   invoice_id: string | null;
   height: number;
-  block_hash: string | null;
+  /** The block's key (src/node/store/chain-sql.ts, `blockKey`); null while in the mempool. */
+  block_key: number | null;
   block_time: number | null;
   first_seen: number;
   /** The payment time, set once when first recorded (src/core/payment-time.ts); null only on rows from before it. */

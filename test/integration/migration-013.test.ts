@@ -11,7 +11,7 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { getInvoiceRow, paymentsOf } from '../../src/node/invoices.ts';
 import { searchInvoices } from '../../src/node/search.ts';
-import { addressOf, hexOf, scripthashArgs, scripthashMatch, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, blockKey, scripthashArgs, scripthashMatch, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { tempDir } from '../helpers/api.ts';
 
@@ -60,11 +60,13 @@ function version12(file: string): Database.Database {
 /** What the app reads of the chain tables, in a stable order. */
 function appView(db: Database.Database, v13: boolean): unknown {
   const shCol = v13 ? scripthashOf('addresses') : 'lower(scripthash)'; // computed from the text since 020
-  const bh = v13 ? hexOf('block_hash') : 'lower(block_hash)';
   return {
     addresses: db.prepare(`SELECT id, address, ${shCol} AS scripthash, origin, derivation_index, state, invoice_id, electrum_status, created_at FROM addresses ORDER BY id`).all(),
     invoices: db.prepare(`SELECT *, ${v13 ? addressOf('invoices') : 'address'} AS address FROM invoices ORDER BY seq`).all(),
-    payments: db.prepare(`SELECT *, ${v13 ? shOf('txid') : 'lower(txid)'} AS txid, ${v13 ? addressOf('payments') : 'address'} AS address, ${bh} AS block_hash FROM payments ORDER BY id`).all(),
+    // A payment's block by its key since 021 (docs/decisions/0100-block-key.md): the old rows' hashes as their keys.
+    payments: (
+      db.prepare(`SELECT *, ${v13 ? shOf('txid') : 'lower(txid)'} AS txid, ${v13 ? addressOf('payments') : 'address'} AS address${v13 ? '' : ', lower(block_hash) AS block_hash'} FROM payments ORDER BY id`).all() as Record<string, unknown>[]
+    ).map(({ block_hash, block_key, ...r }) => ({ ...r, block: v13 ? block_key : typeof block_hash === 'string' ? blockKey(block_hash) : null })),
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     counts: db.prepare('SELECT * FROM address_states ORDER BY state').all(),
   };
@@ -100,12 +102,12 @@ describe('migration 013 (lean chain tables)', () => {
       expect(cols('addresses')).not.toContain('script_hex');
       expect(cols('invoices')).not.toContain('address');
       expect(cols('payments')).not.toContain('address');
-      expect(db.prepare('SELECT typeof(block_hash) FROM payments ORDER BY id').pluck().all()).toEqual(['blob', 'null', 'null', 'blob']);
+      expect(db.prepare('SELECT typeof(block_key) FROM payments ORDER BY id').pluck().all()).toEqual(['integer', 'null', 'null', 'integer']);
 
       // The app's own readers give the rows it wrote.
       expect(getInvoiceRow(db, 'inv2')).toMatchObject({ id: 'inv2', address: A.derived1.address, address_id: 2 });
-      expect(paymentsOf(db, 'inv1')).toEqual([expect.objectContaining({ txid: 'a'.repeat(64), address: A.derived0.address, block_hash: '0f'.repeat(32) })]);
-      expect(paymentsOf(db, 'inv2').map((p) => [p.block_hash, p.state])).toEqual([[null, 'active'], [null, 'gone']]);
+      expect(paymentsOf(db, 'inv1')).toEqual([expect.objectContaining({ txid: 'a'.repeat(64), address: A.derived0.address, block_key: blockKey('0f'.repeat(32)) })]);
+      expect(paymentsOf(db, 'inv2').map((p) => [p.block_key, p.state])).toEqual([[null, 'active'], [null, 'gone']]);
       const search = (term: string): string[] => searchInvoices(db, { term, before: Number.MAX_SAFE_INTEGER, limit: 10 }).map((r) => r.id);
       expect(search('croissant')).toEqual(['inv2']); // the FTS index over the rebuilt invoices
       // The address through its own row, by the invoice's address_id.

@@ -11,7 +11,7 @@ import { migrate, type DB } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { CONSTRAINTS } from '../../src/node/store/migrations/011-constraints.ts';
 import { INVOICE_STATUSES, MARK_ACTIONS } from '../../src/core/vocabulary.ts';
-import { addressOf, hexOf, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, blockKey, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
 import { startTestApp, tempDir } from '../helpers/api.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import type { App } from '../../src/node/app.ts';
@@ -101,10 +101,13 @@ const TABLES = ['settings', 'wallet_source', 'addresses', 'invoices', 'refunds',
 const READ_NOW: Record<string, Record<string, string>> = {
   addresses: { scripthash: scripthashOf('addresses') },
   invoices: { address: addressOf('invoices') },
-  payments: { txid: shOf('txid'), address: addressOf('payments'), block_hash: hexOf('block_hash') },
+  payments: { txid: shOf('txid'), address: addressOf('payments') },
 };
-/** Release columns no longer stored: addresses.script_hex (the address's script, derived from it). */
-const DROPPED: Record<string, string[]> = { addresses: ['script_hex'] };
+/**
+ * Release columns no longer stored: addresses.script_hex (the address's script, derived from it) and payments.block_hash
+ * (named by its key since 021, docs/decisions/0100-block-key.md: checked apart).
+ */
+const DROPPED: Record<string, string[]> = { addresses: ['script_hex'], payments: ['block_hash'] };
 
 /** Every row of every release table, as JSON per row, in a stable order (only the columns the release had). */
 function snapshot(db: DB, columns: Record<string, string[]>, read: Record<string, Record<string, string>> = {}): Record<string, string[]> {
@@ -141,6 +144,9 @@ describe('upgrading a first-release data dir', () => {
     const rewritten = (rows: string[]): string[] =>
       rows.map((r) => (r.includes('"id":"inv4"') ? r.replace('"confirmations_required":0', '"confirmations_required":1') : r)).sort();
     expect(snapshot(db, columns, READ_NOW)).toEqual({ ...before, invoices: rewritten(before.invoices!) });
+    expect(db.prepare('SELECT block_key FROM payments ORDER BY id').pluck().all()).toEqual(
+      [null, null, 'f'.repeat(64), '8'.repeat(64), null, '5'.repeat(64)].map((h) => (h === null ? null : blockKey(h))),
+    );
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
     db.close();

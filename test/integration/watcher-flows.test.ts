@@ -9,6 +9,7 @@ import type { ApiClient } from '../helpers/api.ts';
 import type { App } from '../../src/node/app.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startWatchedApp } from '../helpers/watched.ts';
+import { blockKey } from '../../src/node/store/chain-sql.ts';
 
 
 let sandbox: TestSandbox;
@@ -57,9 +58,9 @@ describe('watcher: invoice flows', () => {
     const done = await until(inv.id, (i) => i.status === 'confirmed', 'confirmed');
     expect(done.payments[0].confirmations).toBe(2);
     expect(done.confirmed_sats).toBe(50_000);
-    const row = app.db.prepare('SELECT verified, lower(hex(block_hash)) AS block_hash, block_time FROM payments WHERE txid = unhex(?)').get(txid) as any;
+    const row = app.db.prepare('SELECT verified, block_key, block_time FROM payments WHERE txid = unhex(?)').get(txid) as any;
     expect(row.verified).toBe(1);
-    expect(row.block_hash).toBe(sandbox.sb.chain.blocks[h]!.hash);
+    expect(row.block_key).toBe(blockKey(sandbox.sb.chain.blocks[h]!.hash));
     expect(row.block_time).toBe(sandbox.sb.chain.blocks[h]!.time * 1000);
   });
 

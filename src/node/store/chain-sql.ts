@@ -30,7 +30,7 @@ export const INVOICE_COLUMNS = `i.*, ${addressOf('i')} AS address`;
 /** A payment row (PaymentRow) from `payments p`, its columns in the order they had as a table. */
 export const PAYMENT_COLUMNS = [
   'p.id', `${shOf('p.txid')} AS txid`, 'p.address_id', `${addressOf('p')} AS address`, 'p.sats', 'p.invoice_id', 'p.height',
-  `${hexOf('p.block_hash')} AS block_hash`, 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
+  'p.block_key', 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
   'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
 ].join(', ');
 
@@ -41,6 +41,14 @@ export const PAYMENT_COLUMNS = [
  */
 export function scriptKey(sh: string): number {
   return Number.parseInt(sh.slice(0, 8), 16) | 0;
+}
+
+/**
+ * The key a payment stores for its block (migration 021, docs/decisions/0100-block-key.md): the last four bytes of the
+ * block hash as displayed, read as a signed 32-bit integer (its first bytes are the proof of work's zeros).
+ */
+export function blockKey(hash: string): number {
+  return Number.parseInt(hash.slice(-8), 16) | 0;
 }
 
 /** Where `alias` (an addresses row) is the address bound as `@name` (its key is bound by `addressArgs`). */

@@ -11,7 +11,7 @@ import type { ElectrumClient, HistoryEntry } from '../electrum/index.ts';
 import type { PaymentRow } from '../invoices.ts';
 import { ServerMisbehaviour } from './errors.ts';
 import { refundAddressRow } from '../books/refund-watch.ts';
-import { PAYMENT_COLUMNS, scripthashArgs, scripthashMatch, scripthashOf } from '../store/chain-sql.ts';
+import { blockKey, PAYMENT_COLUMNS, scripthashArgs, scripthashMatch, scripthashOf } from '../store/chain-sql.ts';
 import { scripthash } from '../../core/wallet/address.ts';
 import type { HeaderStore } from './headers.ts';
 
@@ -152,7 +152,7 @@ export class HistoryVerifier {
       if (height < (this.headers.lowest() ?? 0)) return { ...base, height, verified: false, blockHash: null, blockTime: null, belowAnchor: true };
       throw new ServerMisbehaviour(`history puts ${e.tx_hash} at height ${height}, beyond the server's own headers`);
     }
-    if (known && known.state === 'active' && known.height === height && known.verified === 1 && known.block_hash === header.hash) {
+    if (known && known.state === 'active' && known.height === height && known.verified === 1 && known.block_key === blockKey(header.hash)) {
       return { ...base, height, verified: true, blockHash: header.hash, blockTime: header.time * 1000 };
     }
     this.stats.merkleFetches++;

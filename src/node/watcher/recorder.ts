@@ -15,7 +15,7 @@ import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
 import type { AddressRow, EntryFacts } from './history.ts';
 import type { TipPlan } from './header-sync.ts';
-import { INVOICE_COLUMNS, scripthashOf } from '../store/chain-sql.ts';
+import { blockKey, INVOICE_COLUMNS, scripthashOf } from '../store/chain-sql.ts';
 import { requiredConfirmationsMax } from './watched.ts';
 
 export class Recorder {
@@ -47,7 +47,7 @@ export class Recorder {
              WHERE p.height > ? AND p.state = 'active'`,
           )
           .all(plan.fork) as { id: number; invoice_id: string | null; scripthash: string }[];
-        this.sql('UPDATE payments SET height = 0, verified = 0, block_hash = NULL, block_time = NULL WHERE height > ?').run(plan.fork);
+        this.sql('UPDATE payments SET height = 0, verified = 0, block_key = NULL, block_time = NULL WHERE height > ?').run(plan.fork);
         for (const o of orphaned) {
           if (o.invoice_id) touched.add(o.invoice_id);
           shs.push(o.scripthash);
@@ -171,25 +171,26 @@ export class Recorder {
     const touched = new Set<string>();
     const seen = new Set<string>();
     const update = this.sql(
-      `UPDATE payments SET height = ?, block_hash = unhex(?), block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
+      `UPDATE payments SET height = ?, block_key = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
     );
     const insert = this.sql(
-      `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_hash, block_time, first_seen, time, rbf, verified,
+      `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_key, block_time, first_seen, time, rbf, verified,
          unconfirmed_parent, below_anchor, mempool_servers, state)
-       VALUES (unhex(?), ?, ?, ?, ?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+       VALUES (unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
     for (const f of facts) {
       seen.add(f.txid);
+      const block = f.blockHash === null ? null : blockKey(f.blockHash);
       const p = existing.get(f.txid);
       if (p) {
         // A second server may only add a proof we lacked, never take one away.
         if (additive && !(f.verified && p.verified === 0)) continue;
         const blockTime = f.blockTime ?? null;
         if (
-          p.state !== 'active' || p.height !== f.height || p.block_hash !== f.blockHash || p.verified !== (f.verified ? 1 : 0) ||
+          p.state !== 'active' || p.height !== f.height || p.block_key !== block || p.verified !== (f.verified ? 1 : 0) ||
           p.block_time !== blockTime || p.unconfirmed_parent !== (f.unconfirmedParent ? 1 : 0) || p.below_anchor !== (f.belowAnchor ? 1 : 0)
         ) {
-          update.run(f.height, f.blockHash, blockTime, f.verified ? 1 : 0, f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, p.id);
+          update.run(f.height, block, blockTime, f.verified ? 1 : 0, f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, p.id);
           if (p.invoice_id) touched.add(p.invoice_id);
         }
         continue;
@@ -197,7 +198,7 @@ export class Recorder {
       const invoiceId = this.attribute(addr, now, f);
       const time = paymentTime({ seenAt: now, height: f.height, blockTime: f.blockTime, liveFromHeight: this.liveFromHeight() });
       const r = insert.run(
-        f.txid, addr.id, f.sats, invoiceId, f.height, f.blockHash, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
+        f.txid, addr.id, f.sats, invoiceId, f.height, block, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
         f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, !additive && this.secondServerShows(addr.scripthash, f.txid) ? 2 : 1,
       );
       const paymentId = Number(r.lastInsertRowid);
