@@ -1,20 +1,16 @@
 /**
- * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): script
- * hashes, block hashes and payments' txids are stored as their 32 bytes and are lowercase hex strings everywhere else; invoices and payments name their
- * address by `address_id` only. Queries select and bind through these fragments, so the rows the code reads keep
- * their shape (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by a key of the script hash
- * the address encodes, through its index, and the text (or the whole script hash) compared on the rows it names
+ * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): payments'
+ * txids and free or held addresses' script hashes are stored as their 32 bytes and are lowercase hex strings
+ * everywhere else; invoices and payments name their address by `address_id` only, and a payment its block by a key
+ * (0100-block-key.md). Queries select and bind through these fragments, so the rows the code reads keep their shape
+ * (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by a key of the script hash the address
+ * encodes, through its index, and the text (or the whole script hash) compared on the rows it names
  * (0094-address-by-script-hash.md, 0099-address-key.md).
  */
 import type { DB } from './sqlite.ts';
 import { addressScript, addressScripthash, scripthash, type ValidatedAddress } from '../../core/wallet/address.ts';
 
-/** A 32-byte hash column read as lowercase hex (NULL stays NULL: `hex(NULL)` is ''). */
-export function hexOf(column: string): string {
-  return `CASE WHEN ${column} IS NULL THEN NULL ELSE lower(hex(${column})) END`;
-}
-
-/** A hash column that is never NULL (a script hash, a txid) read as lowercase hex. */
+/** A hash column that is never NULL (a txid) read as lowercase hex. */
 export function shOf(column: string): string {
   return `lower(hex(${column}))`;
 }
