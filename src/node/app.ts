@@ -77,7 +77,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   try {
     assertDatabaseNotLost(opts.dataDir);
     const maxPages = Number(process.env.SATDESK_SQLITE_MAX_PAGES ?? 0); // fault tests: a "full disk" at N pages
-    db = openDatabase(path.join(opts.dataDir, DB_FILE), maxPages > 0 ? { maxPageCount: maxPages } : {});
+    db = openDatabase(path.join(opts.dataDir, DB_FILE), { log, ...(maxPages > 0 ? { maxPageCount: maxPages } : {}) });
     const service = new Satdesk({ db, dataDir: opts.dataDir, network: opts.network, clock: opts.clock, rates: opts.rates, log });
     const token = opts.apiToken ?? loadOrCreateToken(opts.dataDir);
     service.counter.tlsFingerprint = opts.tls?.fingerprint ?? null;

@@ -35,6 +35,24 @@ describe('store (real SQLite file)', () => {
     raw.close();
   });
 
+  it('tells an existing store’s upgrade before and after, and says nothing for a new or a current one', () => {
+    const lines: string[] = [];
+    const log = (l: string): number => lines.push(l);
+    const file = path.join(tempDir(), 'u.sqlite');
+    const old = new Database(file);
+    migrate(old, 19);
+    old.close();
+    openDatabase(file, { log }).close();
+    const latest = MIGRATIONS.at(-1)!;
+    const names = MIGRATIONS.filter((m) => m.version > 19).map((m) => m.name).join(', ');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(`store: upgrading the database from schema 19 to ${latest.version} (${names}); a large store takes a while, and stopping it loses nothing`);
+    expect(lines[1]).toMatch(new RegExp(`^store: upgraded to schema ${latest.version} in \\d+\\.\\d s$`));
+    openDatabase(file, { log }).close(); // current: nothing to do
+    openDatabase(path.join(tempDir(), 'new.sqlite'), { log }).close(); // made, not upgraded
+    expect(lines).toHaveLength(2);
+  });
+
   it('refuses a data dir written by a newer schema', () => {
     const file = path.join(tempDir(), 'n.sqlite');
     const raw = new Database(file);

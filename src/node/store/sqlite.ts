@@ -35,6 +35,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** SQLite `max_page_count`, for tests that simulate a full disk. */
   maxPageCount?: number;
+  /** Told when the file needs an upgrade, before and after it: rebuilding a large store's tables takes seconds. */
+  log?: (line: string) => void;
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): DB {
@@ -48,13 +50,13 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   db.pragma('temp_store = MEMORY');
   if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
   registerStoreFunctions(db);
-  if (!opts.readonly) migrate(db);
+  if (!opts.readonly) migrate(db, undefined, opts.log);
   return db;
 }
 
 /**
- * The functions the schema names (packed text, the address columns of migration 020): every connection to the store
- * needs them, so opening and migrating register them.
+ * The functions the store's statements call (packed text; the address functions of migration 020,
+ * src/node/store/chain-sql.ts): every connection to the store needs them, so opening and migrating register them.
  */
 export function registerStoreFunctions(db: DB): void {
   registerPackedText(db);
@@ -62,15 +64,19 @@ export function registerStoreFunctions(db: DB): void {
 }
 
 /** Applies the migrations after the file's `user_version`, up to `target` (default: the latest; tests build old files). */
-export function migrate(db: DB, target = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0): number {
+export function migrate(db: DB, target = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0, log?: (line: string) => void): number {
   registerStoreFunctions(db);
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   if (current > latest) {
     throw new Error(`This data dir was written by a newer Satdesk (schema ${current}, this one knows ${latest}).`);
   }
-  for (const m of MIGRATIONS) {
-    if (m.version <= current || m.version > target) continue;
+  const pending = MIGRATIONS.filter((m) => m.version > current && m.version <= target);
+  // A new file is made, not upgraded: only an existing store's upgrade is told (each step commits on its own).
+  const tell = current > 0 && pending.length > 0 ? log : undefined;
+  const t0 = Date.now();
+  tell?.(`store: upgrading the database from schema ${current} to ${pending.at(-1)!.version} (${pending.map((m) => m.name).join(', ')}); a large store takes a while, and stopping it loses nothing`);
+  for (const m of pending) {
     // A table rebuild runs with foreign keys off (they cannot be switched inside a transaction), as SQLite's own
     // procedure for schema changes says, and every foreign key is checked before the migration commits.
     const fkOff = m.foreignKeys === 'off' && (db.pragma('foreign_keys', { simple: true }) as number) === 1;
@@ -92,6 +98,7 @@ export function migrate(db: DB, target = MIGRATIONS[MIGRATIONS.length - 1]?.vers
       if (fkOff) db.pragma('foreign_keys = ON');
     }
   }
+  tell?.(`store: upgraded to schema ${pending.at(-1)!.version} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return db.pragma('user_version', { simple: true }) as number;
 }
 
