@@ -66,7 +66,7 @@ export function addressArgs(address: string | ValidatedAddress, name = 'address'
  * use, else computed from its text (NULL for text that is no address; docs/decisions/0099-address-key.md).
  */
 export function scripthashOf(alias: string): string {
-  return `CASE WHEN ${alias}.scripthash IS NULL THEN satdesk_scripthash(${alias}.address) ELSE lower(hex(${alias}.scripthash)) END`;
+  return `CASE WHEN ${alias}.scripthash IS NULL THEN satdesk_scripthash(${alias}.address) ELSE ${shOf(`${alias}.scripthash`)} END`;
 }
 
 /** Where `alias` (an addresses row) encodes the script hash bound as `@name` (hex; its key bound by `scripthashArgs`). */
