@@ -10,7 +10,7 @@ import { firstAddresses, parseWalletSource, scriptHint, type ChosenScript, type 
 import { containsPrivateMaterial, PRIVATE_KEY_MESSAGE } from '../core/wallet/keys.ts';
 import { GAP_WARNING_AT, gapCrossed } from '../core/wallet/gap.ts';
 import { statementCache } from './store/sqlite.ts';
-import { addressArgs, addressMatch, scriptKey } from './store/chain-sql.ts';
+import { addressArgs, addressInState, addressMatch, scriptKey } from './store/chain-sql.ts';
 import { testCallbackAddress } from '../core/test-callback.ts';
 
 /** A private key pasted where an address belongs is never echoed back (not in reports, not in errors). */
@@ -162,7 +162,7 @@ export class AddressPool {
   }
 
   acceptingOrders(): boolean {
-    return this.hasWallet() || this.count("origin = 'static' AND state = 'free'") > 0;
+    return this.hasWallet() || this.count(`origin = 'static' AND ${addressInState('addresses', 'free')}`) > 0;
   }
 
   /**
@@ -189,7 +189,7 @@ export class AddressPool {
       this.sql('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
       return { id: Number(r.lastInsertRowid), address };
     }
-    const free = this.sql("SELECT id, address FROM addresses WHERE origin = 'static' AND state = 'free' ORDER BY id LIMIT 1")
+    const free = this.sql(`SELECT id, address FROM addresses WHERE origin = 'static' AND ${addressInState('addresses', 'free')} ORDER BY id LIMIT 1`)
       .get() as { id: number; address: string } | undefined;
     if (!free) {
       throw new SatdeskError(

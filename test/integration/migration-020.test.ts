@@ -8,7 +8,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate } from '../../src/node/store/sqlite.ts';
 import { addressArgs, addressMatch, scriptKey, scripthashArgs, scripthashMatch, scripthashOf } from '../../src/node/store/chain-sql.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
@@ -51,7 +50,7 @@ describe('migration 020 (the address key)', () => {
     const before = db.prepare('SELECT id, address, lower(hex(scripthash)) AS scripthash, origin, derivation_index, state, invoice_id, electrum_status, created_at FROM addresses ORDER BY id').all();
     const was = objects(db);
     const counts = db.prepare('SELECT * FROM address_states ORDER BY state').all();
-    expect(migrate(db)).toBe(MIGRATIONS.at(-1)!.version);
+    expect(migrate(db, 20)).toBe(20); // its own changes; later ones have their tests
     expect(rows(db)).toEqual(before); // the hash computed from the text is the one stored
     // Kept for the free and the held address; the used and the removed one's went.
     expect(stored(db)).toEqual([OWN[0].scripthash, SHARED[0].scripthash, null, null]);

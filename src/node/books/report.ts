@@ -12,6 +12,7 @@ import { breathe } from './export.ts';
 import { invoiceWhere, type InvoiceFilter } from './filter.ts';
 import type { RateContext } from './rates.ts';
 import { BookReader, CHUNK_ROWS, balanceOf, type Range } from './rows.ts';
+import { prepared, type DB } from '../store/sqlite.ts';
 
 /** The time zone of this machine (where `serve` or the desktop app runs): the default for dates. */
 export function machineTimeZone(): string {
@@ -39,6 +40,26 @@ export interface ReportQuery {
   tz?: string | undefined;
 }
 
+/** The length of a quarter hour, the unit invoice_quarters counts in (migration 022). */
+const QUARTER_MS = 900_000;
+
+/**
+ * How many invoices became paid, and confirmed, in [start, end). From the counts per quarter hour kept in
+ * invoice_quarters when both ends fall on a quarter hour, as every local midnight does
+ * (docs/decisions/0101-live-indexes.md); otherwise counted over the invoices themselves, a walk over all of them.
+ */
+export function settledCounts(db: DB, start: number, end: number): { paid: number; confirmed: number } {
+  if (start % QUARTER_MS === 0 && end % QUARTER_MS === 0) {
+    return prepared(db, 'SELECT COALESCE(SUM(paid), 0) AS paid, COALESCE(SUM(confirmed), 0) AS confirmed FROM invoice_quarters WHERE quarter >= ? AND quarter < ?')
+      .get(start / QUARTER_MS, end / QUARTER_MS) as { paid: number; confirmed: number };
+  }
+  return prepared(
+    db,
+    `SELECT COALESCE(SUM(paid_at >= @start AND paid_at < @end), 0) AS paid,
+       COALESCE(SUM(confirmed_at >= @start AND confirmed_at < @end), 0) AS confirmed FROM invoices`,
+  ).get({ start, end }) as { paid: number; confirmed: number };
+}
+
 /** GET /reports/daily: per local day, invoices created, paid and confirmed, and the money of the books' rows. */
 export async function dailyReport(file: string, q: ReportQuery, rates: RateContext, auth: Principal, now: number): Promise<MethodOutput<'dailyReport'>> {
   const tz = zoneOf(q.tz);
@@ -52,18 +73,8 @@ export async function dailyReport(file: string, q: ReportQuery, rates: RateConte
   const report = new DailyReport(days);
   const reader = new BookReader(file);
   try {
-    const count = (col: 'created_at' | 'paid_at' | 'confirmed_at') =>
-      reader.db.prepare(`SELECT COUNT(*) AS n FROM invoices WHERE ${col} >= ? AND ${col} < ?`).pluck();
-    const created = count('created_at');
-    const paid = count('paid_at');
-    const confirmed = count('confirmed_at');
-    days.forEach((d, i) => {
-      report.setCounts(i, {
-        created: created.get(d.start, d.end) as number,
-        paid: paid.get(d.start, d.end) as number,
-        confirmed: confirmed.get(d.start, d.end) as number,
-      });
-    });
+    const created = reader.db.prepare('SELECT COUNT(*) AS n FROM invoices WHERE created_at >= ? AND created_at < ?').pluck();
+    days.forEach((d, i) => report.setCounts(i, { created: created.get(d.start, d.end) as number, ...settledCounts(reader.db, d.start, d.end) }));
     const range = { start: days[0]!.start, end: days[days.length - 1]!.end };
     for (const rows of reader.ledgerChunks({ range }, rates)) {
       for (const r of rows) report.add({ kind: r.kind, time: r.time, sats: r.sats, state: r.kind === 'refund' ? 'refund' : (r.state as BookState), fiat: r.fiat });

@@ -7,7 +7,7 @@ import type { MethodOutput } from '../../shared/contract.ts';
 import { paymentView, type PaymentRow } from '../invoices.ts';
 import type { Handlers, ServiceCore } from './context.ts';
 import { decodeCursor, page } from './paging.ts';
-import { PAYMENT_COLUMNS } from '../store/chain-sql.ts';
+import { addressInState, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
 
 interface AddressListRow {
   id: number;
@@ -44,11 +44,11 @@ export class WalletRoom {
       return this.view();
     },
     listAddresses: ({ query }) => {
-      const args = query.state ? [decodeCursor(query.cursor), query.state, query.limit + 1] : [decodeCursor(query.cursor), query.limit + 1];
+      const args = [decodeCursor(query.cursor), query.limit + 1];
       const rows = this.s.db
         .prepare(
           `SELECT id, address, state, invoice_id, origin, derivation_index FROM addresses
-           WHERE id < ? ${query.state ? 'AND state = ?' : ''} ORDER BY id DESC LIMIT ?`,
+           WHERE id < ? ${query.state ? `AND ${addressInState('addresses', query.state)}` : ''} ORDER BY id DESC LIMIT ?`,
         )
         .all(...args) as AddressListRow[];
       const { items, next_cursor } = page(rows, query.limit, (r) => r.id);

@@ -8,6 +8,7 @@
  * (0094-address-by-script-hash.md, 0099-address-key.md).
  */
 import type { DB } from './sqlite.ts';
+import { ADDRESS_STATES, type AddressState } from '../../core/vocabulary.ts';
 import { addressScript, addressScripthash, scripthash, type ValidatedAddress } from '../../core/wallet/address.ts';
 
 /** A hash column that is never NULL (a txid) read as lowercase hex. */
@@ -29,6 +30,12 @@ export const PAYMENT_COLUMNS = [
   'p.block_key', 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
   'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
 ].join(', ');
+
+/**
+ * An invoice `i` whose address is still watched: its watch window (expiry plus monitoring) not over at `@now`, and it
+ * can still change. Written as the partial index invoices_watch_window is (migration 022), so SQLite uses it.
+ */
+export const IN_WINDOW = `i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled')`;
 
 /**
  * The key `addresses.script_key` stores: the first four bytes of the script hash (as the Electrum protocol orders
@@ -72,6 +79,18 @@ export function scripthashOf(alias: string): string {
 /** Where `alias` (an addresses row) encodes the script hash bound as `@name` (hex; its key bound by `scripthashArgs`). */
 export function scripthashMatch(alias: string, name = 'sh'): string {
   return `${alias}.script_key = @${name}_key AND ${scripthashOf(alias)} = @${name}`;
+}
+
+/**
+ * Where `alias` (an addresses row) is in `state`, on the index that holds that state (migration 022,
+ * docs/decisions/0101-live-indexes.md): free and held addresses through addresses_watched, whose condition SQLite
+ * must see written out to use it; removed ones through addresses_removed. Used addresses, nearly every row, have no
+ * index of their own: whoever asks for them walks ids anyway.
+ */
+export function addressInState(alias: string, state: AddressState): string {
+  if (!ADDRESS_STATES.includes(state)) throw new Error(`no address state ${String(state)}`);
+  const term = `${alias}.state = '${state}'`;
+  return state === 'free' || state === 'in_use' ? `${alias}.state IN ('in_use', 'free') AND ${term}` : term;
 }
 
 export function scripthashArgs(sh: string, name = 'sh'): Record<string, string | number> {

@@ -2,9 +2,9 @@
  * Which addresses can still be paid, and so are watched — answered from indexes, so the work follows what is live,
  * never the shop's history (a store with a million settled invoices watches only its open ones):
  *  1. every address in state `in_use` or `free` (free pool addresses too: money sent to them is recorded as an
- *     unattributed payment, and they are handed out at any moment) — index addresses_state;
+ *     unattributed payment, and they are handed out at any moment) — index addresses_watched;
  *  2. the address of any invoice still inside its monitoring window (expires_at + monitoring) and not final
- *     (confirmed/cancelled) — index invoices_watch_window;
+ *     (confirmed/cancelled) — index invoices_watch_window, which holds only such invoices;
  *  3. any address with an active payment that is unconfirmed or unverified (so a double-spend or reorg is seen;
  *     not one mined below our checkpoint, which can never be verified) —
  *     index payments_unverified — or that has fewer confirmations than the highest threshold we care about
@@ -14,7 +14,7 @@
  */
 import { prepared, type DB } from '../store/sqlite.ts';
 import { refundWatchRows } from '../books/refund-watch.ts';
-import { scripthashOf } from '../store/chain-sql.ts';
+import { IN_WINDOW, scripthashOf } from '../store/chain-sql.ts';
 
 export interface WatchedRow {
   id: number;
@@ -52,7 +52,7 @@ export function maxConfirmations(db: DB): number {
 export const WATCHED_SQL = [
   `SELECT id, ${scripthashOf('addresses')} AS scripthash, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > @after`,
   `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM invoices i JOIN addresses a ON a.id = i.address_id
-   WHERE i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled')`,
+   WHERE ${IN_WINDOW}`,
   `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
    WHERE p.state = 'active' AND p.verified = 0 AND p.below_anchor = 0`,
   `SELECT a.id, ${scripthashOf('a')} AS scripthash, a.electrum_status FROM payments p JOIN addresses a ON a.id = p.address_id
@@ -61,7 +61,7 @@ export const WATCHED_SQL = [
 
 /** Whether the address `a` is watched, for statements driven by address ids (the reasons above, by index lookups). */
 export const WATCHED_REASONS = `a.state IN ('in_use', 'free')
-    OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND i.expires_at + i.monitoring_ms > @now AND i.status NOT IN ('confirmed', 'cancelled'))
+    OR EXISTS (SELECT 1 FROM invoices i WHERE i.address_id = a.id AND ${IN_WINDOW})
     OR EXISTS (SELECT 1 FROM payments p WHERE p.address_id = a.id AND p.state = 'active' AND ((p.verified = 0 AND p.below_anchor = 0) OR p.height > @minHeight))`;
 
 /**

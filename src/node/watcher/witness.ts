@@ -21,7 +21,7 @@ import { ServerMisbehaviour } from './errors.ts';
 import type { HeaderSync } from './header-sync.ts';
 import type { HistoryVerifier } from './history.ts';
 import type { Recorder } from './recorder.ts';
-import { scripthashOf } from '../store/chain-sql.ts';
+import { IN_WINDOW, scripthashOf } from '../store/chain-sql.ts';
 
 /** Verified blocks behind the witness at which the primary is left. */
 export const LAG_FAILOVER = 3;
@@ -245,10 +245,10 @@ export class Witness {
     const sh = scripthashOf('a');
     const rows = this.o.service.db
       .prepare(
-        `SELECT ${sh} AS scripthash FROM invoices i JOIN addresses a ON a.id = i.address_id WHERE i.status IN ('unpaid', 'partial', 'paid', 'expired')
-         AND i.expires_at + i.monitoring_ms > ? UNION SELECT ${sh} FROM payments p JOIN addresses a ON a.id = p.address_id WHERE p.state = 'active' AND p.height = 0 LIMIT 10000`,
+        `SELECT ${sh} AS scripthash FROM invoices i JOIN addresses a ON a.id = i.address_id WHERE ${IN_WINDOW}
+         UNION SELECT ${sh} FROM payments p JOIN addresses a ON a.id = p.address_id WHERE p.state = 'active' AND p.height = 0 LIMIT 10000`,
       )
-      .all(Date.now()) as { scripthash: string }[];
+      .all({ now: Date.now() }) as { scripthash: string }[];
     const fresh = rows.map((r) => r.scripthash).filter((sh) => !this.watched.has(sh));
     for (const sh of fresh) this.watched.add(sh);
     // A status in the subscribe answer is news too: a payment made before the subscription reached the witness is
