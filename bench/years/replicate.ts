@@ -8,7 +8,7 @@
  */
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
 import { packBody, packEventData, unpackText } from '../../src/node/store/event-data.ts';
-import { addressOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, invoiceIdOf } from '../../src/node/store/chain-sql.ts';
 import { bech32Encode } from '../../src/core/wallet/encoding.ts';
 
 const B32 = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -59,7 +59,7 @@ const COLUMNS: Record<string, Record<string, string>> = {
   invoices: { seq: 'seq + @inv', id: 'ren(0, id, @c)', address_id: 'address_id + @addr', userdata: 'ren(5, userdata, @c)' },
   sales: { invoice_id: 'ren(0, invoice_id, @c)', receipt_key: "receipt_key || '-' || @c" },
   refunds: { id: 'id + @refund', invoice_id: 'ren(0, invoice_id, @c)' },
-  payments: { id: 'id + @pay', txid: 'unhex(ren(3, lower(hex(txid)), @c))', address_id: 'address_id + @addr', invoice_id: 'ren(0, invoice_id, @c)' },
+  payments: { id: 'id + @pay', txid: 'unhex(ren(3, lower(hex(txid)), @c))', address_id: 'address_id + @addr', invoice_seq: 'invoice_seq + @inv' },
   events: { id: 'id + @event', invoice_id: 'ren(0, invoice_id, @c)', payment_id: 'payment_id + @pay', data: "swap(data, 'e', id, @c)" },
   notifications: {
     id: 'id + @note',
@@ -152,7 +152,7 @@ function registerFunctions(db: DB, per: number): void {
     invoiceOfAddress.set(i.address_id, i.id);
   }
   const ofPayment = new Map<number, string>();
-  for (const r of db.prepare('SELECT id, lower(hex(txid)) AS txid, address_id, invoice_id FROM payments').all() as { id: number; txid: string; address_id: number; invoice_id: string | null }[]) {
+  for (const r of db.prepare(`SELECT p.id, lower(hex(p.txid)) AS txid, p.address_id, ${invoiceIdOf('p')} AS invoice_id FROM payments p`).all() as { id: number; txid: string; address_id: number; invoice_id: string | null }[]) {
     const inv = r.invoice_id ?? invoiceOfAddress.get(r.address_id);
     if (!inv) continue;
     ofPayment.set(r.id, inv);

@@ -4,7 +4,7 @@
  * always inside the caller's transaction, so status, events and (later) planned notifications commit together.
  */
 import { prepared, type DB } from './store/sqlite.ts';
-import { INVOICE_COLUMNS, PAYMENT_COLUMNS } from './store/chain-sql.ts';
+import { INVOICE_COLUMNS, invoiceSeqOf, PAYMENT_COLUMNS } from './store/chain-sql.ts';
 import { packEventData } from './store/event-data.ts';
 import {
   evaluate,
@@ -163,7 +163,7 @@ export function getInvoiceRow(db: DB, id: string): InvoiceRow | undefined {
 }
 
 export function paymentsOf(db: DB, invoiceId: string): PaymentRow[] {
-  return prepared(db, `SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id = ? ORDER BY p.id`).all(invoiceId) as PaymentRow[];
+  return prepared(db, `SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq = ${invoiceSeqOf('?')} ORDER BY p.id`).all(invoiceId) as PaymentRow[];
 }
 
 /**

@@ -81,7 +81,7 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
     add(
       sql(
         `SELECT ${INVOICE_COLUMNS} FROM invoices i
-         WHERE i.id IN (SELECT invoice_id FROM payments WHERE txid >= unhex(@low) AND txid <= unhex(@high) AND invoice_id IS NOT NULL LIMIT 1000)
+         WHERE i.seq IN (SELECT invoice_seq FROM payments WHERE txid >= unhex(@low) AND txid <= unhex(@high) AND invoice_seq IS NOT NULL LIMIT 1000)
            AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
       ).all({ ...args, low, high }),
     );

@@ -14,6 +14,7 @@ import { getInvoiceRow, refreshInvoice } from '../../src/node/invoices.ts';
 import { afterEach } from 'vitest';
 import type { App } from '../../src/node/app.ts';
 import { startTestApp, type ApiClient } from './api.ts';
+import { invoiceIdOf, invoiceSeqOf } from '../../src/node/store/chain-sql.ts';
 
 export const VPUB = 'vpub5SLqN2bLY4WeZJ9SmNJHsyzqVKreTXD4ZnPC22MugDNcjhKX5xNX9QiQWcE4SSRzVWyHWUihpKRT7hckDGNzVc69wSX2JPcfGeNiT5c2XZy';
 
@@ -56,8 +57,8 @@ export function addPayment(service: Satdesk, f: PaymentFacts): { id: number; txi
     const invoiceId = f.unattributed ? null : a.invoice_id;
     const r = db
       .prepare(
-        `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_time, first_seen, rbf, verified, state)
-         VALUES (unhex(?), ?, ?, ?, ?, ?, ?, 0, ?, 'active')`,
+        `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, rbf, verified, state)
+         VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, 0, ?, 'active')`,
       )
       .run(txid, a.id, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
     if (invoiceId) refreshInvoice(db, getInvoiceRow(db, invoiceId)!, service.refreshContext());
@@ -72,7 +73,7 @@ export function confirm(service: Satdesk, paymentId: number, height: number, tip
     const db = service.db;
     db.prepare('UPDATE payments SET height = ?, verified = 1, block_time = COALESCE(block_time, first_seen) WHERE id = ?').run(height, paymentId);
     db.prepare("INSERT INTO chain_state (key, value) VALUES ('tip_height', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(tip));
-    const p = db.prepare('SELECT invoice_id FROM payments WHERE id = ?').get(paymentId) as { invoice_id: string | null };
+    const p = db.prepare(`SELECT ${invoiceIdOf('p')} AS invoice_id FROM payments p WHERE p.id = ?`).get(paymentId) as { invoice_id: string | null };
     if (p.invoice_id) refreshInvoice(db, getInvoiceRow(db, p.invoice_id)!, service.refreshContext());
   });
 }

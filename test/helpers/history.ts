@@ -29,8 +29,8 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
     db.exec(`UPDATE addresses SET state = 'in_use', invoice_id = printf('hist%012d', derivation_index)
              WHERE derivation_index < ${n} AND derivation_index % 20 = 19;`);
     db.exec(`
-      INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_key, block_time, first_seen, time, rbf, verified, state, plan_done)
-      SELECT unhex(printf('%064x', 5000000000 + seq)), address_id, paid_sats, id, 1 + seq % ${Math.max(1, opts.height - 20)}, NULL, NULL,
+      INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, time, rbf, verified, state, plan_done)
+      SELECT unhex(printf('%064x', 5000000000 + seq)), address_id, paid_sats, seq, 1 + seq % ${Math.max(1, opts.height - 20)}, NULL, NULL,
         created_at + 60000, created_at + 60000, 0, 1, 'active', 1
       FROM invoices WHERE id LIKE 'hist%' AND paid_sats > 0;`);
     for (const type of ['invoice.created', 'invoice.paid', 'invoice.confirmed']) {

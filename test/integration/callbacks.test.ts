@@ -377,7 +377,7 @@ describe('planner and sender queries', () => {
   it('use their indexes: the planner reads only payments still climbing, the sender seeks due deliveries per agent', async () => {
     const t = await setup();
     const plan = (sql: string) => (t.app.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
-    expect(plan("SELECT p.*, i.userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id")).toContain('payments_plan');
+    expect(plan("SELECT p.*, i.userdata FROM payments p LEFT JOIN invoices i ON i.seq = p.invoice_seq WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id")).toContain('payments_plan');
     expect(
       plan(`SELECT d.* FROM deliveries d JOIN notifications n ON n.id = d.notification_id
             WHERE d.agent_id = 'a' AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= 1

@@ -58,7 +58,7 @@ describe('history below the anchor', () => {
     await t.app.watcher!.waitSynced(20_000);
     const old1 = await waitFor(async () => (await t.api.get('/payments/unattributed')).body.payments, (p) => p.length === 1, 'the old payment recorded');
     expect(old1[0]).toMatchObject({ txid: old.getId(), sats: 70_000, confirmations: 0 });
-    expect(t.app.db.prepare('SELECT verified, below_anchor, invoice_id FROM payments').get()).toEqual({ verified: 0, below_anchor: 1, invoice_id: null });
+    expect(t.app.db.prepare('SELECT verified, below_anchor, invoice_seq FROM payments').get()).toEqual({ verified: 0, below_anchor: 1, invoice_seq: null });
     const info = (await t.api.get('/sysinfo')).body.chain;
     expect(info).toMatchObject({ connected: true, synced: true, error: null });
     expect(info.headers).toMatchObject({ state: 'verified', verified_height: 4031 });
@@ -72,6 +72,6 @@ describe('history below the anchor', () => {
     s.notifyScripthash(sh);
     const done = await waitFor(async () => (await t.api.get(`/invoices/${inv.id}`)).body, (i) => i.status === 'confirmed', 'confirmed');
     expect(done.payments).toMatchObject([{ txid: fresh.getId(), height: 4032, confirmations: 1 }]);
-    expect(t.app.db.prepare('SELECT COUNT(*) AS n FROM payments WHERE invoice_id IS NOT NULL').get()).toEqual({ n: 1 });
+    expect(t.app.db.prepare('SELECT COUNT(*) AS n FROM payments WHERE invoice_seq IS NOT NULL').get()).toEqual({ n: 1 });
   });
 });

@@ -13,6 +13,7 @@ import { bip32 } from '../../src/core/ecc.ts';
 import { parseWalletSource } from '../../src/core/wallet/source.ts';
 import { NETS, World, events, payTx, satdesk } from '../helpers/hostile-world.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { invoiceIdOf } from '../../src/node/store/chain-sql.ts';
 
 describe.each(NETS)('$network settings: an xpub whose first addresses were paid before setup', ({ network, net }) => {
   it('finds them, hands out the next unused address, keeps the old payments as wallet history and pays nothing', async () => {
@@ -40,7 +41,7 @@ describe.each(NETS)('$network settings: an xpub whose first addresses were paid 
 
     const kept = await waitFor(async () => (await api.get('/payments/unattributed')).body.payments, (p) => p.length === 2, 'old payments kept');
     expect(kept.map((p: { txid: string }) => p.txid).sort()).toEqual([old.getId(), recent.getId()].sort());
-    const rows = app.db.prepare('SELECT lower(hex(txid)) AS txid, invoice_id, verified, below_anchor FROM payments ORDER BY txid').all();
+    const rows = app.db.prepare(`SELECT lower(hex(p.txid)) AS txid, ${invoiceIdOf('p')} AS invoice_id, p.verified, p.below_anchor FROM payments p ORDER BY p.txid`).all();
     expect(rows).toEqual(
       [
         { txid: old.getId(), invoice_id: null, verified: 0, below_anchor: 1 },

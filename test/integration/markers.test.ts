@@ -9,6 +9,7 @@ import { addPayment, callbackFixtures, until } from '../helpers/callbacks.ts';
 import { notificationCount, openDeliveries, plannedThresholds } from '../helpers/outbox.ts';
 import { FLOOR_KEY, markerFloor, settleDepth } from '../../src/node/callbacks/markers.ts';
 import { getInvoiceRow, refreshInvoice } from '../../src/node/invoices.ts';
+import { invoiceIdOf } from '../../src/node/store/chain-sql.ts';
 
 const DAY = 86_400_000;
 const { setup, receiver } = callbackFixtures();
@@ -79,7 +80,7 @@ describe('settled planning markers', () => {
     t.app.service.write(() => {
       db.prepare('UPDATE payments SET height = 0, verified = 0 WHERE id IN (?, ?)').run(A, D);
       for (const id of [A, D]) {
-        const inv = (db.prepare('SELECT invoice_id FROM payments WHERE id = ?').get(id) as { invoice_id: string }).invoice_id;
+        const inv = (db.prepare(`SELECT ${invoiceIdOf('p')} AS invoice_id FROM payments p WHERE p.id = ?`).get(id) as { invoice_id: string }).invoice_id;
         refreshInvoice(db, getInvoiceRow(db, inv)!, t.app.service.refreshContext());
       }
     });

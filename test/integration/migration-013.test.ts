@@ -11,7 +11,7 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { getInvoiceRow, paymentsOf } from '../../src/node/invoices.ts';
 import { searchInvoices } from '../../src/node/search.ts';
-import { addressOf, blockKey, scripthashArgs, scripthashMatch, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, blockKey, invoiceIdOf, invoiceSeqOf, scripthashArgs, scripthashMatch, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { tempDir } from '../helpers/api.ts';
 
@@ -64,9 +64,10 @@ function appView(db: Database.Database, v13: boolean): unknown {
     addresses: db.prepare(`SELECT id, address, ${shCol} AS scripthash, origin, derivation_index, state, invoice_id, electrum_status, created_at FROM addresses ORDER BY id`).all(),
     invoices: db.prepare(`SELECT *, ${v13 ? addressOf('invoices') : 'address'} AS address FROM invoices ORDER BY seq`).all(),
     // A payment's block by its key since 021 (docs/decisions/0100-block-key.md): the old rows' hashes as their keys.
+    // Its invoice by the invoice's row number since 023 (docs/decisions/0102-payment-invoice-seq.md), read as the id.
     payments: (
-      db.prepare(`SELECT *, ${v13 ? shOf('txid') : 'lower(txid)'} AS txid, ${v13 ? addressOf('payments') : 'address'} AS address${v13 ? '' : ', lower(block_hash) AS block_hash'} FROM payments ORDER BY id`).all() as Record<string, unknown>[]
-    ).map(({ block_hash, block_key, ...r }) => ({ ...r, block: v13 ? block_key : typeof block_hash === 'string' ? blockKey(block_hash) : null })),
+      db.prepare(`SELECT *, ${v13 ? shOf('txid') : 'lower(txid)'} AS txid, ${v13 ? addressOf('payments') : 'address'} AS address${v13 ? `, ${invoiceIdOf('payments')} AS invoice_id` : ', lower(block_hash) AS block_hash'} FROM payments ORDER BY id`).all() as Record<string, unknown>[]
+    ).map(({ block_hash, block_key, invoice_seq: _seq, ...r }) => ({ ...r, block: v13 ? block_key : typeof block_hash === 'string' ? blockKey(block_hash) : null })),
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     counts: db.prepare('SELECT * FROM address_states ORDER BY state').all(),
   };
@@ -119,7 +120,7 @@ describe('migration 013 (lean chain tables)', () => {
       expect(db.prepare("SELECT n FROM address_states WHERE state = 'in_use'").pluck().get()).toBe(0);
       db.prepare("UPDATE invoices SET label = 'Flat white' WHERE id = 'inv3'").run();
       expect(search('flat white')).toEqual(['inv3']);
-      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES (unhex(?), 3, 10, 'inv3', ?)").run('f'.repeat(64), T + 40);
+      db.prepare(`INSERT INTO payments (txid, address_id, sats, invoice_seq, first_seen) VALUES (unhex(?), 3, 10, ${invoiceSeqOf("'inv3'")}, ?)`).run('f'.repeat(64), T + 40);
       expect(db.prepare('SELECT used_through FROM wallet_source').pluck().get()).toBe(2);
       // References still hold both ways.
       expect(() => db.prepare("DELETE FROM invoices WHERE id = 'inv1'").run()).toThrow(/FOREIGN KEY/);

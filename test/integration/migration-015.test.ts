@@ -11,6 +11,7 @@ import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
 import { paymentsOf } from '../../src/node/invoices.ts';
 import { searchInvoices } from '../../src/node/search.ts';
+import { invoiceIdOf } from '../../src/node/store/chain-sql.ts';
 import { tempDir } from '../helpers/api.ts';
 
 const T = 1_760_000_000_000;
@@ -41,8 +42,9 @@ describe('migration 015 (txids as bytes)', () => {
   it('upgrades a version-14 database and keeps every payment as the app reads it', () => {
     const file = path.join(tempDir(), 'v14.sqlite');
     const old = version14(file);
-    // A later migration's change set aside: 021 names a payment's block by a key of its hash (migration-021.test.ts).
-    const blockless = (rows: unknown[]): unknown[] => (rows as Record<string, unknown>[]).map(({ block_hash: _h, block_key: _k, ...r }) => r);
+    // Later migrations' changes set aside: 021 names a payment's block by a key of its hash (migration-021.test.ts),
+    // 023 its invoice by the invoice's row number, read here as the id (migration-023.test.ts).
+    const blockless = (rows: unknown[]): unknown[] => (rows as Record<string, unknown>[]).map(({ block_hash: _h, block_key: _k, invoice_seq: _s, ...r }) => r);
     const before = blockless(old.prepare('SELECT *, lower(txid) AS txid FROM payments ORDER BY id').all());
     const attached = (d: Database.Database): string[] =>
       (d.prepare("SELECT type || ' ' || name AS n FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = 'payments' ORDER BY n").all() as { n: string }[]).map((r) => r.n);
@@ -52,7 +54,7 @@ describe('migration 015 (txids as bytes)', () => {
     const db = openDatabase(file);
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
-      expect(blockless(db.prepare('SELECT *, lower(hex(txid)) AS txid FROM payments ORDER BY id').all())).toEqual(before);
+      expect(blockless(db.prepare(`SELECT *, lower(hex(txid)) AS txid, ${invoiceIdOf('payments')} AS invoice_id FROM payments ORDER BY id`).all())).toEqual(before);
       expect(db.prepare('SELECT DISTINCT typeof(txid) || length(txid) FROM payments').pluck().all()).toEqual(['blob32']);
       expect(attached(db)).toEqual(objects);
       expect(db.pragma('foreign_key_check')).toEqual([]);
@@ -69,7 +71,7 @@ describe('migration 015 (txids as bytes)', () => {
       expect(search('3a3a3a3a')).toEqual(['inv1']);
       expect(search('3A7F3A7F3')).toEqual(['inv1']);
       expect(search('c0ffee11')).toEqual([]); // unattributed: no invoice
-      expect(plan(db, "SELECT invoice_id FROM payments WHERE txid >= unhex('00') AND txid <= unhex('ff')")).toMatch(/INDEX sqlite_autoindex_payments_1 \(txid>\? AND txid<\?\)/);
+      expect(plan(db, "SELECT invoice_seq FROM payments WHERE txid >= unhex('00') AND txid <= unhex('ff')")).toMatch(/INDEX sqlite_autoindex_payments_1 \(txid>\? AND txid<\?\)/);
     } finally {
       db.close();
     }

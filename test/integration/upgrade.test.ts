@@ -11,7 +11,7 @@ import { migrate, type DB } from '../../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { CONSTRAINTS } from '../../src/node/store/migrations/011-constraints.ts';
 import { INVOICE_STATUSES, MARK_ACTIONS } from '../../src/core/vocabulary.ts';
-import { addressOf, blockKey, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
+import { addressOf, blockKey, invoiceIdOf, scripthashOf, shOf } from '../../src/node/store/chain-sql.ts';
 import { startTestApp, tempDir } from '../helpers/api.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import type { App } from '../../src/node/app.ts';
@@ -96,12 +96,13 @@ const TABLES = ['settings', 'wallet_source', 'addresses', 'invoices', 'refunds',
 
 /**
  * How the current schema gives back a release column the app still reads (migration 013, docs/decisions/0087-lean-chain-tables.md):
- * hashes and txids stored as bytes are read as hex (and 0088-txid-bytes.md), an invoice's or payment's address through its address_id.
+ * hashes and txids stored as bytes are read as hex (and 0088-txid-bytes.md), an invoice's or payment's address through its address_id,
+ * a payment's invoice through its row number (0102-payment-invoice-seq.md).
  */
 const READ_NOW: Record<string, Record<string, string>> = {
   addresses: { scripthash: scripthashOf('addresses') },
   invoices: { address: addressOf('invoices') },
-  payments: { txid: shOf('txid'), address: addressOf('payments') },
+  payments: { txid: shOf('txid'), address: addressOf('payments'), invoice_id: invoiceIdOf('payments') },
 };
 /**
  * Release columns no longer stored: addresses.script_hex (the address's script, derived from it) and payments.block_hash
@@ -186,7 +187,7 @@ describe('upgrading a first-release data dir', () => {
     invoice('x2', 'unpaid');
     expect(() => db.prepare("UPDATE invoices SET manual_status = 'released' WHERE id = 'x2'").run()).toThrow(/CHECK constraint failed/);
     expect(() =>
-      db.prepare("INSERT INTO payments (txid, address_id, sats, invoice_id, first_seen) VALUES (zeroblob(32), 1, 5, 'nope', 0)").run(),
+      db.prepare('INSERT INTO payments (txid, address_id, sats, invoice_seq, first_seen) VALUES (zeroblob(32), 1, 5, 999999, 0)').run(),
     ).toThrow(/FOREIGN KEY constraint failed/);
     expect(() => db.prepare("INSERT INTO idempotency_keys (key, request_hash, invoice_id, created_at) VALUES ('k', 'h', 'nope', 0)").run()).toThrow(/FOREIGN KEY/);
     // An address may point at its invoice before the invoice exists, inside one transaction (pool.take), but not after it.

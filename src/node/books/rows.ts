@@ -201,12 +201,12 @@ export class BookReader {
     const f = invoiceWhere(q);
     const onlyInvoices = filters(q);
     const stmt = this.db.prepare(
-      `SELECT p.id, lower(hex(p.txid)) AS txid, ${addressOf('p')} AS address, p.sats, p.invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
+      `SELECT p.id, lower(hex(p.txid)) AS txid, ${addressOf('p')} AS address, p.sats, i.id AS invoice_id, p.height, p.verified, p.state, p.rbf, p.time,
          i.userdata, i.label, i.fiat_currency, i.fiat_rate
-       FROM payments p INDEXED BY payments_time LEFT JOIN invoices i ON i.id = p.invoice_id
+       FROM payments p INDEXED BY payments_time LEFT JOIN invoices i ON i.seq = p.invoice_seq
        WHERE p.time >= @lo AND p.time < @end AND NOT (p.time = @t AND p.id <= @id)
          ${q.reversed ? '' : "AND p.state = 'active'"}
-         ${onlyInvoices ? `AND p.invoice_id IS NOT NULL AND ${f.sql}` : ''}
+         ${onlyInvoices ? `AND p.invoice_seq IS NOT NULL AND ${f.sql}` : ''}
        ORDER BY p.time, p.id LIMIT ${CHUNK_ROWS}`,
     );
     const refunds = this.refunds(q);

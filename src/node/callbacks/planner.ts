@@ -127,7 +127,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
      VALUES (?, ?, 'PENDING', 0, ?, ?, ?, ?)`,
   );
   const candidates = db.prepare(
-    `SELECT ${PAYMENT_COLUMNS}, i.userdata AS userdata FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id
+    `SELECT ${PAYMENT_COLUMNS}, i.userdata AS userdata FROM payments p LEFT JOIN invoices i ON i.seq = p.invoice_seq
      WHERE p.plan_done = 0 AND p.state = 'active' ORDER BY p.id`,
   );
   const markDone = db.prepare('UPDATE payments SET plan_done = 1 WHERE id = ?');

@@ -181,7 +181,7 @@ export class InvoicesRoom {
     const refunds = new Map<string, RefundRow[]>();
     if (ids.length) {
       const marks = ids.map(() => '?').join(',');
-      for (const p of db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id IN (${marks}) ORDER BY p.id`).all(...ids) as PaymentRow[]) {
+      for (const p of db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq IN (SELECT seq FROM invoices WHERE id IN (${marks})) ORDER BY p.id`).all(...ids) as PaymentRow[]) {
         payments.set(p.invoice_id!, [...(payments.get(p.invoice_id!) ?? []), p]);
       }
       for (const r of db.prepare(`SELECT * FROM refunds WHERE invoice_id IN (${marks}) ORDER BY id`).all(...ids) as RefundRow[]) {

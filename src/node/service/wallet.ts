@@ -61,7 +61,7 @@ export class WalletRoom {
     deleteAddress: ({ params }) => this.s.uow.write(() => this.s.pool.remove(params.address)),
     unattributedPayments: ({ query }) => {
       const rows = this.s.db
-        .prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_id IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?`)
+        .prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?`)
         .all(decodeCursor(query.cursor), query.limit + 1) as PaymentRow[];
       const { items, next_cursor } = page(rows, query.limit, (p) => p.id);
       const tip = this.s.tipHeight();

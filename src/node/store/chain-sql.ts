@@ -1,8 +1,8 @@
 /**
  * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): payments'
  * txids and free or held addresses' script hashes are stored as their 32 bytes and are lowercase hex strings
- * everywhere else; invoices and payments name their address by `address_id` only, and a payment its block by a key
- * (0100-block-key.md). Queries select and bind through these fragments, so the rows the code reads keep their shape
+ * everywhere else; invoices and payments name their address by `address_id` only, a payment its block by a key
+ * (0100-block-key.md) and its invoice by the invoice's row number (0102-payment-invoice-seq.md). Queries select and bind through these fragments, so the rows the code reads keep their shape
  * (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by a key of the script hash the address
  * encodes, through its index, and the text (or the whole script hash) compared on the rows it names
  * (0094-address-by-script-hash.md, 0099-address-key.md).
@@ -21,12 +21,22 @@ export function addressOf(alias: string): string {
   return `(SELECT ad.address FROM addresses ad WHERE ad.id = ${alias}.address_id)`;
 }
 
+/** The public id of the invoice the row aliased `alias` (a payment) names by its row number (migration 023). */
+export function invoiceIdOf(alias: string): string {
+  return `(SELECT iv.id FROM invoices iv WHERE iv.seq = ${alias}.invoice_seq)`;
+}
+
+/** The row number of the invoice whose public id is the SQL expression `id` (a parameter), for a payment's invoice_seq. */
+export function invoiceSeqOf(id: string): string {
+  return `(SELECT iv.seq FROM invoices iv WHERE iv.id = ${id})`;
+}
+
 /** An invoice row (InvoiceRow) from `invoices i`. */
 export const INVOICE_COLUMNS = `i.*, ${addressOf('i')} AS address`;
 
 /** A payment row (PaymentRow) from `payments p`, its columns in the order they had as a table. */
 export const PAYMENT_COLUMNS = [
-  'p.id', `${shOf('p.txid')} AS txid`, 'p.address_id', `${addressOf('p')} AS address`, 'p.sats', 'p.invoice_id', 'p.height',
+  'p.id', `${shOf('p.txid')} AS txid`, 'p.address_id', `${addressOf('p')} AS address`, 'p.sats', `${invoiceIdOf('p')} AS invoice_id`, 'p.height',
   'p.block_key', 'p.block_time', 'p.first_seen', 'p.rbf', 'p.verified', 'p.state', 'p.plan_done',
   'p.time', 'p.unconfirmed_parent', 'p.mempool_servers', 'p.below_anchor',
 ].join(', ');

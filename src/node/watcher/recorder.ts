@@ -15,7 +15,7 @@ import type { Satdesk } from '../service.ts';
 import type { HeaderStore, StoredHeader } from './headers.ts';
 import type { AddressRow, EntryFacts } from './history.ts';
 import type { TipPlan } from './header-sync.ts';
-import { blockKey, INVOICE_COLUMNS, scripthashOf } from '../store/chain-sql.ts';
+import { blockKey, INVOICE_COLUMNS, invoiceIdOf, invoiceSeqOf, scripthashOf } from '../store/chain-sql.ts';
 import { requiredConfirmationsMax } from './watched.ts';
 
 export class Recorder {
@@ -43,7 +43,7 @@ export class Recorder {
       if (plan.reorg) {
         this.headers.deleteAbove(plan.fork);
         const orphaned = this.sql(
-            `SELECT p.id, p.invoice_id, ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+            `SELECT p.id, ${invoiceIdOf('p')} AS invoice_id, ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
              WHERE p.height > ? AND p.state = 'active'`,
           )
           .all(plan.fork) as { id: number; invoice_id: string | null; scripthash: string }[];
@@ -100,7 +100,7 @@ export class Recorder {
     if (fromTip !== null) {
       const most = requiredConfirmationsMax(this.db);
       const rows = this.sql(
-        `SELECT DISTINCT p.invoice_id AS id FROM payments p JOIN invoices i ON i.id = p.invoice_id
+        `SELECT DISTINCT i.id FROM payments p JOIN invoices i ON i.seq = p.invoice_seq
          WHERE p.state = 'active' AND p.height > @low AND p.height + MAX(i.confirmations_required, 1) - 1 > @fromTip`,
       ).all({ low: fromTip - Math.max(most, 1), fromTip }) as { id: string }[];
       for (const r of rows) all.add(r.id);
@@ -174,9 +174,9 @@ export class Recorder {
       `UPDATE payments SET height = ?, block_key = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
     );
     const insert = this.sql(
-      `INSERT INTO payments (txid, address_id, sats, invoice_id, height, block_key, block_time, first_seen, time, rbf, verified,
+      `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, time, rbf, verified,
          unconfirmed_parent, below_anchor, mempool_servers, state)
-       VALUES (unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+       VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
     );
     for (const f of facts) {
       seen.add(f.txid);

@@ -21,7 +21,7 @@ import { ServerMisbehaviour } from './errors.ts';
 import type { HeaderSync } from './header-sync.ts';
 import type { HistoryVerifier } from './history.ts';
 import type { Recorder } from './recorder.ts';
-import { IN_WINDOW, scripthashOf } from '../store/chain-sql.ts';
+import { IN_WINDOW, invoiceIdOf, scripthashOf } from '../store/chain-sql.ts';
 
 /** Verified blocks behind the witness at which the primary is left. */
 export const LAG_FAILOVER = 3;
@@ -270,7 +270,7 @@ export class Witness {
     const low = (this.o.headerSync.tip()?.height ?? 0) - RECENT_BLOCKS;
     const rows = this.o.service.db
       .prepare(
-        `SELECT p.id, lower(hex(p.txid)) AS txid, p.invoice_id, p.height, ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
+        `SELECT p.id, lower(hex(p.txid)) AS txid, ${invoiceIdOf('p')} AS invoice_id, p.height, ${scripthashOf('a')} AS scripthash FROM payments p JOIN addresses a ON a.id = p.address_id
          WHERE p.state = 'active' AND (p.height = 0 OR p.height > ?) AND p.mempool_servers < 2`,
       )
       .all(Math.max(0, low)) as { id: number; txid: string; invoice_id: string | null; height: number; scripthash: string }[];
