@@ -6,7 +6,8 @@ import { cspMeta } from './scripts/vite-csp.ts';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve('src/main/index.ts') } } },
+    // The export worker is its own entry: a worker thread loads it by file (src/node/books/export-thread.ts).
+    build: { rollupOptions: { input: { index: resolve('src/main/index.ts'), 'export-worker': resolve('src/node/books/export-worker.ts') } } },
   },
   preload: {
     plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],
