@@ -6,8 +6,7 @@ import { cspMeta } from './scripts/vite-csp.ts';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    // The export worker is its own entry: a worker thread loads it by file (src/node/books/export-thread.ts).
-    build: { rollupOptions: { input: { index: resolve('src/main/index.ts'), 'export-worker': resolve('src/node/books/export-worker.ts') } } },
+    build: { rollupOptions: { input: { index: resolve('src/main/index.ts') } } },
   },
   preload: {
     plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],

@@ -18,8 +18,6 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/interop/**/*.test.ts'],
     // Tests spawn the built `satdesk` and drive the built console: rebuild each first when its sources are newer.
     globalSetup: ['test/build-cli.ts', 'test/e2e/build-renderer.ts'],
-    // The export worker from its TypeScript source (src/node/books/export-thread.ts).
-    setupFiles: ['test/helpers/source-worker.ts'],
     pool: 'forks',
     // Most of the suite's time is waiting (sockets, child processes, Chromium, the real servers' polling), not CPU:
     // four files at once on two cores, the longest started first (test/helpers/sequencer.ts).

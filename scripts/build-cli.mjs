@@ -35,8 +35,7 @@ export async function buildCli() {
   const { build } = await import('esbuild');
   const tmp = `${OUT}.tmp-${process.pid}`;
   await build({
-    // The export worker is its own entry: a worker thread loads it by file (src/node/books/export-thread.ts).
-    entryPoints: { satdesk: path.join(ROOT, 'src/node/cli.ts'), 'export-worker': path.join(ROOT, 'src/node/books/export-worker.ts') },
+    entryPoints: { satdesk: path.join(ROOT, 'src/node/cli.ts') },
     outdir: tmp,
     bundle: true,
     splitting: true,

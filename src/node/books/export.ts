@@ -1,7 +1,7 @@
 /**
  * invoices.csv and payments.csv (docs/books.md#exports): written as they are read, a chunk at a time, yielding to
  * the event loop between chunks, so the API, payment detection and callbacks go on during an export of years of
- * sales. invoices.csv runs on a worker thread (src/node/books/export-thread.ts). The consumer pulls the next chunk only when it wrote the last one (back-pressure). The header rows are the
+ * sales. The consumer pulls the next chunk only when it wrote the last one (back-pressure). The header rows are the
  * ones docs/books.md documents (test/unit/books-docs.test.ts keeps them equal).
  */
 import { formatBtc } from '../../core/money.ts';
@@ -9,7 +9,6 @@ import { csvCell, csvLine } from '../csv.ts';
 import { BookReader, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
 import type { InvoiceFilter } from './filter.ts';
 import type { RateContext } from './rates.ts';
-import { invoicesCsvInWorker } from './export-thread.ts';
 
 export const INVOICES_CSV_COLUMNS = [
   'id', 'created_at', 'expires_at', 'status', 'flags', 'order_ref', 'label', 'amount_sats', 'amount_btc', 'due_sats',
@@ -97,16 +96,10 @@ const SLICE_CHECK = 64;
  * chunk goes to the consumer, and every SLICE_MS of work the event loop runs. The reader (and its snapshot) closes when
  * the rows end or the consumer stops.
  */
-async function* chunks<R>(
-  file: string,
-  header: readonly string[],
-  read: (reader: BookReader) => Iterable<R>,
-  line: (r: R) => string,
-  fresh: (atLeast: number) => Buffer = (n) => Buffer.allocUnsafe(n),
-): AsyncGenerator<Uint8Array> {
+async function* chunks<R>(file: string, header: readonly string[], read: (reader: BookReader) => Iterable<R>, line: (r: R) => string): AsyncGenerator<Uint8Array> {
   const reader = new BookReader(file);
   const rows = read(reader)[Symbol.iterator]();
-  let buf = fresh(CHUNK_BYTES);
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let pos = 0;
   const put = (text: string): Buffer | null => {
     // At most 3 UTF-8 bytes per UTF-16 unit: a bound instead of measuring every line (a tenth of the export's time).
@@ -114,7 +107,7 @@ async function* chunks<R>(
     let full: Buffer | null = null;
     if (pos + most > buf.length) {
       full = buf.subarray(0, pos);
-      buf = fresh(Math.max(CHUNK_BYTES, most));
+      buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most));
       pos = 0;
     }
     pos += buf.write(text, pos);
@@ -143,17 +136,8 @@ function* flatten<T>(chunked: Iterable<T[]>): Generator<T> {
   for (const c of chunked) yield* c;
 }
 
-/**
- * invoices.csv as chunks, formatted on this thread: what the export worker runs (src/node/books/export-thread.ts).
- * `fresh` supplies each chunk's buffer (the worker's come back once written).
- */
-export function invoicesCsvChunks(file: string, q: InvoiceFilter & { range: Range }, fresh?: (atLeast: number) => Buffer): AsyncGenerator<Uint8Array> {
-  return chunks(file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceRows(q), invoiceLine, fresh);
-}
-
-/** invoices.csv, formatted on a worker thread (docs/decisions/0103-export-thread.md). */
 export function invoicesCsv(file: string, q: InvoiceFilter & { range: Range }): AsyncGenerator<Uint8Array> {
-  return invoicesCsvInWorker({ file, q });
+  return chunks(file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceRows(q), invoiceLine);
 }
 
 export function paymentsCsv(file: string, q: LedgerQuery, rates: RateContext): AsyncGenerator<Uint8Array> {

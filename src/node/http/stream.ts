@@ -6,14 +6,7 @@
 import type http from 'node:http';
 
 /** A text answer produced as it goes: UTF-8 chunks (strings, or bytes already encoded). */
-export type TextChunks = AsyncIterable<string | Releasable>;
-
-/**
- * Chunk bytes the producer wants back once written (src/node/books/export-thread.ts): every consumer calls
- * `chunk[RELEASE]` when it no longer reads the bytes, and not before.
- */
-export const RELEASE = Symbol('release');
-export type Releasable = Uint8Array & { [RELEASE]?: () => void };
+export type TextChunks = AsyncIterable<string | Uint8Array>;
 
 export function isTextChunks(v: unknown): v is TextChunks {
   return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
@@ -22,10 +15,7 @@ export function isTextChunks(v: unknown): v is TextChunks {
 /** Joins a producer's chunks (the desktop IPC answers a whole string). */
 export async function collectText(chunks: TextChunks): Promise<string> {
   const parts: Buffer[] = [];
-  for await (const c of chunks) {
-    parts.push(Buffer.from(c)); // a copy: the chunk's own bytes go back to its producer
-    if (typeof c !== 'string') c[RELEASE]?.();
-  }
+  for await (const c of chunks) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   return Buffer.concat(parts).toString('utf8');
 }
 
@@ -61,10 +51,7 @@ export async function sendText(res: http.ServerResponse, headers: Record<string,
   try {
     while (!next.done) {
       if (res.destroyed) return;
-      const chunk = next.value;
-      // The callback runs once the bytes are written (or the answer failed): only then may the producer reuse them.
-      const written = typeof chunk === 'string' ? undefined : chunk[RELEASE];
-      if (!res.write(chunk, written && (() => written())) && !(await writable(res))) return;
+      if (!res.write(next.value) && !(await writable(res))) return;
       next = await it.next();
     }
     res.end();
