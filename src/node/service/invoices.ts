@@ -181,7 +181,8 @@ export class InvoicesRoom {
     const refunds = new Map<string, RefundRow[]>();
     if (ids.length) {
       const marks = ids.map(() => '?').join(',');
-      for (const p of db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq IN (SELECT seq FROM invoices WHERE id IN (${marks})) ORDER BY p.id`).all(...ids) as PaymentRow[]) {
+      // Payments name their invoice by its row number (docs/decisions/0102-payment-invoice-seq.md): the page has them.
+      for (const p of db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq IN (${marks}) ORDER BY p.id`).all(...items.map((r) => r.seq)) as PaymentRow[]) {
         payments.set(p.invoice_id!, [...(payments.get(p.invoice_id!) ?? []), p]);
       }
       for (const r of db.prepare(`SELECT * FROM refunds WHERE invoice_id IN (${marks}) ORDER BY id`).all(...ids) as RefundRow[]) {
