@@ -2,10 +2,11 @@
  * The SQL boundary of the chain tables (docs/decisions/0087-lean-chain-tables.md, 0088-txid-bytes.md): payments'
  * txids and free or held addresses' script hashes are stored as their 32 bytes and are lowercase hex strings
  * everywhere else; invoices and payments name their address by `address_id` only, a payment its block by a key
- * (0100-block-key.md) and its invoice by the invoice's row number (0102-payment-invoice-seq.md). Queries select and bind through these fragments, so the rows the code reads keep their shape
- * (InvoiceRow, PaymentRow in src/node/invoices.ts). An address's row is found by a key of the script hash the address
- * encodes, through its index, and the text (or the whole script hash) compared on the rows it names
- * (0094-address-by-script-hash.md, 0099-address-key.md).
+ * (0100-block-key.md) and its invoice by the invoice's row number (0102-payment-invoice-seq.md). Queries select and
+ * bind through these fragments, so the rows the code reads keep their shape (InvoiceRow, PaymentRow in
+ * src/node/invoices.ts). An address's row is found by a key of the script hash the address encodes, through its
+ * index, and the text (or the whole script hash) compared on the rows it names (0094-address-by-script-hash.md,
+ * 0099-address-key.md).
  */
 import type { DB } from './sqlite.ts';
 import { ADDRESS_STATES, type AddressState } from '../../core/vocabulary.ts';
