@@ -1,7 +1,7 @@
 /**
- * Text answers written as they are produced (the CSV exports, docs/books.md#exports): each chunk is written once the
- * previous one left (back-pressure: a slow client slows the reader, never fills memory), and a client that goes
- * away stops the producer, which closes what it holds.
+ * Text answers written as they are produced (the CSV exports, docs/books.md#exports): the next chunk is asked for
+ * once the previous one left (back-pressure: a slow client slows the reader, never fills memory), and a client that
+ * goes away stops the producer, which closes what it holds.
  */
 import type http from 'node:http';
 
@@ -12,25 +12,33 @@ export function isTextChunks(v: unknown): v is TextChunks {
   return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
 }
 
-/** Joins a producer's chunks (the desktop IPC answers a whole string). */
+/**
+ * Joins a producer's chunks (the desktop IPC answers a whole string). A chunk is the consumer's only until it asks
+ * for the next (the exports reuse their buffers: src/node/books/export.ts), so each is copied.
+ */
 export async function collectText(chunks: TextChunks): Promise<string> {
   const parts: Buffer[] = [];
-  for await (const c of chunks) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  for await (const c of chunks) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c as Uint8Array));
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** Resolves when the response can take more (`drain`) or is gone (`close`); true when it can take more. */
-function writable(res: http.ServerResponse): Promise<boolean> {
+/**
+ * Writes `chunk` and resolves once it has left for the client (true), or when the response is gone (false). Only
+ * then may the producer reuse the chunk's memory; waiting for it is also the back-pressure: a slow client slows the
+ * producer down to its pace.
+ */
+function written(res: http.ServerResponse, chunk: string | Uint8Array): Promise<boolean> {
   return new Promise((resolve) => {
+    let settled = false;
     const done = (ok: boolean): void => {
-      res.off('drain', onDrain);
+      if (settled) return;
+      settled = true;
       res.off('close', onClose);
       resolve(ok);
     };
-    const onDrain = (): void => done(true);
     const onClose = (): void => done(false);
-    res.on('drain', onDrain);
     res.on('close', onClose);
+    res.write(chunk, (err) => done(!err));
   });
 }
 
@@ -50,8 +58,7 @@ export async function sendText(res: http.ServerResponse, headers: Record<string,
   res.writeHead(200, headers);
   try {
     while (!next.done) {
-      if (res.destroyed) return;
-      if (!res.write(next.value) && !(await writable(res))) return;
+      if (res.destroyed || !(await written(res, next.value))) return;
       next = await it.next();
     }
     res.end();
