@@ -10,7 +10,7 @@
  */
 import { prepared, type DB } from './store/sqlite.ts';
 import type { InvoiceRow } from './invoices.ts';
-import { addressArgs, addressMatch, INVOICE_COLUMNS } from './store/chain-sql.ts';
+import { addressArgs, addressMatch, INVOICE_COLUMNS, statusIs } from './store/chain-sql.ts';
 
 export interface SearchQuery {
   term: string;
@@ -55,7 +55,7 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   const term = q.term.trim();
   if (!term) return [];
   const status =
-    (q.status ? ' AND i.status = @status' : '') + (q.created ? ' AND i.created_at >= @start AND i.created_at < @end' : '');
+    (q.status ? ` AND ${statusIs('i.status', '@status', q.status)}` : '') + (q.created ? ' AND i.created_at >= @start AND i.created_at < @end' : '');
   const args = { before: q.before, limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.created ?? {}) };
   const found = new Map<number, InvoiceRow>();
   const add = (rows: unknown[]): void => {

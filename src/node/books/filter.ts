@@ -4,7 +4,7 @@
  */
 import { SatdeskError } from '../../core/errors.ts';
 import type { InvoiceStatus } from '../../core/vocabulary.ts';
-import { addressArgs, addressMatch } from '../store/chain-sql.ts';
+import { addressArgs, addressMatch, statusIs } from '../store/chain-sql.ts';
 
 export interface InvoiceFilter {
   status?: InvoiceStatus | undefined;
@@ -16,7 +16,7 @@ export function invoiceWhere(f: InvoiceFilter, alias = 'i'): { sql: string; args
   const parts: string[] = [];
   const args: Record<string, string> = {};
   if (f.status) {
-    parts.push(`${alias}.status = @f_status`);
+    parts.push(statusIs(`${alias}.status`, '@f_status', f.status));
     args.f_status = f.status;
   }
   const term = f.q?.trim();

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { prepared } from '../store/sqlite.ts';
-import { INVOICE_COLUMNS, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
+import { INVOICE_COLUMNS, PAYMENT_COLUMNS, statusIs } from '../store/chain-sql.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import { parseBtc, parseSatsAmount } from '../../core/money.ts';
 import { assertAboveDust } from '../../core/counter.ts';
@@ -166,7 +166,7 @@ export class InvoicesRoom {
       const where: string[] = ['seq < ?'];
       const args: (string | number)[] = [before];
       if (q.status) {
-        where.push('status = ?');
+        where.push(statusIs('status', '?', q.status));
         args.push(q.status);
       }
       if (created) {

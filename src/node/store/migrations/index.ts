@@ -21,6 +21,7 @@ import * as m020 from './020-address-key.ts';
 import * as m021 from './021-block-key.ts';
 import * as m022 from './022-live-indexes.ts';
 import * as m023 from './023-payment-invoice-seq.ts';
+import * as m024 from './024-sparse-status.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -58,4 +59,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 21, name: 'block-key', up: m021.up, foreignKeys: m021.foreignKeys },
   { version: 22, name: 'live-indexes', up: m022.up },
   { version: 23, name: 'payment-invoice-seq', up: m023.up, foreignKeys: m023.foreignKeys },
+  { version: 24, name: 'sparse-status', up: m024.up },
 ];
