@@ -21,8 +21,8 @@ export function populateInvoices(dir: string, n: number): void {
   db.function('bench_address', { deterministic: true }, (i: unknown) => madeUpAddress('bench-store', Number(i)).address);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
-    INSERT INTO addresses (id, address, script_key, origin, state, created_at)
-    SELECT i, bench_address(i), satdesk_script_key(bench_address(i)), 'static', 'used', 1700000000000 FROM s;`);
+    INSERT INTO addresses (id, address, script_key, state)
+    SELECT i, bench_address(i), satdesk_script_key(bench_address(i)), 'used' FROM s;`);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
     INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,

@@ -60,7 +60,7 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     }
     const db = svc.db;
     db.prepare(
-      "INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'used', 0)",
+      "INSERT INTO addresses (address, script_key, state) VALUES (@address, satdesk_script_key(@address), 'used')",
     ).run({ address: madeUpAddress('bench-deliver', 1).address });
     const addrId = (db.prepare('SELECT MAX(id) AS id FROM addresses').get() as { id: number }).id;
     await new Promise((r) => setTimeout(r, 5));

@@ -46,8 +46,8 @@ function dataDirWith(n: number, tag: string): string {
   const db = openDatabase(path.join(dir, 'satdesk.sqlite'));
   db.pragma('synchronous = OFF');
   db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
-  const ins = db.prepare(`INSERT INTO addresses (address, script_key, scripthash, origin, state, created_at)
-      VALUES (@address, satdesk_script_key(@address), unhex(satdesk_scripthash(@address)), 'static', 'free', 1700000000000)`);
+  const ins = db.prepare(`INSERT INTO addresses (address, script_key, scripthash, state)
+      VALUES (@address, satdesk_script_key(@address), unhex(satdesk_scripthash(@address)), 'free')`);
   db.transaction(() => {
     for (let i = 1; i <= n; i++) {
       const r = row(i);

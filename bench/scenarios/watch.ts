@@ -37,8 +37,8 @@ function populateTemplate(): string {
   db.pragma('synchronous = OFF');
   db.exec(`INSERT INTO settings (key, value) VALUES ('network', '"regtest"')`);
   const ins = db.prepare(
-    `INSERT INTO addresses (address, script_key, scripthash, origin, state, created_at)
-      VALUES (@address, satdesk_script_key(@address), unhex(satdesk_scripthash(@address)), 'static', 'free', 1700000000000)`,
+    `INSERT INTO addresses (address, script_key, scripthash, state)
+      VALUES (@address, satdesk_script_key(@address), unhex(satdesk_scripthash(@address)), 'free')`,
   );
   db.transaction(() => {
     for (let i = 1; i <= N; i++) ins.run({ address: madeUpAddress('bench-watch', i).address });

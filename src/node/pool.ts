@@ -171,7 +171,7 @@ export class AddressPool {
    * that does not exist yet is a pending deferred foreign key (migration 011), and while one is pending SQLite checks
    * every invoice insert against every address row (no index on addresses.invoice_id): 90 ms at a million.
    */
-  take(now: number): { id: number; address: string } {
+  take(): { id: number; address: string } {
     const src = this.source();
     if (src) {
       const row = this.walletRow()!;
@@ -182,10 +182,9 @@ export class AddressPool {
       const { address, scriptPubKey } = this.addressAt(src, index);
       const sh = scripthash(scriptPubKey);
       const r = this.sql(
-          `INSERT INTO addresses (address, script_key, scripthash, origin, derivation_index, state, created_at)
-           VALUES (?, ?, unhex(?), 'derived', ?, 'in_use', ?)`,
+          `INSERT INTO addresses (address, script_key, scripthash, derivation_index, state) VALUES (?, ?, unhex(?), ?, 'in_use')`,
         )
-        .run(address, scriptKey(sh), sh, index, now);
+        .run(address, scriptKey(sh), sh, index);
       this.sql('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(index + 1);
       return { id: Number(r.lastInsertRowid), address };
     }
@@ -218,22 +217,21 @@ export class AddressPool {
    * Inside the caller's transaction: the derived address at `index` has history on the chain, so it is recorded as
    * `used` (never handed out) and `next_index` moves past it. Returns the row's id, or null if it already had one.
    */
-  markUsed(index: number, now: number): number | null {
+  markUsed(index: number): number | null {
     const a = this.derivedAt(index);
     if (!a) return null;
     const r = this.db
       .prepare(
-        `INSERT INTO addresses (address, script_key, origin, derivation_index, state, created_at)
-         VALUES (?, ?, 'derived', ?, 'used', ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO addresses (address, script_key, derivation_index, state) VALUES (?, ?, ?, 'used') ON CONFLICT DO NOTHING`,
       )
-      .run(a.address, scriptKey(a.scripthash), index, now);
+      .run(a.address, scriptKey(a.scripthash), index);
     // A used address counts as used for the gap too (docs/spec/wallet.md#the-gap), though no payment row records it.
     this.db.prepare('UPDATE wallet_source SET next_index = MAX(next_index, ?), used_through = MAX(used_through, ?) WHERE id = 1').run(index + 1, index);
     return r.changes ? Number(r.lastInsertRowid) : null;
   }
 
   /** POST /addresses: validates each entry; reports added / duplicate / invalid per address. */
-  addStatic(inputs: unknown[], now: number): { address: string; result: 'added' | 'duplicate' | 'invalid'; reason?: string }[] {
+  addStatic(inputs: unknown[]): { address: string; result: 'added' | 'duplicate' | 'invalid'; reason?: string }[] {
     if (this.hasWallet()) {
       throw new SatdeskError(
         'source_conflict',
@@ -243,7 +241,7 @@ export class AddressPool {
     const seen = new Set<string>();
     const find = this.db.prepare(`SELECT id, state, origin FROM addresses a WHERE ${addressMatch('a')}`);
     const insert = this.db.prepare(
-      `INSERT INTO addresses (address, script_key, scripthash, origin, state, created_at) VALUES (?, ?, unhex(?), 'static', 'free', ?)`,
+      `INSERT INTO addresses (address, script_key, scripthash, state) VALUES (?, ?, unhex(?), 'free')`,
     );
     // A free address keeps its script hash; a removed one had it dropped (docs/decisions/0099-address-key.md).
     const revive = this.db.prepare("UPDATE addresses SET state = 'free', scripthash = unhex(?) WHERE id = ?");
@@ -274,7 +272,7 @@ export class AddressPool {
         }
         return { address, result: 'duplicate' as const };
       }
-      insert.run(address, args.address_key, sh, now);
+      insert.run(address, args.address_key, sh);
       return { address, result: 'added' as const };
     });
   }

@@ -14,17 +14,18 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
   const at = opts.at ?? Date.now() - 400 * 86_400_000;
   db.transaction(() => {
     // Made-up addresses (src/sandbox/made-up.ts): the store computes each one's script hash from its text.
-    const address = db.prepare(`INSERT INTO addresses (address, script_key, origin, derivation_index, state, created_at)
-      VALUES (@address, satdesk_script_key(@address), 'derived', @i, 'used', @at)`);
-    for (let i = 0; i < n; i++) address.run({ address: madeUpAddress('history', i).address, i, at: at + i * 1000 });
+    const address = db.prepare(`INSERT INTO addresses (address, script_key, derivation_index, state)
+      VALUES (@address, satdesk_script_key(@address), @i, 'used')`);
+    for (let i = 0; i < n; i++) address.run({ address: madeUpAddress('history', i).address, i });
     db.exec(`
       INSERT INTO invoices (id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
         confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
       SELECT printf('hist%012d', derivation_index),
         CASE WHEN derivation_index % 20 < 14 THEN 'confirmed' ELSE 'expired' END,
-        10000 + derivation_index, 'Espresso', 'old-' || derivation_index, id, created_at, created_at + 900000, 1, 0, 86400000,
+        10000 + derivation_index, 'Espresso', 'old-' || derivation_index, id, ${at} + derivation_index * 1000,
+        ${at} + derivation_index * 1000 + 900000, 1, 0, 86400000,
         CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index WHEN derivation_index % 20 = 19 THEN 5000 ELSE 0 END,
-        CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index ELSE 0 END, created_at
+        CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index ELSE 0 END, ${at} + derivation_index * 1000
       FROM addresses WHERE derivation_index < ${n};`);
     db.exec(`UPDATE addresses SET state = 'in_use', invoice_id = printf('hist%012d', derivation_index)
              WHERE derivation_index < ${n} AND derivation_index % 20 = 19;`);

@@ -24,8 +24,8 @@ beforeAll(async () => {
   app.db.function('made_up_address', { deterministic: true }, (i: unknown) => madeUpAddress('books', Number(i)).address);
   app.db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
-    INSERT INTO addresses (id, address, script_key, origin, state, created_at)
-    SELECT i, made_up_address(i), satdesk_script_key(made_up_address(i)), 'static', 'used', ${T0} FROM s;
+    INSERT INTO addresses (id, address, script_key, state)
+    SELECT i, made_up_address(i), satdesk_script_key(made_up_address(i)), 'used' FROM s;
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
     INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)

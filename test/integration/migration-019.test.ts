@@ -52,13 +52,13 @@ describe('migration 019 (the highest required confirmations, kept)', () => {
 
     const db = version18();
     migrate(db);
-    const addr = db.prepare("INSERT INTO addresses (id, address, script_key, origin, state, created_at) VALUES (?, ?, 0, 'static', 'used', ?)");
+    const addr = db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (?, ?, 0, 'used')");
     const inv = db.prepare(`INSERT INTO invoices (id, status, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
         monitoring_ms, paid_sats, confirmed_sats, updated_at) VALUES (?, 'unpaid', 1000, 'Espresso', ?, ?, ?, ?, 0, 0, 0, 0, ?)`);
-    addr.run(10, 'addr10', T);
+    addr.run(10, 'addr10');
     inv.run('inv10', 10, T, T + 900_000, 2, T);
     expect(requiredConfirmationsMax(db)).toBe(9);
-    addr.run(11, 'addr11', T);
+    addr.run(11, 'addr11');
     inv.run('inv11', 11, T, T + 900_000, 12, T);
     expect(requiredConfirmationsMax(db)).toBe(12);
     db.prepare("UPDATE invoices SET confirmations_required = 20 WHERE id = 'inv0'").run();

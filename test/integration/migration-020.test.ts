@@ -87,7 +87,7 @@ describe('migration 020 (the address key)', () => {
     expect(db.prepare(byHash).pluck().all(scripthashArgs(SHARED[0].scripthash.slice(0, 8) + '0'.repeat(56)))).toEqual([]);
     // A new address's key, from its text.
     const fresh = madeUpAddress('m020', 2);
-    db.prepare("INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'free', @at)").run({ address: fresh.address, at: T + 9 });
+    db.prepare("INSERT INTO addresses (address, script_key, state) VALUES (@address, satdesk_script_key(@address), 'free')").run({ address: fresh.address });
     expect(db.prepare(byHash).get(scripthashArgs(fresh.scripthash))).toEqual({ id: 5 });
     db.close();
   });

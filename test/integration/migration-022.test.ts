@@ -92,7 +92,7 @@ describe('migration 022 (live indexes)', () => {
     const db = version21();
     migrate(db);
     const a = madeUpAddress('m022', 9);
-    db.prepare("INSERT INTO addresses (id, address, script_key, origin, state, created_at) VALUES (10, ?, ?, 'static', 'used', ?)").run(a.address, scriptKey(a.scripthash), T);
+    db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (10, ?, ?, 'used')").run(a.address, scriptKey(a.scripthash));
     db.prepare(`INSERT INTO invoices (id, status, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
         monitoring_ms, paid_sats, confirmed_sats, updated_at, paid_at, confirmed_at) VALUES ('late', 'confirmed', 1, '', 10, ?, ?, 1, 0, 0, 0, 0, ?, ?, ?)`)
       .run(T, T, T, T + 3 * Q, T + 4 * Q);

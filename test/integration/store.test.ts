@@ -64,7 +64,7 @@ describe('store (real SQLite file)', () => {
   it('money columns refuse non-integers (STRICT tables) and foreign keys hold', () => {
     const db = openDatabase(path.join(tempDir(), 'f.sqlite'));
     const made = madeUpAddress('store', 1);
-    db.prepare("INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'free', 0)").run({ address: made.address });
+    db.prepare("INSERT INTO addresses (address, script_key, state) VALUES (@address, satdesk_script_key(@address), 'free')").run({ address: made.address });
     expect(() =>
       db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
         tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 'unpaid', 1.5, 1, 0, 0, 1, 0, 0, 0)`).run(),
@@ -73,7 +73,7 @@ describe('store (real SQLite file)', () => {
     // An address's script hash is computed from its text, its key stored (docs/decisions/0099-address-key.md); a row
     // without a key is refused, and text that is no address has neither.
     expect(db.prepare(`SELECT ${scripthashOf('a')} AS sh, script_key AS key FROM addresses a WHERE id = 1`).get()).toEqual({ sh: made.scripthash, key: scriptKey(made.scripthash) });
-    expect(() => db.prepare("INSERT INTO addresses (address, origin, state, created_at) VALUES (?, 'static', 'free', 0)").run(made.address)).toThrow(/NOT NULL constraint failed: addresses.script_key/);
+    expect(() => db.prepare("INSERT INTO addresses (address, state) VALUES (?, 'free')").run(made.address)).toThrow(/NOT NULL constraint failed: addresses.script_key/);
     // A stored hash is a copy kept while the address is free or held, and must be one.
     expect(() => db.prepare("UPDATE addresses SET scripthash = x'11' WHERE id = 1").run()).toThrow(/CHECK constraint failed/);
     db.prepare('UPDATE addresses SET scripthash = unhex(?) WHERE id = 1').run(made.scripthash);

@@ -105,10 +105,11 @@ const READ_NOW: Record<string, Record<string, string>> = {
   payments: { txid: shOf('txid'), address: addressOf('payments'), invoice_id: invoiceIdOf('payments') },
 };
 /**
- * Release columns no longer stored: addresses.script_hex (the address's script, derived from it) and payments.block_hash
- * (named by its key since 021, docs/decisions/0100-block-key.md: checked apart).
+ * Release columns no longer stored: addresses.script_hex (the address's script, derived from it), addresses.created_at
+ * (read by nothing, gone since 025: docs/decisions/0104-address-origin.md) and payments.block_hash (named by its key
+ * since 021, docs/decisions/0100-block-key.md: checked apart).
  */
-const DROPPED: Record<string, string[]> = { addresses: ['script_hex'], payments: ['block_hash'] };
+const DROPPED: Record<string, string[]> = { addresses: ['script_hex', 'created_at'], payments: ['block_hash'] };
 
 /** Every row of every release table, as JSON per row, in a stable order (only the columns the release had). */
 function snapshot(db: DB, columns: Record<string, string[]>, read: Record<string, Record<string, string>> = {}): Record<string, string[]> {
@@ -179,7 +180,7 @@ describe('upgrading a first-release data dir', () => {
     expect(attached()).toEqual(before);
     migrate(db);
     expect(before.filter((n) => n.startsWith('trigger')).length).toBeGreaterThan(5);
-    db.prepare("INSERT INTO addresses (id, address, script_key, origin, state, created_at) VALUES (1, 'a', 0, 'static', 'free', 0)").run();
+    db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (1, 'a', 0, 'free')").run();
     const invoice = (id: string, status: string): void =>
       void db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
         tolerance_bp, monitoring_ms, updated_at) VALUES (?, ?, 1000, 1, 0, 0, 1, 0, 0, 0)`).run(id, status);

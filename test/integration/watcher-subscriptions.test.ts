@@ -26,7 +26,7 @@ describe('subscriptions', () => {
     open.push(sb);
     const db = openDatabase(path.join(tempDir('satdesk-subs-'), 'satdesk.sqlite'));
     open.push(db);
-    const ins = db.prepare(`INSERT INTO addresses (address, script_key, origin, state, created_at) VALUES (@address, satdesk_script_key(@address), 'static', 'free', 0)`);
+    const ins = db.prepare(`INSERT INTO addresses (address, script_key, state) VALUES (@address, satdesk_script_key(@address), 'free')`);
     const add = (): void => {
       ins.run({ address: new TestKey('p2wpkh').address });
     };

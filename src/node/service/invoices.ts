@@ -113,7 +113,7 @@ export class InvoicesRoom {
     const requested = body.confirmations ?? d.confirmations;
     const conf = capConfirmations(requested, sats, { limitSats: d.zero_conf_limit_sats, risk: d.zero_conf_risk });
     return this.s.uow.write(() => {
-      const addr = this.s.pool.take(now);
+      const addr = this.s.pool.take();
       assertAboveDust(sats, validateAddress(addr.address, this.s.network).type);
       const tip = this.s.tipHeight();
       const row: InvoiceRow = {

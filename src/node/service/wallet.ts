@@ -57,7 +57,7 @@ export class WalletRoom {
         next_cursor,
       };
     },
-    addAddresses: ({ body }) => ({ results: this.s.uow.write(() => this.s.pool.addStatic(body.addresses, this.s.clock.now())) }),
+    addAddresses: ({ body }) => ({ results: this.s.uow.write(() => this.s.pool.addStatic(body.addresses)) }),
     deleteAddress: ({ params }) => this.s.uow.write(() => this.s.pool.remove(params.address)),
     unattributedPayments: ({ query }) => {
       const rows = this.s.db

@@ -128,7 +128,7 @@ export class WalletScan {
     const now = svc.clock.now();
     const shs: string[] = [];
     svc.write(() => {
-      for (const index of indexes) if (svc.pool.markUsed(index, now) !== null) shs.push(this.scripthash(index));
+      for (const index of indexes) if (svc.pool.markUsed(index) !== null) shs.push(this.scripthash(index));
       if (!shs.length) return;
       const next = svc.pool.walletRow()!.next_index;
       const first = scanFrom === 0 && indexes[0]! < GAP;
