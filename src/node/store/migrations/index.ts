@@ -23,6 +23,7 @@ import * as m022 from './022-live-indexes.ts';
 import * as m023 from './023-payment-invoice-seq.ts';
 import * as m024 from './024-sparse-status.ts';
 import * as m025 from './025-address-origin.ts';
+import * as m026 from './026-events-unindexed.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -62,4 +63,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 23, name: 'payment-invoice-seq', up: m023.up, foreignKeys: m023.foreignKeys },
   { version: 24, name: 'sparse-status', up: m024.up },
   { version: 25, name: 'address-origin', up: m025.up, foreignKeys: m025.foreignKeys },
+  { version: 26, name: 'events-unindexed', up: m026.up },
 ];
