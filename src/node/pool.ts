@@ -177,7 +177,7 @@ export class AddressPool {
       const row = this.walletRow()!;
       // An index the wallet scan found used (src/node/watcher/wallet-scan.ts) already has a row: never hand it out.
       let index = row.next_index;
-      const taken = this.sql("SELECT 1 FROM addresses WHERE origin = 'derived' AND derivation_index = ?");
+      const taken = this.sql('SELECT 1 FROM addresses WHERE derivation_index = ?');
       while (taken.get(index)) index++;
       const { address, scriptPubKey } = this.addressAt(src, index);
       const sh = scripthash(scriptPubKey);

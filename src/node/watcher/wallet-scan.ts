@@ -155,7 +155,7 @@ export class WalletScan {
   }
 
   private hasRow(index: number): boolean {
-    this.rowStmt ??= this.o.service.db.prepare("SELECT 1 FROM addresses WHERE origin = 'derived' AND derivation_index = ?");
+    this.rowStmt ??= this.o.service.db.prepare('SELECT 1 FROM addresses WHERE derivation_index = ?');
     return this.rowStmt.get(index) !== undefined;
   }
 
