@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { prepared, type DB } from './store/sqlite.ts';
+import { limit, prepared, type DB } from './store/sqlite.ts';
 import { packEventData, unpackText } from './store/event-data.ts';
 import type { EventData, EventType } from '../shared/events.ts';
 
@@ -44,8 +44,8 @@ interface EventRow {
  * only the type or the invoice (src/node/counter/index.ts, src/node/app.ts), and unpacking every event's invoice
  * for them was a tenth of what creating an invoice cost. It is an own enumerable property, so a spread copies it.
  */
-export function eventsAfter(db: DB, afterId: number, limit = 1000): StoredEvent[] {
-  const rows = prepared(db, 'SELECT id, type, invoice_id, payment_id, data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[];
+export function eventsAfter(db: DB, afterId: number, max = 1000): StoredEvent[] {
+  const rows = prepared(db, `SELECT id, type, invoice_id, payment_id, data, created_at FROM events WHERE id > ? ORDER BY id ${limit(max)}`).all(afterId) as EventRow[];
   return rows.map(lazyData);
 }
 

@@ -8,7 +8,7 @@
  *   `invoices_search` (migration 008); 1 or 2 characters match an order reference exactly.
  * Each way is one indexed query that stops after a page; the pages are merged newest first.
  */
-import { prepared, type DB } from './store/sqlite.ts';
+import { limit, prepared, type DB } from './store/sqlite.ts';
 import type { InvoiceRow } from './invoices.ts';
 import { addressArgs, addressMatch, INVOICE_COLUMNS, statusIs } from './store/chain-sql.ts';
 
@@ -56,7 +56,11 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   if (!term) return [];
   const status =
     (q.status ? ` AND ${statusIs('i.status', '@status', q.status)}` : '') + (q.created ? ' AND i.created_at >= @start AND i.created_at < @end' : '');
-  const args = { before: q.before, limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.created ?? {}) };
+  // The limit is written into the text (docs/decisions/0106-literal-limits.md): a query with one is prepared per search,
+  // as the same query with a bound limit was prepared again on every run.
+  const lim = limit(q.limit);
+  const once = (text: string): ReturnType<typeof prepared> => db.prepare(text);
+  const args = { before: q.before, ...(q.status ? { status: q.status } : {}), ...(q.created ?? {}) };
   const found = new Map<number, InvoiceRow>();
   const add = (rows: unknown[]): void => {
     for (const r of rows as InvoiceRow[]) found.set(r.seq, r);
@@ -66,9 +70,9 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
     const lower = term.toLowerCase();
     for (const address of lower === term ? [term] : [term, lower]) {
       add(
-        sql(
+        once(
           `SELECT ${INVOICE_COLUMNS} FROM addresses a JOIN invoices i ON i.address_id = a.id
-           WHERE ${addressMatch('a')} AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
+           WHERE ${addressMatch('a')} AND i.seq < @before${status} ORDER BY i.seq DESC ${lim}`,
         ).all({ ...args, ...addressArgs(address) }),
       );
     }
@@ -79,27 +83,27 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
     const low = digits.padEnd(64, '0');
     const high = digits.padEnd(64, 'f');
     add(
-      sql(
+      once(
         `SELECT ${INVOICE_COLUMNS} FROM invoices i
          WHERE i.seq IN (SELECT invoice_seq FROM payments WHERE txid >= unhex(@low) AND txid <= unhex(@high) AND invoice_seq IS NOT NULL LIMIT 1000)
-           AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`,
+           AND i.seq < @before${status} ORDER BY i.seq DESC ${lim}`,
       ).all({ ...args, low, high }),
     );
   }
   const match = trigramQuery(term);
   if (match) {
     add(
-      sql(
+      once(
         `SELECT ${INVOICE_COLUMNS} FROM invoices_search s JOIN invoices i ON i.seq = s.rowid
          WHERE invoices_search MATCH @match AND s.rowid < @before${status}
            AND (i.label LIKE @like ESCAPE '\\' OR i.userdata LIKE @like ESCAPE '\\')
-         ORDER BY s.rowid DESC LIMIT @limit`,
+         ORDER BY s.rowid DESC ${lim}`,
       ).all({ ...args, match, like: likePattern(term) }),
     );
   } else {
     // `userdata <> ''` lets SQLite use the partial index invoices_userdata for a bound term.
     add(
-      sql(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.userdata = @term AND i.userdata <> '' AND i.seq < @before${status} ORDER BY i.seq DESC LIMIT @limit`).all({
+      once(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.userdata = @term AND i.userdata <> '' AND i.seq < @before${status} ORDER BY i.seq DESC ${lim}`).all({
         ...args,
         term,
       }),

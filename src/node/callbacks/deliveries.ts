@@ -2,7 +2,7 @@
  * Deliveries (docs/spec/notifications.md, docs/callbacks.md): the API views (what each attempt sent, as stored),
  * test callbacks, redelivery and pruning of the log.
  */
-import { prepared, type DB } from '../store/sqlite.ts';
+import { limit, prepared, type DB } from '../store/sqlite.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { testEventBody, testSignedData } from '../../core/test-callback.ts';
@@ -154,8 +154,8 @@ export function listDeliveries(
     args.push(c[0], c[0], c[1]);
   }
   const rows = db
-    .prepare(`SELECT * FROM deliveries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`)
-    .all(...args, q.limit + 1) as DeliveryRow[];
+    .prepare(`SELECT * FROM deliveries ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC ${limit(q.limit + 1)}`)
+    .all(...args) as DeliveryRow[];
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
@@ -219,14 +219,14 @@ export interface PrunedDeliveries {
  * being planned twice. Walks the ended deliveries by their end time (deliveries_ended), so a run costs what it
  * removes, not the size of the log.
  */
-export function pruneDeliveries(db: DB, now: number, days: number, limit = -1): PrunedDeliveries {
+export function pruneDeliveries(db: DB, now: number, days: number, max = -1): PrunedDeliveries {
   const cutoff = now - days * 86_400_000;
   // `+state`: the end time, not the state, picks the rows (every delivery but the few pending ones has ended).
   const doomed = prepared(
     db,
     `SELECT id, notification_id FROM deliveries WHERE ended_at IS NOT NULL AND ended_at < ? AND +state IN ('SUCCESS', 'FAILURE')
-     ORDER BY ended_at LIMIT ?`,
-  ).all(cutoff, limit) as { id: string; notification_id: number }[];
+     ORDER BY ended_at ${limit(max)}`,
+  ).all(cutoff) as { id: string; notification_id: number }[];
   const bodyIds = new Set<number>();
   const dropAttempts = prepared(db, 'DELETE FROM attempts WHERE delivery_id = ? RETURNING body_id');
   const unlink = prepared(db, 'UPDATE deliveries SET redelivery_of = NULL WHERE redelivery_of = ?');

@@ -23,6 +23,7 @@ import { bodyStore, lastSentBody, packHeaders, publicId, wireRequest, type WireI
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
 import { unpackText } from '../store/event-data.ts';
+import { limit, statementCache } from '../store/sqlite.ts';
 
 export interface SenderOptions {
   /** Requests in flight per agent (default 4). */
@@ -55,6 +56,17 @@ interface Finished {
   request: WireRequest | null;
   ids: WireIds;
 }
+
+/** Due deliveries of one agent, oldest first, each after the earlier ones of its order (docs/spec/notifications.md). */
+const DUE =
+  `SELECT d.*, n.body AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, ev.data AS event_data,
+           ev.created_at AS event_created_at
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id LEFT JOIN events ev ON ev.id = n.event_id
+         WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
+           AND (d.order_key IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
+                   AND e.state IN ('PENDING', 'RETRY') AND e.notification_id < d.notification_id))
+         ORDER BY d.next_attempt_at, d.notification_id`;
 
 interface AgentQueue {
   active: number;
@@ -97,19 +109,13 @@ export class CallbackSender {
 
   private prepare() {
     const db = this.service.db;
+    const cached = statementCache(db);
     return {
       agents: db.prepare('SELECT * FROM agents WHERE enabled = 1 AND deleted_at IS NULL'),
       agent: db.prepare('SELECT * FROM agents WHERE id = ?'),
-      due: db.prepare(
-        `SELECT d.*, n.body AS body, n.public_id AS public_id, n.event_id AS event_id, ev.type AS event_type, ev.data AS event_data,
-           ev.created_at AS event_created_at
-         FROM deliveries d JOIN notifications n ON n.id = d.notification_id LEFT JOIN events ev ON ev.id = n.event_id
-         WHERE d.agent_id = ? AND d.state IN ('PENDING', 'RETRY') AND d.next_attempt_at <= ?
-           AND (d.order_key IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM deliveries e WHERE e.agent_id = d.agent_id AND e.order_key = d.order_key
-                   AND e.state IN ('PENDING', 'RETRY') AND e.notification_id < d.notification_id))
-         ORDER BY d.next_attempt_at, d.notification_id LIMIT ?`,
-      ),
+      // The limit is part of the text (docs/decisions/0106-literal-limits.md), rounded up to a multiple of 32 so that
+      // a handful of statements serve every queue length.
+      due: (n: number) => cached(`${DUE} ${limit(Math.ceil(n / 32) * 32)}`),
       nextDue: db.prepare(
         `SELECT next_attempt_at AS t FROM deliveries INDEXED BY deliveries_due
          WHERE state IN ('PENDING', 'RETRY') AND next_attempt_at > ? ORDER BY next_attempt_at LIMIT 1`,
@@ -189,11 +195,11 @@ export class CallbackSender {
     if (!this.running) return;
     const now = this.service.clock.now();
     const agents = this.stmts.agents.all() as AgentRow[];
-    const due = this.stmts.due;
     for (const agent of agents) {
       const q = this.queueOf(agent.id);
       if (q.queue.length < this.concurrency && !q.exhausted) {
-        const rows = due.all(agent.id, now, 256 + q.known.size) as DueRow[];
+        const want = 256 + q.known.size;
+        const rows = (this.stmts.due(want).all(agent.id, now) as DueRow[]).slice(0, want);
         let added = 0;
         for (const r of rows) {
           if (q.known.has(r.id)) continue;

@@ -14,6 +14,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Satdesk } from '../service.ts';
 import { prunedThrough, type StoredEvent } from '../events.ts';
 import { sendError } from './respond.ts';
+import { limit } from '../store/sqlite.ts';
 
 const PAGE = 100;
 const TURN_BUDGET_MS = 6;
@@ -91,7 +92,7 @@ export class EventStreams {
     private readonly service: Satdesk,
     private readonly maxStreams = DEFAULT_MAX_STREAMS,
   ) {
-    this.page = service.db.prepare('SELECT id, type, event_json(data) AS data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.page = service.db.prepare(`SELECT id, type, event_json(data) AS data, created_at FROM events WHERE id > ? ORDER BY id ${limit(PAGE)}`);
   }
 
   get count(): number {
@@ -155,7 +156,7 @@ export class EventStreams {
       blocked: false,
       step: () => {
         if (closed) return true;
-        const rows = this.page.all(last, PAGE) as RawEvent[];
+        const rows = this.page.all(last) as RawEvent[];
         if (!rows.length) {
           // Caught up: subscribing in this same synchronous step means no committed event falls in between.
           unsubscribe = bus.subscribe(follow);

@@ -2,7 +2,7 @@
  * The rate tables (the rates migration): quotes and market rates as a time series, each source's last attempt, and the
  * hourly compaction of what is older than 30 days (the rules are in src/core/rates-history.ts).
  */
-import { prepared, type DB } from '../store/sqlite.ts';
+import { limit, prepared, type DB } from '../store/sqlite.ts';
 import type { Quote } from '../../core/rates.ts';
 import { compactHour, compactionCutoff, HOUR_MS, type HistoryPoint } from '../../core/rates-history.ts';
 
@@ -91,9 +91,9 @@ export function compactHistory(db: DB, now: number, maxBuckets = 200): number {
   const buckets = db
     .prepare(
       `SELECT currency, source, (at / ${HOUR_MS}) * ${HOUR_MS} AS hour FROM rate_history
-       WHERE hourly = 0 AND at < ? GROUP BY currency, source, hour LIMIT ?`,
+       WHERE hourly = 0 AND at < ? GROUP BY currency, source, hour ${limit(maxBuckets)}`,
     )
-    .all(cutoff, maxBuckets) as { currency: string; source: string; hour: number }[];
+    .all(cutoff) as { currency: string; source: string; hour: number }[];
   const rowsOf = db.prepare(
     'SELECT at, rate, sources FROM rate_history WHERE currency = ? AND source = ? AND at >= ? AND at < ? AND hourly = 0 ORDER BY at',
   );

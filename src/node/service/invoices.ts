@@ -4,7 +4,7 @@
  * work, and answers with what that returned instead of reading back what it just wrote.
  */
 import crypto from 'node:crypto';
-import { prepared } from '../store/sqlite.ts';
+import { limit, prepared } from '../store/sqlite.ts';
 import { INVOICE_COLUMNS, PAYMENT_COLUMNS, statusIs } from '../store/chain-sql.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import { parseBtc, parseSatsAmount } from '../../core/money.ts';
@@ -173,7 +173,7 @@ export class InvoicesRoom {
         where.push('created_at >= ? AND created_at < ?');
         args.push(created.start, created.end);
       }
-      rows = db.prepare(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit + 1) as InvoiceRow[];
+      rows = db.prepare(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE ${where.join(' AND ')} ORDER BY seq DESC ${limit(q.limit + 1)}`).all(...args) as InvoiceRow[];
     }
     const { items, next_cursor } = page(rows, q.limit, (r) => r.seq);
     const ids = items.map((r) => r.id);

@@ -8,6 +8,7 @@ import { paymentView, type PaymentRow } from '../invoices.ts';
 import type { Handlers, ServiceCore } from './context.ts';
 import { decodeCursor, page } from './paging.ts';
 import { addressInState, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
+import { limit } from '../store/sqlite.ts';
 
 interface AddressListRow {
   id: number;
@@ -44,11 +45,11 @@ export class WalletRoom {
       return this.view();
     },
     listAddresses: ({ query }) => {
-      const args = [decodeCursor(query.cursor), query.limit + 1];
+      const args = [decodeCursor(query.cursor)];
       const rows = this.s.db
         .prepare(
           `SELECT id, address, state, invoice_id, origin, derivation_index FROM addresses
-           WHERE id < ? ${query.state ? `AND ${addressInState('addresses', query.state)}` : ''} ORDER BY id DESC LIMIT ?`,
+           WHERE id < ? ${query.state ? `AND ${addressInState('addresses', query.state)}` : ''} ORDER BY id DESC ${limit(query.limit + 1)}`,
         )
         .all(...args) as AddressListRow[];
       const { items, next_cursor } = page(rows, query.limit, (r) => r.id);
@@ -61,8 +62,8 @@ export class WalletRoom {
     deleteAddress: ({ params }) => this.s.uow.write(() => this.s.pool.remove(params.address)),
     unattributedPayments: ({ query }) => {
       const rows = this.s.db
-        .prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?`)
-        .all(decodeCursor(query.cursor), query.limit + 1) as PaymentRow[];
+        .prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.invoice_seq IS NULL AND p.id < ? ORDER BY p.id DESC ${limit(query.limit + 1)}`)
+        .all(decodeCursor(query.cursor)) as PaymentRow[];
       const { items, next_cursor } = page(rows, query.limit, (p) => p.id);
       const tip = this.s.tipHeight();
       return {

@@ -107,6 +107,15 @@ export function sqliteVersion(db: DB): string {
   return (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
 }
 
+/**
+ * `LIMIT n`, the number written into the statement's text. A bound LIMIT (`LIMIT ?`) is read by SQLite's planner
+ * (3.53 here), so every run that binds it again expires the statement and prepares it anew: 50 µs of the sender's
+ * 60 µs due query (docs/decisions/0106-literal-limits.md). A negative `n` means no limit, as in SQLite.
+ */
+export function limit(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`a LIMIT must be an integer, not ${n}`);
+  return `LIMIT ${n}`;
+}
 
 /** A prepared-statement cache keyed by SQL text: preparing costs more than running the small hot queries. */
 export function statementCache(db: DB): (sql: string) => Database.Statement<unknown[]> {

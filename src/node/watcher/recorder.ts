@@ -17,6 +17,7 @@ import type { AddressRow, EntryFacts } from './history.ts';
 import type { TipPlan } from './header-sync.ts';
 import { blockKey, INVOICE_COLUMNS, invoiceIdOf, invoiceSeqOf, scripthashOf } from '../store/chain-sql.ts';
 import { requiredConfirmationsMax } from './watched.ts';
+import { limit } from '../store/sqlite.ts';
 
 export class Recorder {
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -86,7 +87,7 @@ export class Recorder {
 
   /** Up to `n` addresses after id `after` (any but removed ones), for the slow check of what is no longer watched. */
   sweepPage(after: number, n: number): { id: number; scripthash: string }[] {
-    return this.sql(`SELECT id, ${scripthashOf('addresses')} AS scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id LIMIT ?`).all(after, n) as { id: number; scripthash: string }[];
+    return this.sql(`SELECT id, ${scripthashOf('addresses')} AS scripthash FROM addresses WHERE id > ? AND state <> 'removed' ORDER BY id ${limit(n)}`).all(after) as { id: number; scripthash: string }[];
   }
 
   /**

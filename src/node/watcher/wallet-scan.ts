@@ -11,6 +11,7 @@ import type { Statement } from 'better-sqlite3';
 import type { ElectrumClient } from '../electrum/index.ts';
 import { insertEvent } from '../events.ts';
 import type { Satdesk } from '../service.ts';
+import { limit } from '../store/sqlite.ts';
 
 /** Unused addresses in a row that end a scan (the usual wallet gap limit). */
 export const GAP = 20;
@@ -147,8 +148,8 @@ export class WalletScan {
    * next_index only the few addresses found used ahead have rows. Beyond the first `ROWS_AHEAD` of them it asks again.
    */
   private rowsFrom(from: number): (index: number) => boolean {
-    this.rowsStmt ??= this.o.service.db.prepare('SELECT derivation_index AS i FROM addresses WHERE derivation_index >= ? ORDER BY derivation_index LIMIT ?');
-    const rows = (this.rowsStmt.all(from, ROWS_AHEAD) as { i: number }[]).map((r) => r.i);
+    this.rowsStmt ??= this.o.service.db.prepare(`SELECT derivation_index AS i FROM addresses WHERE derivation_index >= ? ORDER BY derivation_index ${limit(ROWS_AHEAD)}`);
+    const rows = (this.rowsStmt.all(from) as { i: number }[]).map((r) => r.i);
     const set = new Set(rows);
     const last = rows.length === ROWS_AHEAD ? rows[rows.length - 1]! : Infinity;
     return (index) => set.has(index) || (index > last && this.hasRow(index));
