@@ -4,10 +4,12 @@
  * because of the tip. So a plain new block looks at those payments only (index payments_climbing) — not at every
  * watched address, which a shop with years of partly paid, abandoned carts holds by the thousand.
  *
- * The full pass over the watch set (subscribe what is missing, unsubscribe what left) still runs at the first tip of
- * a connection (it catches up with what changed while away), after a reorg (payments may climb again), when the
- * horizon itself changed, and at most every FULL_PASS_MS otherwise: for addresses that leave as time passes or as
- * writes settle them, and the rare one that is watched again without being new.
+ * The full pass over the watch set (subscribe what is missing, unsubscribe what left) runs when a connection starts
+ * (it catches up with what changed while away: the blocks after it go on from the tip it read), after a reorg
+ * (payments may climb again), when the horizon itself changed, and at most every FULL_PASS_MS otherwise: for
+ * addresses that leave as time passes or as writes settle them, and the rare one that is watched again without being
+ * new. A reorg among tips it did not follow (recorded while a pass ran, or a part of a long sync) makes the next
+ * tip's work a full pass too.
  */
 import type { ElectrumClient } from '../electrum/index.ts';
 import { prepared, type DB } from '../store/sqlite.ts';
@@ -31,6 +33,8 @@ export class TipWatch {
   private lastTip: number | null = null;
   private lastHorizon: number | null = null;
   private lastFull = 0;
+  /** A reorg was recorded where afterTip did not follow it: the next tip runs the full pass. */
+  private reorgUnseen = false;
   /** Addresses whose history was recorded since the last tip: a payment may have settled there meanwhile. */
   private readonly recorded = new Set<string>();
 
@@ -44,7 +48,22 @@ export class TipWatch {
   /** A new connection: its first tip runs the full pass. */
   reset(): void {
     this.lastTip = null;
+    this.reorgUnseen = false;
     this.recorded.clear();
+  }
+
+  /**
+   * The connection's first pass over the watch set, run by `pass`. It read the set at `tip` or later, so the next
+   * tip need only look at what crossed the horizon since `tip` (a store without a tip yet leaves that to a full pass).
+   */
+  async firstPass(tip: number, pass: () => Promise<void>): Promise<void> {
+    const horizon = maxConfirmations(this.db);
+    const now = this.now();
+    await pass();
+    if (tip <= 0) return;
+    this.lastTip = tip;
+    this.lastHorizon = horizon;
+    this.lastFull = now;
   }
 
   /** A history of `sh` was recorded (a payment seen, mined, verified or gone). */
@@ -52,19 +71,25 @@ export class TipWatch {
     this.recorded.add(sh);
   }
 
-  /** After a tip was recorded (and the connection's first pass ended). */
-  async afterTip(client: ElectrumClient, live: () => boolean, plan: TipPlan): Promise<void> {
+  /** After a tip was recorded; `follow`: the connection's first pass ended, no pass runs, and the sync is complete. */
+  async afterTip(client: ElectrumClient, live: () => boolean, plan: TipPlan, follow = true): Promise<void> {
+    if (!follow) {
+      if (plan.reorg) this.reorgUnseen = true;
+      return;
+    }
     const tip = plan.newTip.height;
     const horizon = maxConfirmations(this.db);
     const now = this.now();
     const from = this.lastTip;
-    const full = from === null || plan.reorg || tip <= from || horizon !== this.lastHorizon || now - this.lastFull >= this.fullPassMs;
+    const full =
+      from === null || plan.reorg || this.reorgUnseen || tip <= from || horizon !== this.lastHorizon || now - this.lastFull >= this.fullPassMs;
     this.lastTip = tip;
     this.lastHorizon = horizon;
     const candidates = new Set(this.recorded);
     this.recorded.clear();
     if (full) {
       this.lastFull = now;
+      this.reorgUnseen = false;
       return this.subs.subscribeWatched(client, live, true);
     }
     // Watched while a payment has fewer than `horizon` confirmations: height > tip − horizon + 1 (watched.ts).

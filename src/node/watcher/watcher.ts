@@ -249,7 +249,7 @@ export class ChainWatcher {
       if (gen !== this.gen) return;
       // Header sync and subscribing run side by side; histories queue behind the tip update (it runs alone).
       this.scheduler.requestTip({ info: tip });
-      await this.subs.subscribeWatched(client, () => gen === this.gen, true);
+      await this.tipWatch.firstPass(this.service.tipHeight(), () => this.subs.subscribeWatched(client, () => gen === this.gen, true));
       if (gen !== this.gen) return;
       this.initialDone = true;
       this.chores.start();
@@ -354,12 +354,13 @@ export class ChainWatcher {
       if (this.subs.subscribed.has(sh)) this.scheduler.markDirty(sh);
     }
     this.trust.afterTip(client, live, fail, plan);
+    // Addresses leave the watched set as confirmations grow (tip-watch.ts): a tip it does not follow (a part of a long
+    // sync, one during a pass) only tells it of a reorg.
+    void this.tipWatch.afterTip(client, live, plan, this.initialDone && !this.subs.subscribing && !plan.more).catch(fail);
     // A long sync or a long fork is verified and recorded in parts: the next part runs before any history.
     if (plan.more) return this.scheduler.requestTip({ check: true });
     // The first tip update of a connection catches up with what happened while we were away; later blocks are live.
     this.liveFromHeight ??= plan.newTip.height + 1;
-    // Addresses leave the watched set as confirmations grow (tip-watch.ts: what this tip passed, or a full pass).
-    if (this.initialDone && !this.subs.subscribing) void this.tipWatch.afterTip(client, live, plan).catch(fail);
   }
 
   private async historyJob(sh: string, final: boolean): Promise<HistoryOutcome> {
