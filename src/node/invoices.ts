@@ -247,7 +247,8 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, opt
       }
     : row;
   if (changed) {
-    db.prepare(
+    prepared(
+      db,
       `UPDATE invoices SET status = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, paid_at = ?, confirmed_at = ?, next_check_at = ?,
          updated_at = ? WHERE seq = ?`,
     ).run(ev.status, flags, ev.paidSats, ev.confirmedSats, ev.settledAt, ev.confirmedAt, next, ctx.now, row.seq);
