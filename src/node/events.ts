@@ -26,8 +26,42 @@ export function insertEvent<T extends EventType>(
   data: EventData<T>,
   now: number,
 ): number {
-  const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, packEventData(JSON.stringify(data)), now);
-  return Number(r.lastInsertRowid);
+  const json = JSON.stringify(data);
+  const packed = packEventData(json);
+  const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, packed, now);
+  const id = Number(r.lastInsertRowid);
+  remember(db, id, packed, json);
+  return id;
+}
+
+/** Events this connection wrote, until the bus reads them back: their text, and the bytes that stored it. */
+interface Written {
+  packed: Buffer;
+  json: string;
+}
+const written = new WeakMap<DB, Map<number, Written>>();
+/** Kept at most: the bus reads them back after the write commits; more only when nothing reads (a one-off command). */
+const WRITTEN_KEPT = 2048;
+
+function remember(db: DB, id: number, packed: Buffer, json: string): void {
+  let m = written.get(db);
+  if (!m) written.set(db, (m = new Map<number, Written>()));
+  m.delete(id); // a rolled-back id written again goes to the end
+  m.set(id, { packed, json });
+  if (m.size > WRITTEN_KEPT) m.delete(m.keys().next().value as number);
+}
+
+/**
+ * The text of an event this connection wrote, if the row still holds exactly the bytes it was written with: the
+ * bus then need not inflate what it packed a moment ago. A transaction that rolled back, or a later change to the
+ * row (src/node/invoices.ts, nameInvoiceOnEvents), leaves other bytes, and the row is unpacked as usual.
+ */
+function writtenText(db: DB, id: number, stored: Buffer | string): string | undefined {
+  const m = written.get(db);
+  const w = m?.get(id);
+  if (!w) return undefined;
+  m!.delete(id);
+  return Buffer.isBuffer(stored) && w.packed.equals(stored) ? w.json : undefined;
 }
 
 interface EventRow {
@@ -46,16 +80,28 @@ interface EventRow {
  */
 export function eventsAfter(db: DB, afterId: number, max = 1000): StoredEvent[] {
   const rows = prepared(db, `SELECT id, type, invoice_id, payment_id, data, created_at FROM events WHERE id > ? ORDER BY id ${limit(max)}`).all(afterId) as EventRow[];
-  return rows.map(lazyData);
+  return rows.map((r) => lazyData(r, writtenText(db, r.id, r.data)));
 }
 
-function lazyData(r: EventRow): StoredEvent {
+/** An event's data as JSON text, read once per event however many streams send it (src/node/http/sse.ts). */
+const texts = new WeakMap<StoredEvent, () => string>();
+
+function lazyData(r: EventRow, known: string | undefined): StoredEvent {
   const stored = r.data;
+  let text = known;
   let parsed: Record<string, unknown> | undefined;
-  return Object.defineProperty({ id: r.id, type: r.type, invoice_id: r.invoice_id, payment_id: r.payment_id, created_at: r.created_at }, 'data', {
+  const textOf = (): string => (text ??= unpackText(stored));
+  const e = Object.defineProperty({ id: r.id, type: r.type, invoice_id: r.invoice_id, payment_id: r.payment_id, created_at: r.created_at }, 'data', {
     enumerable: true,
-    get: () => (parsed ??= JSON.parse(unpackText(stored)) as Record<string, unknown>),
+    get: () => (parsed ??= JSON.parse(textOf()) as Record<string, unknown>),
   }) as StoredEvent;
+  texts.set(e, textOf);
+  return e;
+}
+
+/** `JSON.stringify(e.data)`, without parsing or stringifying again for an event the bus read. */
+export function eventJson(e: StoredEvent): string {
+  return texts.get(e)?.() ?? JSON.stringify(e.data);
 }
 
 /**

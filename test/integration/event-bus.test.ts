@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DB } from '../../src/node/store/sqlite.ts';
-import { EventBus, eventsAfter, insertEvent, type StoredEvent } from '../../src/node/events.ts';
+import { EventBus, eventJson, eventsAfter, insertEvent, type StoredEvent } from '../../src/node/events.ts';
+import { packEventData } from '../../src/node/store/event-data.ts';
 
 let dir: string;
 let db: DB;
@@ -46,6 +47,37 @@ describe('the event bus', () => {
     expect(types).toEqual(['chain.tip']);
     const [e] = eventsAfter(db, id - 1);
     expect(() => e!.data).toThrow(/unknown format/);
+  });
+
+  it('gives the text this connection wrote for an event whose row still holds those bytes, and unpacks a row changed since', () => {
+    const mine = tip(8);
+    // The same row's bytes replaced by a format no reader knows: had the bus used the stored bytes, reading would throw.
+    const other = tip(9);
+    db.prepare("UPDATE events SET data = x'09ff' WHERE id = ?").run(other);
+    const changed = tip(10);
+    db.prepare('UPDATE events SET data = ? WHERE id = ?').run(packEventData(JSON.stringify({ height: 11, hash: 'cd'.repeat(32) })), changed);
+    const [a, b, c] = eventsAfter(db, mine - 1);
+    expect(eventJson(a!)).toBe(JSON.stringify({ height: 8, hash: 'ab'.repeat(32) }));
+    expect(() => eventJson(b!)).toThrow(/unknown format/);
+    expect(c!.data).toEqual({ height: 11, hash: 'cd'.repeat(32) });
+    expect(eventJson(c!)).toBe(JSON.stringify(c!.data));
+  });
+
+  it('does not take a rolled-back event for the one written later under the same id', () => {
+    let id = 0;
+    expect(() =>
+      db.transaction(() => {
+        id = tip(20);
+        throw new Error('roll back');
+      })(),
+    ).toThrow('roll back');
+    // Another writer (not this module) takes the same id with other data.
+    db.prepare("INSERT INTO events (id, type, invoice_id, payment_id, data, created_at) VALUES (?, 'chain.tip', NULL, NULL, ?, 1)").run(
+      id,
+      packEventData(JSON.stringify({ height: 21, hash: 'ef'.repeat(32) })),
+    );
+    const [e] = eventsAfter(db, id - 1);
+    expect(e!.data).toEqual({ height: 21, hash: 'ef'.repeat(32) });
   });
 
   it('publishes every committed event once, in order, across pages', () => {

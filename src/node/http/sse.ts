@@ -12,7 +12,7 @@
 import type http from 'node:http';
 import type { Statement } from 'better-sqlite3';
 import type { Satdesk } from '../service.ts';
-import { prunedThrough, type StoredEvent } from '../events.ts';
+import { eventJson, prunedThrough, type StoredEvent } from '../events.ts';
 import { sendError } from './respond.ts';
 import { limit } from '../store/sqlite.ts';
 
@@ -36,7 +36,7 @@ function frame(id: number, type: string, data: string, createdAt: number): strin
 }
 
 export function eventFrame(e: StoredEvent): string {
-  return frame(e.id, e.type, JSON.stringify(e.data), e.created_at);
+  return frame(e.id, e.type, eventJson(e), e.created_at);
 }
 
 interface Replay {
