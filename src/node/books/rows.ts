@@ -5,7 +5,7 @@
  * is derived by src/core/ledger.ts.
  */
 import { balance, bookState, confirmations, fiatValue, type Balance, type BookState, type FiatValue } from '../../core/ledger.ts';
-import { openDatabase, type DB } from '../store/sqlite.ts';
+import { limit, openDatabase, type DB } from '../store/sqlite.ts';
 import { evaluatedTipHeight } from '../store/evaluated-tip.ts';
 import { addressOf } from '../store/chain-sql.ts';
 import type { InvoiceFilter } from './filter.ts';
@@ -15,6 +15,8 @@ import type { RefundRow } from './refunds.ts';
 
 /** Rows per chunk: small enough that formatting one stays a few milliseconds, large enough to keep queries few. */
 export const CHUNK_ROWS = 2000;
+/** Invoices read per page of a whole-table export (BookReader.everyInvoice). */
+const PAGE_ROWS = 512;
 
 export interface Range {
   /** ms, inclusive */
@@ -160,15 +162,19 @@ export class BookReader {
       i.paid_sats, i.confirmed_sats, s.tip_sats, s.tip_fiat, i.fiat_amount, i.fiat_currency, i.fiat_rate, ${addressOf('i')}, i.paid_at,
       i.confirmed_at, i.note`;
     // Raw rows (arrays), named here: about twice as fast as better-sqlite3 naming each column of a million rows.
-    const stmt = this.db
-      .prepare(
-        open
-          ? `SELECT ${cols} FROM invoices i LEFT JOIN sales s ON s.invoice_id = i.id WHERE ${f.sql} ORDER BY i.seq`
-          : `SELECT ${cols} FROM invoices i INDEXED BY invoices_created LEFT JOIN sales s ON s.invoice_id = i.id
+    const rows: Iterable<unknown[]> =
+      open && !filters(q)
+        ? this.everyInvoice(cols)
+        : (this.db
+            .prepare(
+              open
+                ? `SELECT ${cols} FROM invoices i LEFT JOIN sales s ON s.invoice_id = i.id WHERE ${f.sql} ORDER BY i.seq`
+                : `SELECT ${cols} FROM invoices i INDEXED BY invoices_created LEFT JOIN sales s ON s.invoice_id = i.id
              WHERE i.created_at >= @start AND i.created_at < @end AND ${f.sql} ORDER BY i.created_at, i.seq`,
-      )
-      .raw();
-    for (const r of stmt.iterate(open ? f.args : { ...f.args, start: q.range.start, end: q.range.end }) as Iterable<unknown[]>) {
+            )
+            .raw()
+            .iterate(open ? f.args : { ...f.args, start: q.range.start, end: q.range.end }) as Iterable<unknown[]>);
+    for (const r of rows) {
       const id = r[1] as string;
       yield {
         seq: r[0] as number, id, created_at: r[2] as number, expires_at: r[3] as number, status: r[4] as string, flags: r[5] as string,
@@ -178,6 +184,22 @@ export class BookReader {
         fiat_currency: r[15] as string | null, fiat_rate: r[16] as string | null, address: r[17] as string,
         paid_at: r[18] as number | null, confirmed_at: r[19] as number | null, note: r[20] as string,
       };
+    }
+  }
+
+  /**
+   * Every invoice in row order (`cols` starts with the row number), read a page at a time from the reader's snapshot:
+   * one `all()` of PAGE_ROWS rows costs less than stepping the statement row by row (2.0 s against 2.7 s for the
+   * million rows of the years bench store). Only for the whole table: walking the row numbers in pages is the plan
+   * SQLite keeps for it, where a filter could make it sort what is left of the table for every page.
+   */
+  private *everyInvoice(cols: string): Generator<unknown[]> {
+    const page = this.db.prepare(`SELECT ${cols} FROM invoices i LEFT JOIN sales s ON s.invoice_id = i.id WHERE i.seq > ? ORDER BY i.seq ${limit(PAGE_ROWS)}`).raw();
+    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+      const rows = page.all(after) as unknown[][];
+      yield* rows;
+      if (rows.length < PAGE_ROWS) return;
+      after = rows[rows.length - 1]![0] as number;
     }
   }
 
