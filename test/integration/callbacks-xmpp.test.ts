@@ -153,7 +153,8 @@ VirtualHost "localhost"
     );
     pass = await startTap(port, false);
     mitm = await startTap(port, true);
-    shop = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username: 'shop', password: 'shop-pw', resource: 'test' });
+    // The library waits 2 s per stream step by default; a TLS handshake on a loaded 2-core CI machine can take longer.
+    shop = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username: 'shop', password: 'shop-pw', resource: 'test', timeout: 15_000 });
     shop.on('error', () => {});
     shop.on('stanza', (st: XmppElement) => {
       if (st.is('message') && st.getChildText('body')) inbox.push({ from: st.attrs.from!, body: st.getChildText('body')! });

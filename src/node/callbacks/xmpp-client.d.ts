@@ -24,6 +24,8 @@ declare module '@xmpp/client' {
     username?: string;
     password?: string;
     resource?: string;
+    /** Milliseconds to wait for each stream step (the library's default is 2000). */
+    timeout?: number;
     credentials?: (authenticate: Authenticate, mechanisms: string[], fast: unknown, entity: XmppEntity) => Promise<void>;
   }): XmppClient;
   export function xml(name: string, attrs?: Record<string, string>, ...children: (XmppElement | string)[]): XmppElement;

@@ -77,6 +77,9 @@ export class XmppLink {
       domain,
       username,
       resource: 'satdesk',
+      // The library waits 2 s by default for each stream step (open, STARTTLS, restart); a loaded machine or a far
+      // server can take longer, and the agent's timeout already bounds the whole attempt.
+      timeout: timeoutMs,
       // Called before any SASL step: the place to refuse a stream that is not encrypted.
       credentials: async (authenticate, mechanisms, _fast, entity) => {
         const secure = entity.isSecure();
