@@ -10,7 +10,7 @@
  */
 import { limit, prepared, type DB } from './store/sqlite.ts';
 import type { InvoiceRow } from './invoices.ts';
-import { addressArgs, addressMatch, INVOICE_COLUMNS, statusIs } from './store/chain-sql.ts';
+import { addressArgs, addressMatch, INVOICE_COLUMNS, statusIs, txidBetween } from './store/chain-sql.ts';
 
 export interface SearchQuery {
   term: string;
@@ -79,13 +79,13 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
   }
   if (/^[0-9a-fA-F]{8,64}$/.test(term)) {
     const digits = term.toLowerCase();
-    // A prefix range on the payments' (txid, address) index: the txids (32 bytes) that start with these digits.
+    // A prefix range on the payments' txid index: the txids (32 bytes) that start with these digits.
     const low = digits.padEnd(64, '0');
     const high = digits.padEnd(64, 'f');
     add(
       once(
         `SELECT ${INVOICE_COLUMNS} FROM invoices i
-         WHERE i.seq IN (SELECT invoice_seq FROM payments WHERE txid >= unhex(@low) AND txid <= unhex(@high) AND invoice_seq IS NOT NULL LIMIT 1000)
+         WHERE i.seq IN (SELECT invoice_seq FROM payments WHERE ${txidBetween('payments', '@low', '@high')} AND invoice_seq IS NOT NULL LIMIT 1000)
            AND i.seq < @before${status} ORDER BY i.seq DESC ${lim}`,
       ).all({ ...args, low, high }),
     );

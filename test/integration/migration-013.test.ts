@@ -94,8 +94,9 @@ describe('migration 013 (lean chain tables)', () => {
       // text's unique index, the first of addresses' two).
       // Later migrations' own changes aside: 014 adds notifications_marker, 018 and 019 drop three indexes and add
       // triggers, 020 replaces the script hash's unique index by the key's and drops used addresses' hashes, 022 keeps
-      // quarter-hour counts in place of two indexes and swaps addresses_state for addresses_removed, 026 drops events_invoice.
-      const later = /notifications_marker|notifications_kept_body|notifications_not_payment|invoices_confirmations|invoice_maxima|invoices_maxima_|sqlite_autoindex_addresses_|addresses_script|addresses_hash_dropped|invoice_quarters|invoices_quarters_|invoices_paid_at|invoices_confirmed_at|addresses_state\b|addresses_removed|events_invoice/;
+      // quarter-hour counts in place of two indexes and swaps addresses_state for addresses_removed, 026 drops events_invoice,
+      // 027 finds payments by a txid key in place of the unique (txid, address) index, kept by two triggers.
+      const later = /notifications_marker|notifications_kept_body|notifications_not_payment|invoices_confirmations|invoice_maxima|invoices_maxima_|sqlite_autoindex_addresses_|addresses_script|addresses_hash_dropped|invoice_quarters|invoices_quarters_|invoices_paid_at|invoices_confirmed_at|addresses_state\b|addresses_removed|events_invoice|sqlite_autoindex_payments_1|payments_txid|payments_pair_/;
       expect(attached(db).filter((n) => !later.test(n))).toEqual(objects.filter((n) => n !== 'index sqlite_autoindex_addresses_2' && !later.test(n)));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);
@@ -126,11 +127,11 @@ describe('migration 013 (lean chain tables)', () => {
       expect(() => db.prepare("DELETE FROM invoices WHERE id = 'inv1'").run()).toThrow(/FOREIGN KEY/);
       expect(() => db.prepare("INSERT INTO payments (txid, address_id, sats, first_seen) VALUES (zeroblob(32), 99, 1, 0)").run()).toThrow(/FOREIGN KEY/);
 
-      // Lookups by script hash, the watched set and the unique (txid, address) stay on their indexes.
+      // Lookups by script hash, the watched set and a payment by (txid, address) stay on indexes.
       expect(plan(db, `SELECT id FROM addresses a WHERE ${scripthashMatch('a')}`, scripthashArgs(A.derived0.scripthash))).toMatch(/INDEX addresses_script \(script_key=\?\)/);
       expect(db.prepare(`SELECT id FROM addresses a WHERE ${scripthashMatch('a')}`).pluck().all(scripthashArgs(A.derived0.scripthash))).toEqual([1]);
       expect(plan(db, "SELECT id, electrum_status FROM addresses WHERE state IN ('in_use', 'free') AND id > 0")).toMatch(/INDEX addresses_watched/);
-      expect(plan(db, `SELECT 1 FROM payments WHERE txid = unhex('${'a'.repeat(64)}') AND address_id = 1`)).toMatch(/INDEX sqlite_autoindex_payments_1/);
+      expect(plan(db, `SELECT 1 FROM payments WHERE txid = unhex('${'a'.repeat(64)}') AND address_id = 1`)).toMatch(/INDEX payments_address/);
     } finally {
       db.close();
     }

@@ -51,7 +51,9 @@ describe('migration 021 (the block key)', () => {
     expect(blockKey(HASHES[0]!)).toBe(0x2728a054);
     expect(blockKey(HASHES[1]!)).toBe(0x6e7f8091);
     expect(db.prepare("SELECT name FROM pragma_table_info('payments')").pluck().all()).not.toContain('block_hash');
-    expect(attached(db)).toEqual(objects);
+    // Migration 027 finds payments by a txid key in place of the unique (txid, address) index (migration-027.test.ts).
+    const later = /sqlite_autoindex_payments_1|payments_txid|payments_pair_/;
+    expect(attached(db).filter((n) => !later.test(n))).toEqual(objects.filter((n) => !later.test(n)));
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
     expect(db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.id = 1`).get()).toMatchObject({ block_key: blockKey(HASHES[0]!), height: 101 });

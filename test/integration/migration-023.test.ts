@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/node/store/sqlite.ts';
-import { invoiceIdOf, invoiceSeqOf, PAYMENT_COLUMNS } from '../../src/node/store/chain-sql.ts';
+import { invoiceIdOf, invoiceSeqOf, PAYMENT_COLUMNS, txidIs } from '../../src/node/store/chain-sql.ts';
 import { paymentsOf } from '../../src/node/invoices.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { tempDir } from '../helpers/api.ts';
@@ -73,7 +73,7 @@ describe('migration 023 (a payment names its invoice by row number)', () => {
     // A list page binds its invoices' row numbers (src/node/service/invoices.ts).
     expect(plan(db, 'SELECT p.id FROM payments p WHERE p.invoice_seq IN (?, ?) ORDER BY p.id', 7, 9)).toMatch(/payments_invoice \(invoice_seq=\?\)/);
     expect(plan(db, 'SELECT p.id FROM payments p WHERE p.invoice_seq IS NULL AND p.id < ? ORDER BY p.id DESC', 10)).toMatch(/INDEX payments_(unattributed|invoice) /);
-    expect(plan(db, "SELECT i.id FROM invoices i WHERE i.seq IN (SELECT invoice_seq FROM payments WHERE txid = unhex('00'))")).toMatch(/sqlite_autoindex_payments_1 \(txid=\?\)/);
+    expect(plan(db, `SELECT i.id FROM invoices i WHERE i.seq IN (SELECT invoice_seq FROM payments WHERE ${txidIs('payments', "'00'")})`)).toMatch(/payments_txid \(<expr>=\?\)/);
     db.close();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { SatdeskError } from '../../core/errors.ts';
 import type { InvoiceStatus } from '../../core/vocabulary.ts';
-import { addressArgs, addressMatch, statusIs } from '../store/chain-sql.ts';
+import { addressArgs, addressMatch, statusIs, txidIs } from '../store/chain-sql.ts';
 
 export interface InvoiceFilter {
   status?: InvoiceStatus | undefined;
@@ -23,7 +23,7 @@ export function invoiceWhere(f: InvoiceFilter, alias = 'i'): { sql: string; args
   if (term) {
     if (term.length > 200) throw new SatdeskError('invalid_request', 'q is at most 200 characters');
     if (/^[0-9a-fA-F]{64}$/.test(term)) {
-      parts.push(`${alias}.seq IN (SELECT invoice_seq FROM payments WHERE txid = unhex(@f_txid))`);
+      parts.push(`${alias}.seq IN (SELECT invoice_seq FROM payments WHERE ${txidIs('payments', '@f_txid')})`);
       args.f_txid = term.toLowerCase();
     } else {
       parts.push(`(${alias}.id = @f_term OR ${alias}.address_id = (SELECT ad.id FROM addresses ad WHERE ${addressMatch('ad', 'f_term')}) OR ${alias}.userdata = @f_term OR ${alias}.label LIKE @f_like ESCAPE '\\')`);

@@ -32,6 +32,20 @@ export function invoiceSeqOf(id: string): string {
   return `(SELECT iv.seq FROM invoices iv WHERE iv.id = ${id})`;
 }
 
+/**
+ * Payments of `table` (a name or an alias) whose txid is the 64 hex digits in the SQL parameter `param`: found through
+ * the index of the txid's first eight bytes (payments_txid, migration 027), then compared whole.
+ */
+export function txidIs(table: string, param: string): string {
+  return `substr(${table}.txid, 1, 8) = substr(unhex(${param}), 1, 8) AND ${table}.txid = unhex(${param})`;
+}
+
+/** Payments of `table` whose txid lies between the 64-hex-digit parameters `low` and `high` (a prefix's range), by the same index. */
+export function txidBetween(table: string, low: string, high: string): string {
+  return `substr(${table}.txid, 1, 8) BETWEEN substr(unhex(${low}), 1, 8) AND substr(unhex(${high}), 1, 8)
+    AND ${table}.txid BETWEEN unhex(${low}) AND unhex(${high})`;
+}
+
 /** An invoice row (InvoiceRow) from `invoices i`. */
 export const INVOICE_COLUMNS = `i.*, ${addressOf('i')} AS address`;
 

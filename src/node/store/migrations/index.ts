@@ -24,6 +24,7 @@ import * as m023 from './023-payment-invoice-seq.ts';
 import * as m024 from './024-sparse-status.ts';
 import * as m025 from './025-address-origin.ts';
 import * as m026 from './026-events-unindexed.ts';
+import * as m027 from './027-payment-txid-key.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -64,4 +65,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 24, name: 'sparse-status', up: m024.up },
   { version: 25, name: 'address-origin', up: m025.up, foreignKeys: m025.foreignKeys },
   { version: 26, name: 'events-unindexed', up: m026.up },
+  { version: 27, name: 'payment-txid-key', up: m027.up, foreignKeys: m027.foreignKeys },
 ];
