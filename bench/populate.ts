@@ -8,6 +8,7 @@ import { openDatabase } from '../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../src/node/store/migrations/index.ts';
 import { msSince } from './lib.ts';
 import { madeUpAddress } from '../src/sandbox/made-up.ts';
+import { statusCodeOf } from '../src/node/store/invoice-codes.ts';
 
 export function populateInvoices(dir: string, n: number): void {
   const marker = path.join(dir, `populated-${n}-schema-${MIGRATIONS.length}`);
@@ -25,11 +26,11 @@ export function populateInvoices(dir: string, n: number): void {
     SELECT i, bench_address(i), satdesk_script_key(bench_address(i)), 'used' FROM s;`);
   db.exec(`
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${n})
-    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
+    INSERT INTO invoices (seq, id, status_code, amount_sats, label, userdata, address_id, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
     SELECT i, printf('bench%011d', i),
-      CASE WHEN i % 100 < 70 THEN 'confirmed' WHEN i % 100 < 80 THEN 'expired' WHEN i % 100 < 90 THEN 'unpaid'
-           WHEN i % 100 < 95 THEN 'paid' WHEN i % 100 < 98 THEN 'partial' ELSE 'cancelled' END,
+      ${statusCodeOf(`CASE WHEN i % 100 < 70 THEN 'confirmed' WHEN i % 100 < 80 THEN 'expired' WHEN i % 100 < 90 THEN 'unpaid'
+           WHEN i % 100 < 95 THEN 'paid' WHEN i % 100 < 98 THEN 'partial' ELSE 'cancelled' END`)},
       1000 + i % 100000, 'item ' || (i % 977), 'order-' || i, i,
       1700000000000 + i * 1000, 1700000900000 + i * 1000, 1, 0, 86400000, 0, 0, 1700000000000 + i * 1000 FROM s;`);
   db.exec('ANALYZE');

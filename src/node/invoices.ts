@@ -6,6 +6,7 @@
 import { prepared, type DB } from './store/sqlite.ts';
 import { INVOICE_COLUMNS, invoiceSeqOf, PAYMENT_COLUMNS } from './store/chain-sql.ts';
 import { packEventData } from './store/event-data.ts';
+import { statusCode } from './store/invoice-codes.ts';
 import {
   evaluate,
   transitionEvents,
@@ -249,9 +250,9 @@ export function refreshInvoice(db: DB, row: InvoiceRow, ctx: RefreshContext, opt
   if (changed) {
     prepared(
       db,
-      `UPDATE invoices SET status = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, paid_at = ?, confirmed_at = ?, next_check_at = ?,
+      `UPDATE invoices SET status_code = ?, flags = ?, paid_sats = ?, confirmed_sats = ?, paid_at = ?, confirmed_at = ?, next_check_at = ?,
          updated_at = ? WHERE seq = ?`,
-    ).run(ev.status, flags, ev.paidSats, ev.confirmedSats, ev.settledAt, ev.confirmedAt, next, ctx.now, row.seq);
+    ).run(statusCode(ev.status), flags, ev.paidSats, ev.confirmedSats, ev.settledAt, ev.confirmedAt, next, ctx.now, row.seq);
   }
   applyAddressHolding(db, updated, ev, ctx);
   const events: Refreshed['events'] = [];

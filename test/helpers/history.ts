@@ -7,6 +7,7 @@
  */
 import type { DB } from '../../src/node/store/sqlite.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
+import { statusCodeOf } from '../../src/node/store/invoice-codes.ts';
 
 export function addHistory(db: DB, n: number, opts: { height: number; at?: number }): void {
   const next = (db.prepare('SELECT next_index FROM wallet_source WHERE id = 1').get() as { next_index: number } | undefined)?.next_index;
@@ -18,10 +19,10 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
       VALUES (@address, satdesk_script_key(@address), @i, 'used')`);
     for (let i = 0; i < n; i++) address.run({ address: madeUpAddress('history', i).address, i });
     db.exec(`
-      INSERT INTO invoices (id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
+      INSERT INTO invoices (id, status_code, amount_sats, label, userdata, address_id, created_at, expires_at,
         confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, updated_at)
       SELECT printf('hist%012d', derivation_index),
-        CASE WHEN derivation_index % 20 < 14 THEN 'confirmed' ELSE 'expired' END,
+        ${statusCodeOf("CASE WHEN derivation_index % 20 < 14 THEN 'confirmed' ELSE 'expired' END")},
         10000 + derivation_index, 'Espresso', 'old-' || derivation_index, id, ${at} + derivation_index * 1000,
         ${at} + derivation_index * 1000 + 900000, 1, 0, 86400000,
         CASE WHEN derivation_index % 20 < 14 THEN 10000 + derivation_index WHEN derivation_index % 20 = 19 THEN 5000 ELSE 0 END,

@@ -12,6 +12,7 @@ import { startTestApp, type ApiClient } from '../helpers/api.ts';
 import { parseCsv, sumColumn } from '../helpers/csv.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
+import { statusCodeOf } from '../../src/node/store/invoice-codes.ts';
 
 const N = 6000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -27,9 +28,9 @@ beforeAll(async () => {
     INSERT INTO addresses (id, address, script_key, state)
     SELECT i, made_up_address(i), satdesk_script_key(made_up_address(i)), 'used' FROM s;
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
-    INSERT INTO invoices (seq, id, status, amount_sats, label, userdata, address_id, created_at, expires_at,
+    INSERT INTO invoices (seq, id, status_code, amount_sats, label, userdata, address_id, created_at, expires_at,
       confirmations_required, tolerance_bp, monitoring_ms, paid_sats, confirmed_sats, paid_at, confirmed_at, updated_at)
-    SELECT i, printf('books%011d', i), CASE WHEN i % 3 = 0 THEN 'unpaid' ELSE 'confirmed' END, 1000 + i, 'item ' || (i % 7),
+    SELECT i, printf('books%011d', i), ${statusCodeOf("CASE WHEN i % 3 = 0 THEN 'unpaid' ELSE 'confirmed' END")}, 1000 + i, 'item ' || (i % 7),
       'order-' || i, i, ${T0} + (i - 1) * 1800000, ${T0} + (i - 1) * 1800000 + 900000, 1, 0, 86400000,
       CASE WHEN i % 3 = 0 THEN 0 ELSE 1000 + i END, CASE WHEN i % 3 = 0 THEN 0 ELSE 1000 + i END,
       CASE WHEN i % 3 = 0 THEN NULL ELSE ${T0} + (i - 1) * 1800000 + 60000 END,

@@ -49,8 +49,8 @@ describe('migration 012 (lean events)', () => {
       expect(db.prepare('SELECT event_json(data) FROM events WHERE id = ?').pluck().get(id)).toBe(text);
       expect(eventsAfter(db, 0).map((e) => e.data)).toEqual([JSON.parse(texts[0]!), JSON.parse(texts[1]!), JSON.parse(text)]);
 
-      // Indexes without the rowid column order and cover by it all the same.
-      expect(plan(db, `SELECT seq FROM invoices WHERE ${statusIs('status', "'unpaid'", 'unpaid')} AND seq < 10 ORDER BY seq DESC LIMIT 5`)).toMatch(/COVERING INDEX invoices_status \(status=\? AND rowid<\?\)/);
+      // Indexes without the rowid column order by it all the same (not covering since 028: the status is read from its code).
+      expect(plan(db, `SELECT seq FROM invoices WHERE ${statusIs('status', "'unpaid'", 'unpaid')} AND seq < 10 ORDER BY seq DESC LIMIT 5`)).toMatch(/INDEX invoices_status \(status=\? AND rowid<\?\)/);
       expect(plan(db, 'SELECT seq FROM invoices WHERE address_id = 1 ORDER BY seq DESC')).toMatch(/COVERING INDEX invoices_address \(address_id=\?\)/);
       expect(plan(db, `SELECT id FROM addresses WHERE ${addressInState('addresses', 'free')} ORDER BY id LIMIT 1`)).toMatch(/INDEX addresses_watched/);
       expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'notifications_public_id'").get()).toBeUndefined();

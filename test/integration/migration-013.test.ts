@@ -62,7 +62,10 @@ function appView(db: Database.Database, v13: boolean): unknown {
   const shCol = v13 ? scripthashOf('addresses') : 'lower(scripthash)'; // computed from the text since 020
   return {
     addresses: db.prepare(`SELECT id, address, ${shCol} AS scripthash, origin, derivation_index, state, invoice_id, electrum_status FROM addresses ORDER BY id`).all(),
-    invoices: db.prepare(`SELECT *, ${v13 ? addressOf('invoices') : 'address'} AS address FROM invoices ORDER BY seq`).all(),
+    // The status and zero-confirmation risk are read from their codes since 028 (docs/decisions/0109-invoice-codes.md).
+    invoices: (db.prepare(`SELECT *, ${v13 ? addressOf('invoices') : 'address'} AS address FROM invoices ORDER BY seq`).all() as Record<string, unknown>[]).map(
+      ({ status_code: _s, zero_conf_code: _z, ...r }) => r,
+    ),
     // A payment's block by its key since 021 (docs/decisions/0100-block-key.md): the old rows' hashes as their keys.
     // Its invoice by the invoice's row number since 023 (docs/decisions/0102-payment-invoice-seq.md), read as the id.
     payments: (

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/node/store/sqlite.ts';
 import { maxConfirmations, requiredConfirmationsMax } from '../../src/node/watcher/watched.ts';
 import { tempDir } from '../helpers/api.ts';
+import { statusCodeOf } from '../../src/node/store/invoice-codes.ts';
 
 const T = 1_760_000_000_000;
 const indexes = (db: Database.Database): string[] =>
@@ -53,8 +54,8 @@ describe('migration 019 (the highest required confirmations, kept)', () => {
     const db = version18();
     migrate(db);
     const addr = db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (?, ?, 0, 'used')");
-    const inv = db.prepare(`INSERT INTO invoices (id, status, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
-        monitoring_ms, paid_sats, confirmed_sats, updated_at) VALUES (?, 'unpaid', 1000, 'Espresso', ?, ?, ?, ?, 0, 0, 0, 0, ?)`);
+    const inv = db.prepare(`INSERT INTO invoices (id, status_code, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
+        monitoring_ms, paid_sats, confirmed_sats, updated_at) VALUES (?, ${statusCodeOf("'unpaid'")}, 1000, 'Espresso', ?, ?, ?, ?, 0, 0, 0, 0, ?)`);
     addr.run(10, 'addr10');
     inv.run('inv10', 10, T, T + 900_000, 2, T);
     expect(requiredConfirmationsMax(db)).toBe(9);

@@ -14,6 +14,7 @@ import { settledCounts } from '../../src/node/books/report.ts';
 import { WATCHED_SQL } from '../../src/node/watcher/watched.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { tempDir } from '../helpers/api.ts';
+import { statusCodeOf } from '../../src/node/store/invoice-codes.ts';
 
 const DAY = 86_400_000;
 const Q = 900_000;
@@ -93,8 +94,8 @@ describe('migration 022 (live indexes)', () => {
     migrate(db);
     const a = madeUpAddress('m022', 9);
     db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (10, ?, ?, 'used')").run(a.address, scriptKey(a.scripthash));
-    db.prepare(`INSERT INTO invoices (id, status, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
-        monitoring_ms, paid_sats, confirmed_sats, updated_at, paid_at, confirmed_at) VALUES ('late', 'confirmed', 1, '', 10, ?, ?, 1, 0, 0, 0, 0, ?, ?, ?)`)
+    db.prepare(`INSERT INTO invoices (id, status_code, amount_sats, label, address_id, created_at, expires_at, confirmations_required, tolerance_bp,
+        monitoring_ms, paid_sats, confirmed_sats, updated_at, paid_at, confirmed_at) VALUES ('late', ${statusCodeOf("'confirmed'")}, 1, '', 10, ?, ?, 1, 0, 0, 0, 0, ?, ?, ?)`)
       .run(T, T, T, T + 3 * Q, T + 4 * Q);
     agree(db);
     const set = db.prepare('UPDATE invoices SET paid_at = ?, confirmed_at = ? WHERE id = ?');

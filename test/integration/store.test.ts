@@ -66,8 +66,8 @@ describe('store (real SQLite file)', () => {
     const made = madeUpAddress('store', 1);
     db.prepare("INSERT INTO addresses (address, script_key, state) VALUES (@address, satdesk_script_key(@address), 'free')").run({ address: made.address });
     expect(() =>
-      db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
-        tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 'unpaid', 1.5, 1, 0, 0, 1, 0, 0, 0)`).run(),
+      db.prepare(`INSERT INTO invoices (id, status_code, amount_sats, address_id, created_at, expires_at, confirmations_required,
+        tolerance_bp, monitoring_ms, updated_at) VALUES ('x', 2, 1.5, 1, 0, 0, 1, 0, 0, 0)`).run(),
     ).toThrow(/cannot store REAL value in INTEGER column/);
     expect(() => db.prepare("INSERT INTO refunds (invoice_id, sats, created_at) VALUES ('missing', 5, 0)").run()).toThrow(/FOREIGN KEY/);
     // An address's script hash is computed from its text, its key stored (docs/decisions/0099-address-key.md); a row

@@ -181,11 +181,12 @@ describe('upgrading a first-release data dir', () => {
     migrate(db);
     expect(before.filter((n) => n.startsWith('trigger')).length).toBeGreaterThan(5);
     db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (1, 'a', 0, 'free')").run();
-    const invoice = (id: string, status: string): void =>
-      void db.prepare(`INSERT INTO invoices (id, status, amount_sats, address_id, created_at, expires_at, confirmations_required,
-        tolerance_bp, monitoring_ms, updated_at) VALUES (?, ?, 1000, 1, 0, 0, 1, 0, 0, 0)`).run(id, status);
-    expect(() => invoice('x1', 'bogus')).toThrow(/CHECK constraint failed/);
-    invoice('x2', 'unpaid');
+    // The status is stored as a code since migration 028 (src/node/store/invoice-codes.ts): 2 is 'unpaid'.
+    const invoice = (id: string, code: number): void =>
+      void db.prepare(`INSERT INTO invoices (id, status_code, amount_sats, address_id, created_at, expires_at, confirmations_required,
+        tolerance_bp, monitoring_ms, updated_at) VALUES (?, ?, 1000, 1, 0, 0, 1, 0, 0, 0)`).run(id, code);
+    expect(() => invoice('x1', 7)).toThrow(/CHECK constraint failed/);
+    invoice('x2', 2);
     expect(() => db.prepare("UPDATE invoices SET manual_status = 'released' WHERE id = 'x2'").run()).toThrow(/CHECK constraint failed/);
     expect(() =>
       db.prepare('INSERT INTO payments (txid, address_id, sats, invoice_seq, first_seen) VALUES (zeroblob(32), 1, 5, 999999, 0)').run(),
@@ -195,7 +196,7 @@ describe('upgrading a first-release data dir', () => {
     expect(() => db.transaction(() => db.prepare("UPDATE addresses SET invoice_id = 'later' WHERE id = 1").run())()).toThrow(/FOREIGN KEY/);
     db.transaction(() => {
       db.prepare("UPDATE addresses SET invoice_id = 'x3', state = 'in_use' WHERE id = 1").run();
-      invoice('x3', 'unpaid');
+      invoice('x3', 2);
     })();
     expect(fs.existsSync(db.name)).toBe(true);
     db.close();

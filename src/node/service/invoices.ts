@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { limit, prepared } from '../store/sqlite.ts';
 import { INVOICE_COLUMNS, PAYMENT_COLUMNS, statusIs } from '../store/chain-sql.ts';
+import { statusCode, zeroConfCode } from '../store/invoice-codes.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import { parseBtc, parseSatsAmount } from '../../core/money.ts';
 import { assertAboveDust } from '../../core/counter.ts';
@@ -128,15 +129,15 @@ export class InvoicesRoom {
       };
       const r = prepared(
           db,
-          `INSERT INTO invoices (id, status, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
+          `INSERT INTO invoices (id, status_code, amount_sats, fiat_amount, fiat_currency, fiat_rate, label, userdata, address_id,
              created_at, expires_at, confirmations_required, tolerance_bp, monitoring_ms, zero_conf_limit_sats,
-             next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_risk, taken_tip_height,
+             next_check_at, updated_at, confirmations_requested, confirmations_note, zero_conf_code, taken_tip_height,
              fiat_rate_kind, fiat_rate_sources, fiat_rate_at, fiat_market_rate, fiat_spread_bp)
-           VALUES (@id, @status, @amount_sats, @fiat_amount, @fiat_currency, @fiat_rate, @label, @userdata, @address_id,
+           VALUES (@id, @status_code, @amount_sats, @fiat_amount, @fiat_currency, @fiat_rate, @label, @userdata, @address_id,
              @created_at, @expires_at, @confirmations_required, @tolerance_bp, @monitoring_ms, @zero_conf_limit_sats,
-             @next_check_at, @updated_at, @confirmations_requested, @confirmations_note, @zero_conf_risk, @taken_tip_height,
+             @next_check_at, @updated_at, @confirmations_requested, @confirmations_note, @zero_conf_code, @taken_tip_height,
              @fiat_rate_kind, @fiat_rate_sources, @fiat_rate_at, @fiat_market_rate, @fiat_spread_bp)`,
-        ).run(row);
+        ).run({ ...row, status_code: statusCode(row.status), zero_conf_code: zeroConfCode(row.zero_conf_risk) });
       row.seq = Number(r.lastInsertRowid);
       this.s.pool.hold(addr.id, id);
       if (key !== undefined) {

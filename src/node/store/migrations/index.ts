@@ -25,6 +25,7 @@ import * as m024 from './024-sparse-status.ts';
 import * as m025 from './025-address-origin.ts';
 import * as m026 from './026-events-unindexed.ts';
 import * as m027 from './027-payment-txid-key.ts';
+import * as m028 from './028-invoice-codes.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -66,4 +67,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 25, name: 'address-origin', up: m025.up, foreignKeys: m025.foreignKeys },
   { version: 26, name: 'events-unindexed', up: m026.up },
   { version: 27, name: 'payment-txid-key', up: m027.up, foreignKeys: m027.foreignKeys },
+  { version: 28, name: 'invoice-codes', up: m028.up, foreignKeys: m028.foreignKeys },
 ];
