@@ -25,15 +25,26 @@ export function skipReason(): string | null {
   return null;
 }
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * n ports free now, below Linux's ephemeral range (32768–60999): the kernel never hands those to a socket another
+ * test opens on port 0, nor to an outgoing connection, in the seconds before the stack binds them. (A port taken from
+ * that range once went to another socket first: `up` saw it open, ElectrumX could not bind it, and every test of the
+ * file failed on ECONNREFUSED.)
+ */
 async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const ports: number[] = [];
+  while (ports.length < n) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.includes(p) && (await canListen(p))) ports.push(p);
+  }
   return ports;
 }
 
@@ -56,7 +67,38 @@ export interface StackOptions {
   publicLimits?: boolean;
 }
 
+/** The last lines of the server's log in `work`, to say why a start failed. */
+function logTail(work: string, server: string): string {
+  try {
+    return fs.readFileSync(path.join(work, server, `${server}.log`), 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** True while the process whose PID `up` wrote to work/<name>.pid runs. */
+function running(work: string, name: string): boolean {
+  try {
+    process.kill(Number(fs.readFileSync(path.join(work, `${name}.pid`), 'utf8').trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startStack(server: 'electrumx' | 'fulcrum', opts: StackOptions): Promise<Stack> {
+  // A start can still lose a port to another test picking the same one at the same moment: two more tries, on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(server, opts);
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`interop (${server}): start ${attempt} failed, trying new ports: ${(e as Error).message}`);
+    }
+  }
+}
+
+async function startOnce(server: 'electrumx' | 'fulcrum', opts: StackOptions): Promise<Stack> {
   const dir = REALNODE!;
   const [btc, p2p, exTcp, exSsl, fuTcp, fuSsl] = await freePorts(6);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `satdesk-interop-${server}-`));
@@ -67,8 +109,11 @@ export async function startStack(server: 'electrumx' | 'fulcrum', opts: StackOpt
   };
   try {
     await run(path.join(dir, 'up'), [work, server, ...(opts.publicLimits ? ['--public-limits'] : [])], { env, timeout: 180_000 });
+    // The port `up` waited for is the server's only if the server is still running.
+    if (!running(work, server)) throw new Error(`${server} exited after its port opened; its log ends:\n${logTail(work, server)}`);
   } catch (e) {
     await run(path.join(dir, 'down'), [work]).catch(() => {});
+    fs.rmSync(work, { recursive: true, force: true });
     throw e;
   }
   const cli = async (...args: string[]): Promise<string> => (await run(path.join(dir, 'cli'), [work, ...args], { timeout: 60_000 })).stdout.trim();
