@@ -8,7 +8,7 @@ import { openDatabase } from '../src/node/store/sqlite.ts';
 import { MIGRATIONS } from '../src/node/store/migrations/index.ts';
 import { msSince } from './lib.ts';
 import { madeUpAddress } from '../src/sandbox/made-up.ts';
-import { statusCodeOf } from '../src/node/store/invoice-codes.ts';
+import { statusCodeOf } from '../src/node/store/codes.ts';
 
 export function populateInvoices(dir: string, n: number): void {
   const marker = path.join(dir, `populated-${n}-schema-${MIGRATIONS.length}`);

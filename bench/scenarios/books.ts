@@ -38,12 +38,12 @@ function populatePayments(dir: string, n: number): number {
       db.pragma('synchronous = OFF'); // bulk load only; serve reopens with FULL
       db.transaction(() => {
         db.exec(`
-          INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, time, verified, state, plan_done)
+          INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, time, verified, state_code, plan_done)
           SELECT unhex(printf('%064x', seq)), address_id,
             CASE status WHEN 'partial' THEN amount_sats / 2 ELSE amount_sats END, seq,
             CASE status WHEN 'confirmed' THEN 100 + seq / 1000 ELSE 0 END,
             CASE status WHEN 'confirmed' THEN created_at + 120000 ELSE NULL END,
-            created_at + 60000, created_at + 60000, CASE status WHEN 'confirmed' THEN 1 ELSE 0 END, 'active', 1
+            created_at + 60000, created_at + 60000, CASE status WHEN 'confirmed' THEN 1 ELSE 0 END, 0, 1
           FROM invoices WHERE status IN ('confirmed', 'paid', 'partial');
           UPDATE invoices SET paid_sats = CASE status WHEN 'partial' THEN amount_sats / 2 ELSE amount_sats END,
             confirmed_sats = CASE status WHEN 'confirmed' THEN amount_sats ELSE 0 END

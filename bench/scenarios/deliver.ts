@@ -70,7 +70,7 @@ async function oneRun(withDeadAgent: boolean, okUrl: string, deadUrl: string): P
     // The facts and their 10,000 (or 20,000) planned notifications commit in one transaction, as the watcher's would.
     svc.write(() => {
       const ins = db.prepare(
-        "INSERT INTO payments (txid, address_id, sats, first_seen, state) VALUES (unhex(?), ?, ?, ?, 'active')",
+        "INSERT INTO payments (txid, address_id, sats, first_seen, state_code) VALUES (unhex(?), ?, ?, ?, 0)",
       );
       const now = svc.clock.now();
       for (let i = 0; i < N; i++) ins.run(txids[i], addrId, 1000 + i, now);

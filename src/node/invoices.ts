@@ -6,7 +6,7 @@
 import { prepared, type DB } from './store/sqlite.ts';
 import { INVOICE_COLUMNS, invoiceSeqOf, PAYMENT_COLUMNS } from './store/chain-sql.ts';
 import { packEventData } from './store/event-data.ts';
-import { statusCode } from './store/invoice-codes.ts';
+import { statusCode } from './store/codes.ts';
 import {
   evaluate,
   transitionEvents,

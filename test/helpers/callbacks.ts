@@ -57,8 +57,8 @@ export function addPayment(service: Satdesk, f: PaymentFacts): { id: number; txi
     const invoiceId = f.unattributed ? null : a.invoice_id;
     const r = db
       .prepare(
-        `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, rbf, verified, state)
-         VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, 0, ?, 'active')`,
+        `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, rbf, verified, state_code)
+         VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, 0, ?, 0)`,
       )
       .run(txid, a.id, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
     if (invoiceId) refreshInvoice(db, getInvoiceRow(db, invoiceId)!, service.refreshContext());

@@ -49,7 +49,7 @@ describe('migration 005 (chain trust)', () => {
     ]);
     expect(got[0]!.note).toMatch(/needs 1 confirmation/);
     expect(db.prepare('SELECT unconfirmed_parent, mempool_servers FROM payments').get()).toEqual({ unconfirmed_parent: 0, mempool_servers: 1 });
-    // Stored as a code since migration 028 (src/node/store/invoice-codes.ts): one outside the list is refused.
+    // Stored as a code since migration 028 (src/node/store/codes.ts): one outside the list is refused.
     expect(() => db.prepare("UPDATE invoices SET zero_conf_code = 3 WHERE id = 'open0'").run()).toThrow(/CHECK constraint/);
     db.close();
   });

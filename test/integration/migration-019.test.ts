@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/node/store/sqlite.ts';
 import { maxConfirmations, requiredConfirmationsMax } from '../../src/node/watcher/watched.ts';
 import { tempDir } from '../helpers/api.ts';
-import { statusCodeOf } from '../../src/node/store/invoice-codes.ts';
+import { statusCodeOf } from '../../src/node/store/codes.ts';
 
 const T = 1_760_000_000_000;
 const indexes = (db: Database.Database): string[] =>

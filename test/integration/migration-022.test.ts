@@ -14,7 +14,7 @@ import { settledCounts } from '../../src/node/books/report.ts';
 import { WATCHED_SQL } from '../../src/node/watcher/watched.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
 import { tempDir } from '../helpers/api.ts';
-import { statusCodeOf } from '../../src/node/store/invoice-codes.ts';
+import { statusCodeOf } from '../../src/node/store/codes.ts';
 
 const DAY = 86_400_000;
 const Q = 900_000;

@@ -2,14 +2,14 @@
  * Migration 028 (src/node/store/migrations/028-invoice-codes.ts, docs/decisions/0109-invoice-codes.md): an invoice's
  * status and zero-confirmation risk are stored as codes and read under their names. The upgrade keeps every invoice
  * as the app reads it, with its indexes, triggers and references, in fewer bytes; the writers' codes
- * (src/node/store/invoice-codes.ts) read back as the words they stand for; a code outside the list is refused.
+ * (src/node/store/codes.ts) read back as the words they stand for; a code outside the list is refused.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/node/store/sqlite.ts';
 import { INVOICE_COLUMNS, statusIs } from '../../src/node/store/chain-sql.ts';
-import { STATUS_CODE, statusCode, statusCodeOf, ZERO_CONF_CODE, zeroConfCode } from '../../src/node/store/invoice-codes.ts';
+import { STATUS_CODE, statusCode, statusCodeOf, ZERO_CONF_CODE, zeroConfCode } from '../../src/node/store/codes.ts';
 import { INVOICE_STATUSES } from '../../src/core/vocabulary.ts';
 import { ZERO_CONF_RISKS } from '../../src/core/zeroconf.ts';
 import { trigramQuery } from '../../src/node/search.ts';

@@ -181,7 +181,7 @@ describe('upgrading a first-release data dir', () => {
     migrate(db);
     expect(before.filter((n) => n.startsWith('trigger')).length).toBeGreaterThan(5);
     db.prepare("INSERT INTO addresses (id, address, script_key, state) VALUES (1, 'a', 0, 'free')").run();
-    // The status is stored as a code since migration 028 (src/node/store/invoice-codes.ts): 2 is 'unpaid'.
+    // The status is stored as a code since migration 028 (src/node/store/codes.ts): 2 is 'unpaid'.
     const invoice = (id: string, code: number): void =>
       void db.prepare(`INSERT INTO invoices (id, status_code, amount_sats, address_id, created_at, expires_at, confirmations_required,
         tolerance_bp, monitoring_ms, updated_at) VALUES (?, ?, 1000, 1, 0, 0, 1, 0, 0, 0)`).run(id, code);

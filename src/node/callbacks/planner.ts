@@ -134,7 +134,8 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
   // A payment still climbing is looked at in every write: one probe of the unique index says a threshold it reached
   // was planned already, before its body is built and an insert tried (an ignored insert probes every index).
   const planned = db.prepare('SELECT 1 FROM notifications WHERE agent_id = ? AND payment_id = ? AND threshold = ?');
-  const markAllDone = db.prepare("UPDATE payments SET plan_done = 1 WHERE plan_done = 0 AND state = 'active'");
+  // Named: since the state is read from its code (migration 029), SQLite would walk every active payment instead.
+  const markAllDone = db.prepare("UPDATE payments INDEXED BY payments_plan SET plan_done = 1 WHERE plan_done = 0 AND state = 'active'");
   const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
   const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
   const newEvents = db.prepare('SELECT id, type, invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000');

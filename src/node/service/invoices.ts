@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { limit, prepared } from '../store/sqlite.ts';
 import { INVOICE_COLUMNS, PAYMENT_COLUMNS, statusIs } from '../store/chain-sql.ts';
-import { statusCode, zeroConfCode } from '../store/invoice-codes.ts';
+import { statusCode, zeroConfCode } from '../store/codes.ts';
 import { SatdeskError } from '../../core/errors.ts';
 import { parseBtc, parseSatsAmount } from '../../core/money.ts';
 import { assertAboveDust } from '../../core/counter.ts';

@@ -18,6 +18,7 @@ import type { TipPlan } from './header-sync.ts';
 import { blockKey, INVOICE_COLUMNS, invoiceIdOf, invoiceSeqOf, scripthashOf } from '../store/chain-sql.ts';
 import { requiredConfirmationsMax } from './watched.ts';
 import { limit } from '../store/sqlite.ts';
+import { PAYMENT_STATE_CODE } from '../store/codes.ts';
 
 export class Recorder {
   private writeQueue: { fn: () => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -172,12 +173,12 @@ export class Recorder {
     const touched = new Set<string>();
     const seen = new Set<string>();
     const update = this.sql(
-      `UPDATE payments SET height = ?, block_key = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state = 'active' WHERE id = ?`,
+      `UPDATE payments SET height = ?, block_key = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state_code = ${PAYMENT_STATE_CODE.active} WHERE id = ?`,
     );
     const insert = this.sql(
       `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, time, rbf, verified,
-         unconfirmed_parent, below_anchor, mempool_servers, state)
-       VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+         unconfirmed_parent, below_anchor, mempool_servers, state_code)
+       VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${PAYMENT_STATE_CODE.active})`,
     );
     for (const f of facts) {
       seen.add(f.txid);
@@ -212,7 +213,7 @@ export class Recorder {
     const reversed: { id: number; invoiceId: string }[] = [];
     for (const p of existing.values()) {
       if (additive || p.state !== 'active' || seen.has(p.txid)) continue;
-      this.sql("UPDATE payments SET state = 'gone', verified = 0 WHERE id = ?").run(p.id);
+      this.sql(`UPDATE payments SET state_code = ${PAYMENT_STATE_CODE.gone}, verified = 0 WHERE id = ?`).run(p.id);
       const payment = { txid: p.txid, address: p.address, sats: p.sats, height: p.height };
       const id = insertEvent(this.db, 'payment.reversed', p.invoice_id, p.id, { payment, invoice: null, reason: 'no longer in the address history (replaced, double-spent or reorged out)' }, now);
       if (p.invoice_id) {

@@ -3,7 +3,7 @@
  * as before, through generated columns (docs/decisions/0109-invoice-codes.md). The words cost 6 to 9 bytes in every
  * invoice ('confirmed', 'expired', 'refuse'); the codes of the statuses nearly every invoice ends in, and of the
  * default risk, are 0 and 1, which SQLite stores in the row's header alone. About 14 bytes per invoice at a million.
- * Writers set `status_code` and `zero_conf_code` (src/node/store/invoice-codes.ts); every reader and every index keeps
+ * Writers set `status_code` and `zero_conf_code` (src/node/store/codes.ts); every reader and every index keeps
  * the names. The table is rebuilt (src/node/store/migrations/rebuild.ts) with every row, its indexes, its triggers
  * and the references to it. The codes below are this migration's, as shipped: never renumber them.
  */

@@ -26,6 +26,7 @@ import * as m025 from './025-address-origin.ts';
 import * as m026 from './026-events-unindexed.ts';
 import * as m027 from './027-payment-txid-key.ts';
 import * as m028 from './028-invoice-codes.ts';
+import * as m029 from './029-payment-state-code.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -68,4 +69,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 26, name: 'events-unindexed', up: m026.up },
   { version: 27, name: 'payment-txid-key', up: m027.up, foreignKeys: m027.foreignKeys },
   { version: 28, name: 'invoice-codes', up: m028.up, foreignKeys: m028.foreignKeys },
+  { version: 29, name: 'payment-state-code', up: m029.up, foreignKeys: m029.foreignKeys },
 ];

@@ -1,8 +1,9 @@
 /**
- * The codes an invoice row stores for its status and its zero-confirmation risk (migration 028,
- * docs/decisions/0109-invoice-codes.md). The row reads them back under their names through generated columns
- * (`status`, `zero_conf_risk`); only writers use these numbers. They are the migration's, as shipped: the order of
- * each list is the code, and test/integration/migration-028.test.ts checks every name against the table's own reading.
+ * The codes rows store in place of words: an invoice's status and zero-confirmation risk (migration 028,
+ * docs/decisions/0109-invoice-codes.md), a payment's state (migration 029). Each row reads them back under their names
+ * through generated columns (`status`, `zero_conf_risk`, `state`); only writers use these numbers. They are the
+ * migrations', as shipped: the order of each list is the code, and test/integration/migration-028.test.ts and
+ * migration-029.test.ts check every name against the table's own reading.
  */
 import type { InvoiceStatus } from '../../core/vocabulary.ts';
 import type { ZeroConfRisk } from '../../core/zeroconf.ts';
@@ -35,3 +36,6 @@ export function zeroConfCode(risk: string): number {
 export function statusCodeOf(words: string): string {
   return `CASE ${words} ${STATUS_ORDER.map((w, i) => `WHEN '${w}' THEN ${i}`).join(' ')} END`;
 }
+
+/** payments.state_code of each state: 'active' 0, 'gone' 1 (migration 029). */
+export const PAYMENT_STATE_CODE = { active: 0, gone: 1 } as const;
