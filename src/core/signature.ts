@@ -46,8 +46,12 @@ function pyJson(obj: Record<string, unknown>): string {
 
 /** The exact request body of a `bitcoinmonitor` callback signed with `token`. */
 export function bitcoinmonitorBody(d: SignedData, token: string): string {
-  const signed = orderedSignedData(d);
-  return pyJson({ signed_data: signed as unknown as Record<string, unknown>, signature: bitcoinmonitorSignature(signed, token) });
+  return bitcoinmonitorBodyWith(d, bitcoinmonitorSignature(d, token));
+}
+
+/** The same body around a signature already made (how a stored attempt's body is rebuilt without the token). */
+export function bitcoinmonitorBodyWith(d: SignedData, signature: string): string {
+  return pyJson({ signed_data: orderedSignedData(d) as unknown as Record<string, unknown>, signature });
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { addPayment, callbackFixtures, confirm, randomTxid, setTip, until } from '../helpers/callbacks.ts';
 import type { App } from '../../src/node/app.ts';
 import { pruneDeliveries } from '../../src/node/callbacks/deliveries.ts';
-import { unpackHeaders } from '../../src/node/callbacks/wire.ts';
+import { sentBody, unpackHeaders } from '../../src/node/callbacks/wire.ts';
 import { testCallbackAddress } from '../../src/core/test-callback.ts';
 import { notificationCount, openDeliveries, planDone, plannedThresholds } from '../helpers/outbox.ts';
 
@@ -286,10 +286,15 @@ describe('bitcoinmonitor callbacks', () => {
     checkBitcoinmonitor(hanging.requests[1]!.headers, hanging.requests[1]!.body, 'second-token');
     expect(hanging.requests[1]!.headers['x-satdesk-delivery']).toBe(hanging.requests[0]!.headers['x-satdesk-delivery']);
     // The log keeps what each attempt sent, not a body rebuilt with today's token.
+    // Each body is rebuilt from the notification's text around the md5 it was signed with (no copy in sent_bodies).
     const stored = svc.db
-      .prepare('SELECT a.request_headers AS h, body_text(b.body) AS body FROM attempts a JOIN sent_bodies b ON b.id = a.body_id WHERE a.delivery_id = ? ORDER BY a.id')
-      .all(d2.id) as { h: string; body: string }[];
-    expect(stored.map((r) => r.body)).toEqual([hanging.requests[0]!.body, hanging.requests[1]!.body]);
+      .prepare(
+        `SELECT a.request_headers AS h, a.body_id, body_text(n.body) AS note FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+           JOIN notifications n ON n.id = d.notification_id WHERE a.delivery_id = ? ORDER BY a.id`,
+      )
+      .all(d2.id) as { h: string; body_id: number | null; note: string }[];
+    expect(stored.map((r) => r.body_id)).toEqual([null, null]);
+    expect(stored.map((r) => sentBody(r.h, null, r.note, false))).toEqual([hanging.requests[0]!.body, hanging.requests[1]!.body]);
     const ids = { notificationId: d2.notification_id, deliveryId: d2.id, test: false };
     // Every header as sent, each in order (src/node/callbacks/wire.ts packs them; unpacked they are the same pairs).
     for (const [i, r] of stored.entries()) {

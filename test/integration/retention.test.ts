@@ -81,7 +81,7 @@ describe('pruning on a schedule', () => {
     expect(count(t, 'SELECT COUNT(*) AS n FROM notifications')).toBe(2);
   });
 
-  it('the delivery log, its stored bodies and notification copies go after delivery_log_days; planning markers and pending deliveries stay', async () => {
+  it('the delivery log and notification copies go after delivery_log_days; planning markers and pending deliveries stay', async () => {
     const t = await setup();
     const ok = await receiver();
     await t.api.post('/agents', { name: 'ok', url: ok.url, thresholds: [0, 6] });
@@ -91,19 +91,21 @@ describe('pruning on a schedule', () => {
     await t.api.post(`/agents/${dead.id}/test`);
     await until(() => count(t, "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'SUCCESS'") === 1, 'ok delivered');
     await until(() => count(t, "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'RETRY'") === 2, 'dead waits');
-    const bodies = count(t, 'SELECT COUNT(*) AS n FROM sent_bodies');
-    expect(bodies).toBe(3);
+    // Every body sent follows from its notification's text (docs/decisions/0110-sent-bodies-from-notifications.md):
+    // none is kept a second time. Stored bodies going with their last attempt: the batches test below.
+    expect(count(t, 'SELECT COUNT(*) AS n FROM attempts')).toBe(3);
+    expect(count(t, 'SELECT COUNT(*) AS n FROM attempts WHERE body_id IS NULL')).toBe(3);
+    expect(count(t, 'SELECT COUNT(*) AS n FROM sent_bodies')).toBe(0);
 
-    const text = (): number =>
-      count(t, "SELECT (SELECT COUNT(*) FROM notifications WHERE typeof(body) = 'text') + (SELECT COUNT(*) FROM sent_bodies WHERE typeof(body) = 'text') AS n");
+    const text = (): number => count(t, "SELECT COUNT(*) AS n FROM notifications WHERE typeof(body) = 'text'");
     expect(text()).toBeGreaterThan(0); // written as text where they are made
     const r = await t.app.maintenance.runNow(Date.now() + 200 * DAY);
     expect(text()).toBe(0); // and packed by the run
     expect(r.deliveries).toBe(1);
     expect(count(t, 'SELECT COUNT(*) AS n FROM deliveries')).toBe(2); // both pending ones
     expect(count(t, "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'RETRY'")).toBe(2);
-    expect(r.bodies).toBe(1);
-    expect(count(t, 'SELECT COUNT(*) AS n FROM sent_bodies')).toBe(2);
+    expect(count(t, 'SELECT COUNT(*) AS n FROM attempts')).toBe(2);
+    expect(r.bodies).toBe(0);
     // The ok agent's notification keeps its row (a planning marker) without its copy of the body.
     expect(count(t, 'SELECT COUNT(*) AS n FROM notifications WHERE payment_id IS NOT NULL AND body IS NULL')).toBe(1);
     expect(count(t, 'SELECT COUNT(*) AS n FROM notifications WHERE payment_id IS NOT NULL')).toBe(2);

@@ -9,7 +9,7 @@ import { testEventBody, testSignedData } from '../../core/test-callback.ts';
 import type { Delivery } from '../../shared/contract.ts';
 import { newDeliveryId, newNotificationId } from './planner.ts';
 import { mustAgent, type AgentRow } from './agents.ts';
-import { lastSentBody, publicId, redactBody, unpackHeaders, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
+import { lastSentBody, publicId, redactBody, sentBody, unpackHeaders, redactHeaders, wireBody, type EventRow, type NotificationContent } from './wire.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -81,6 +81,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
   const content = notificationContent(db, note);
   const ids = { notificationId: publicId(note.public_id), deliveryId: d.id, test: d.test === 1 };
   const isEvent = a.format === 'events';
+  for (const t of attempts) t.body = sentBody(t.request_headers, t.body, note.body, ids.test);
   let body = [...attempts].reverse().find((t) => t.body !== null)?.body ?? null;
   if (body === null) {
     try {

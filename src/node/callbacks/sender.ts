@@ -19,7 +19,7 @@ import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
 import type { AgentRow } from './agents.ts';
 import { deliveryView, mustDelivery, type DeliveryRow } from './deliveries.ts';
-import { bodyStore, lastSentBody, packHeaders, publicId, wireRequest, type WireIds, type WireRequest } from './wire.ts';
+import { bodyStore, lastSentBody, packAttempt, publicId, wireRequest, type WireIds, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
 import { unpackText } from '../store/event-data.ts';
@@ -55,6 +55,8 @@ interface Finished {
   /** What this attempt sent (null when it failed before anything could be built). */
   request: WireRequest | null;
   ids: WireIds;
+  /** The notification's own text it was built from (an attempt's body may be stored as following from it). */
+  note: string | null;
 }
 
 /** Due deliveries of one agent, oldest first, each after the earlier ones of its order (docs/spec/notifications.md). */
@@ -246,7 +248,9 @@ export class CallbackSender {
     let result: PostResult;
     let request: WireRequest | null = null;
     const ids: WireIds = { notificationId: publicId(row.public_id), deliveryId: row.id, test: row.test === 1 };
+    let note: string | null = null;
     try {
+      note = row.body === null ? null : unpackText(row.body);
       const db = this.service.db;
       const event =
         row.event_id !== null && row.event_type !== null
@@ -254,7 +258,7 @@ export class CallbackSender {
           : null;
       request = wireRequest(
         agent,
-        { body: row.body === null ? null : unpackText(row.body), event, lastSent: () => lastSentBody(db, row.notification_id) },
+        { body: note, event, lastSent: () => lastSentBody(db, row.notification_id) },
         ids,
         Math.floor(Date.now() / 1000),
       );
@@ -268,7 +272,7 @@ export class CallbackSender {
       result = { status: null, error: (e as Error).message || String(e), excerpt: null };
     }
     if (!this.running) return;
-    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request, ids });
+    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request, ids, note });
     if (this.finished.length >= 512) this.flush();
     else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
@@ -288,6 +292,7 @@ export class CallbackSender {
     try {
       this.service.record(() => {
         for (const f of batch) {
+          const packed = f.request ? packAttempt(f.request, f.ids, f.note) : null;
           insertAttempt.run(
             f.deliveryId,
             f.at,
@@ -295,8 +300,8 @@ export class CallbackSender {
             f.result.status,
             f.result.error,
             f.result.excerpt,
-            f.request ? packHeaders(f.request.headers, f.ids) : null,
-            f.request ? storeBody(f.request.body) : null,
+            packed?.headers ?? null,
+            f.request && packed!.keepBody ? storeBody(f.request.body) : null,
           );
           const d = current.get(f.deliveryId) as { attempts: number; state: DeliveryState } | undefined;
           if (!d) continue;

@@ -11,6 +11,7 @@ import type { DB } from '../store/sqlite.ts';
 import { bitcoinmonitorBody, signatureHeader, xmppText, type SignedData } from '../../core/signature.ts';
 import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
+import { bodyForm, bodyFromForm } from './sent-body.ts';
 
 /**
  * A notification's id as receivers see it (`X-Satdesk-Notification`, the API's notification_id): `ntf_` + the hex of
@@ -95,26 +96,57 @@ export function wireRequest(agent: Pick<AgentRow, 'format' | 'token'>, c: Notifi
   return { body, headers: httpHeaders(`Satdesk/${VERSION}`, ids, signatureHeader(agent.token, nowS, ids, body)) };
 }
 
-/** Marks the packed form of attempts.request_headers (the older form, still read, is a JSON array of pairs). */
-const PACKED = 'h1\n';
+/**
+ * The packed forms of attempts.request_headers (the older form, still read, is a JSON array of pairs), by their first
+ * line: `h1` the headers alone (the body is in sent_bodies); `h2` the headers and how the body follows from the
+ * notification (sent-body.ts); `x1` no headers (XMPP) and that form.
+ */
+const HEADERS = 'h1';
+const HEADERS_AND_FORM = 'h2';
+const FORM_ONLY = 'x1';
+
+/** What an attempt stores of its request: its packed headers, and whether the body must be kept in sent_bodies. */
+export interface PackedAttempt {
+  headers: string;
+  keepBody: boolean;
+}
 
 /**
  * attempts.request_headers as stored (docs/decisions/0092-packed-request-headers.md): headers of the usual shape for
- * this delivery keep only what varies — `h1`, the user agent and the signature header, one per line (about 100
- * bytes instead of 320); any others stay JSON pairs. `unpackHeaders` gives back exactly what was sent.
+ * this delivery keep only what varies — the user agent and the signature header, one per line after the tag (about
+ * 100 bytes instead of 320); any others stay JSON pairs. A body that its notification's text (`note`) rebuilds is not
+ * kept: its form is (docs/decisions/0110-sent-bodies-from-notifications.md). `unpackHeaders` and `sentBody` give
+ * back exactly what was sent.
  */
-export function packHeaders(headers: [string, string][], ids: WireIds): string {
+export function packAttempt(request: WireRequest, ids: WireIds, note: string | null): PackedAttempt {
+  const { headers, body } = request;
+  const form = bodyForm(body, note, ids.test);
+  if (headers.length === 0 && form !== null) return { headers: `${FORM_ONLY}\n${form}`, keepBody: false };
   const ua = headers[1]?.[1] ?? '';
   const sig = headers[5]?.[1] ?? '';
   const usual = headers.length === 6 && !/\n/.test(ua + sig) && JSON.stringify(httpHeaders(ua, ids, sig)) === JSON.stringify(headers);
-  return usual ? `${PACKED}${ua}\n${sig}` : JSON.stringify(headers);
+  if (!usual) return { headers: JSON.stringify(headers), keepBody: true };
+  if (form === null) return { headers: `${HEADERS}\n${ua}\n${sig}`, keepBody: true };
+  return { headers: `${HEADERS_AND_FORM}\n${ua}\n${sig}\n${form}`, keepBody: false };
 }
 
-/** The headers an attempt of this delivery sent, from attempts.request_headers in either form. */
+/** The headers an attempt of this delivery sent, from attempts.request_headers in any form. */
 export function unpackHeaders(stored: string, ids: WireIds): [string, string][] {
-  if (!stored.startsWith(PACKED)) return JSON.parse(stored) as [string, string][];
-  const [ua, sig] = stored.slice(PACKED.length).split('\n') as [string, string];
-  return httpHeaders(ua, ids, sig);
+  const lines = stored.split('\n');
+  if (lines[0] === FORM_ONLY) return [];
+  if (lines[0] !== HEADERS && lines[0] !== HEADERS_AND_FORM) return JSON.parse(stored) as [string, string][];
+  return httpHeaders(lines[1]!, ids, lines[2]!);
+}
+
+/**
+ * The body an attempt sent: the one kept in sent_bodies (`kept`), or rebuilt from its notification's text by the
+ * form in its headers. Null when the attempt made no request.
+ */
+export function sentBody(stored: string | null, kept: string | null, note: string | null, test: boolean): string | null {
+  if (kept !== null || stored === null) return kept;
+  const lines = stored.split('\n');
+  const form = lines[0] === FORM_ONLY ? lines[1] : lines[0] === HEADERS_AND_FORM ? lines[3] : undefined;
+  return form === undefined ? null : bodyFromForm(form, note, test);
 }
 
 const WITHHELD = 'withheld';
@@ -147,11 +179,17 @@ export function bodyStore(db: DB): (body: string) => number {
 
 /** The last body sent for a notification, if any attempt was recorded. */
 export function lastSentBody(db: DB, notificationId: number): string | null {
-  const r = db
+  const rows = db
     .prepare(
-      `SELECT body_text(b.body) AS body FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN sent_bodies b ON b.id = a.body_id
-       WHERE d.notification_id = ? ORDER BY a.id DESC LIMIT 1`,
+      `SELECT a.request_headers AS headers, body_text(b.body) AS kept, body_text(n.body) AS note, d.test AS test
+         FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN notifications n ON n.id = d.notification_id
+         LEFT JOIN sent_bodies b ON b.id = a.body_id
+        WHERE d.notification_id = ? ORDER BY a.id DESC`,
     )
-    .get(notificationId) as { body: string } | undefined;
-  return r?.body ?? null;
+    .iterate(notificationId) as IterableIterator<{ headers: string | null; kept: string | null; note: string | null; test: number }>;
+  for (const r of rows) {
+    const body = sentBody(r.headers, r.kept, r.note, r.test === 1);
+    if (body !== null) return body;
+  }
+  return null;
 }
