@@ -101,9 +101,13 @@ export function searchInvoices(db: DB, q: SearchQuery): InvoiceRow[] {
       ).all({ ...args, match, like: likePattern(term) }),
     );
   } else {
-    // `userdata <> ''` lets SQLite use the partial index invoices_userdata for a bound term.
+    // Under 3 characters: only an order reference of one or two equals the term, and the partial index
+    // invoices_userdata_short holds just those (migration 030); the condition, written out, lets SQLite use it.
     add(
-      once(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.userdata = @term AND i.userdata <> '' AND i.seq < @before${status} ORDER BY i.seq DESC ${lim}`).all({
+      once(
+        `SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.userdata = @term AND length(i.userdata) BETWEEN 1 AND 2 AND i.seq < @before${status}
+         ORDER BY i.seq DESC ${lim}`,
+      ).all({
         ...args,
         term,
       }),

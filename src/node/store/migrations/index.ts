@@ -27,6 +27,7 @@ import * as m026 from './026-events-unindexed.ts';
 import * as m027 from './027-payment-txid-key.ts';
 import * as m028 from './028-invoice-codes.ts';
 import * as m029 from './029-payment-state-code.ts';
+import * as m030 from './030-short-userdata-index.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -70,4 +71,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 27, name: 'payment-txid-key', up: m027.up, foreignKeys: m027.foreignKeys },
   { version: 28, name: 'invoice-codes', up: m028.up, foreignKeys: m028.foreignKeys },
   { version: 29, name: 'payment-state-code', up: m029.up, foreignKeys: m029.foreignKeys },
+  { version: 30, name: 'short-userdata-index', up: m030.up },
 ];
