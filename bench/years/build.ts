@@ -132,15 +132,23 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
   const dataDir = path.join(dir, 'data');
   const sandboxDir = path.join(dir, 'sandbox');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const sb = await startSandbox({ dataDir: sandboxDir });
-  sb.chain.mine(SANDBOX_HEIGHT - sb.chain.height);
+  // The chain's blocks are mined at the simulated times the payments below confirm at (heightAt), so that a
+  // confirmation's header time (docs/decisions/0055-confirmed-at-from-headers.md) falls where a real shop's would.
+  const end = start + n * SPACING_MS;
+  const span = end - start + 3_600_000;
+  let chainNow = start - 7_200_000;
+  const sb = await startSandbox({ dataDir: sandboxDir, now: () => chainNow });
+  for (let h = sb.chain.height + 1; h <= SANDBOX_HEIGHT; h++) {
+    chainNow = start + Math.max(0, Math.ceil(((h - 102) / (SANDBOX_HEIGHT - 120)) * span));
+    sb.chain.mine(1);
+  }
   // The store's header chain and tip come from the watcher itself, as on a shop's first start.
   const xpub = bip32.fromSeed(crypto.randomBytes(32), networks.testnet).derivePath("m/84'/1'/0'").neutered().toBase58();
   const app = await startApp({ dataDir, network: 'regtest', electrum: [sb.electrumTcpUrl], http: false, log: () => {} });
   await app.service.handlers.putWallet({ body: { xpub, script: 'p2wpkh' } } as never);
   await app.watcher!.waitSynced(60_000);
   await app.close();
-  const blocks = sb.chain.blocks.map((b) => ({ hash: b.hash }));
+  const blocks = sb.chain.blocks.map((b) => ({ hash: b.hash, time: b.time * 1000 }));
   await sb.close();
 
   let now = start;
@@ -168,8 +176,7 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
     if (v && list.length < 500 && r() < 0.05) list.push(v);
   };
   // Payments of the past are mined deep below the tip the store synced to: none is still climbing.
-  const end = start + n * SPACING_MS;
-  const heightAt = (t: number): number => 102 + Math.floor(((t - start) / (end - start + 3_600_000)) * (SANDBOX_HEIGHT - 120));
+  const heightAt = (t: number): number => 102 + Math.floor(((t - start) / span) * (SANDBOX_HEIGHT - 120));
   const record = (address: string): Promise<void> => {
     const addr = addressRow.get(addressArgs(address)) as AddressRow;
     const existing = new Map((paymentsAt.all(addr.id) as PaymentRow[]).map((p) => [p.txid, p]));
@@ -188,9 +195,7 @@ async function buildTemplate(dir: string, n: number, start: number, log: (l: str
     later(confirmAt, () => {
       const height = heightAt(confirmAt);
       const f = history.get(address)!.find((x) => x.txid === txid)!;
-      // The block is mined at `confirmAt` on the simulated clock: the sandbox mined its blocks at the build's real
-      // time, which would confirm nearly every invoice "after its monitoring window" (flag `late`, paid_late events).
-      Object.assign(f, { height, verified: true, blockHash: blocks[height]!.hash, blockTime: Math.floor(confirmAt / 1000) * 1000 });
+      Object.assign(f, { height, verified: true, blockHash: blocks[height]!.hash, blockTime: blocks[height]!.time });
       return record(address);
     }, address);
   };

@@ -21,6 +21,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** How the Electrum server imitates a real one (fidelity.ts); default: instant notifications, no throttling. */
   profile?: Partial<ServerProfile>;
+  /** The chain's clock (ms) for block and mempool times; default the system's. A new chain's first blocks read it too. */
+  now?: () => number;
 }
 
 export interface Sandbox {
@@ -67,7 +69,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const wallet = new SandboxWallet(stored?.wif);
   if (dataDir && !stored) writeAtomic(path.join(dataDir, WALLET_FILE), JSON.stringify({ wif: wallet.wif, address: wallet.address }) + '\n');
 
-  const chain = new SandboxChain(wallet.script);
+  const chain = new SandboxChain(wallet.script, opts.now);
   const snap = dataDir ? readJson<ReturnType<SandboxChain['snapshot']>>(path.join(dataDir, CHAIN_FILE)) : null;
   if (snap) {
     chain.restore(snap);
