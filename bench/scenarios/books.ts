@@ -38,13 +38,13 @@ function populatePayments(dir: string, n: number): number {
       db.pragma('synchronous = OFF'); // bulk load only; serve reopens with FULL
       db.transaction(() => {
         db.exec(`
-          INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, time, verified, state_code, plan_done)
+          INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, verified, state_code, plan_done)
           -- Txids spread over their first bytes, as hashes are: payments are found by the first eight (migration 027).
           SELECT unhex(printf('%08x%056x', (seq * 2654435761) % 4294967296, seq)), address_id,
             CASE status WHEN 'partial' THEN amount_sats / 2 ELSE amount_sats END, seq,
             CASE status WHEN 'confirmed' THEN 100 + seq / 1000 ELSE 0 END,
             CASE status WHEN 'confirmed' THEN created_at + 120000 ELSE NULL END,
-            created_at + 60000, created_at + 60000, CASE status WHEN 'confirmed' THEN 1 ELSE 0 END, 0, 1
+            created_at + 60000, CASE status WHEN 'confirmed' THEN 1 ELSE 0 END, 0, 1
           FROM invoices WHERE status IN ('confirmed', 'paid', 'partial');
           UPDATE invoices SET paid_sats = CASE status WHEN 'partial' THEN amount_sats / 2 ELSE amount_sats END,
             confirmed_sats = CASE status WHEN 'confirmed' THEN amount_sats ELSE 0 END

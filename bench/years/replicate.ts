@@ -72,7 +72,7 @@ const COLUMNS: Record<string, Record<string, string>> = {
   sent_bodies: { id: 'id + @body', sha256: 'ren(3, sha256, @c)', body: "swap(body, 'b', id, @c)" },
   attempts: { id: 'id + @attempt', delivery_id: 'ren(2, delivery_id, @c)', body_id: 'body_id + @body' },
 };
-const TIMES = new Set(['created_at', 'expires_at', 'paid_at', 'confirmed_at', 'updated_at', 'cancelled_at', 'manual_at', 'released_at', 'next_check_at', 'first_seen', 'time', 'at', 'ended_at', 'next_attempt_at']);
+const TIMES = new Set(['created_at', 'expires_at', 'paid_at', 'confirmed_at', 'updated_at', 'cancelled_at', 'manual_at', 'released_at', 'next_check_at', 'first_seen', 'time', 'time_own', 'at', 'ended_at', 'next_attempt_at']);
 
 /** Which original rows a copy takes: those of the template's first `@lastSeq` invoices. */
 const ROWS: Record<string, string> = {

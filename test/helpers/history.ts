@@ -31,10 +31,10 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
     db.exec(`UPDATE addresses SET state = 'in_use', invoice_id = printf('hist%012d', derivation_index)
              WHERE derivation_index < ${n} AND derivation_index % 20 = 19;`);
     db.exec(`
-      INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, time, rbf, verified, state_code, plan_done)
+      INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, rbf, verified, state_code, plan_done)
       -- Txids spread over their first bytes, as hashes are: payments are found by the first eight (migration 027).
       SELECT unhex(printf('%08x%056x', (seq * 2654435761) % 4294967296, 5000000000 + seq)), address_id, paid_sats, seq, 1 + seq % ${Math.max(1, opts.height - 20)}, NULL, NULL,
-        created_at + 60000, created_at + 60000, 0, 1, 0, 1
+        created_at + 60000, 0, 1, 0, 1
       FROM invoices WHERE id LIKE 'hist%' AND paid_sats > 0;`);
     for (const type of ['invoice.created', 'invoice.paid', 'invoice.confirmed']) {
       db.prepare(`INSERT INTO events (type, invoice_id, data, created_at) SELECT ?, id, '{"invoice":{}}', created_at FROM invoices WHERE id LIKE 'hist%'`).run(type);

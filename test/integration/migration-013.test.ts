@@ -70,7 +70,7 @@ function appView(db: Database.Database, v13: boolean): unknown {
     // Its invoice by the invoice's row number since 023 (docs/decisions/0102-payment-invoice-seq.md), read as the id.
     payments: (
       db.prepare(`SELECT *, ${v13 ? shOf('txid') : 'lower(txid)'} AS txid, ${v13 ? addressOf('payments') : 'address'} AS address${v13 ? `, ${invoiceIdOf('payments')} AS invoice_id` : ', lower(block_hash) AS block_hash'} FROM payments ORDER BY id`).all() as Record<string, unknown>[]
-    ).map(({ block_hash, block_key, invoice_seq: _seq, state_code: _code, ...r }) => ({ ...r, block: v13 ? block_key : typeof block_hash === 'string' ? blockKey(block_hash) : null })),
+    ).map(({ block_hash, block_key, invoice_seq: _seq, state_code: _code, time_own: _t, ...r }) => ({ ...r, block: v13 ? block_key : typeof block_hash === 'string' ? blockKey(block_hash) : null })),
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     counts: db.prepare('SELECT * FROM address_states ORDER BY state').all(),
   };

@@ -45,7 +45,7 @@ describe('migration 015 (txids as bytes)', () => {
     // Later migrations' changes set aside: 021 names a payment's block by a key of its hash (migration-021.test.ts),
     // 023 its invoice by the invoice's row number, read here as the id (migration-023.test.ts).
     // 029 stores the state as a code, read as the word (docs/decisions/0109-invoice-codes.md).
-    const blockless = (rows: unknown[]): unknown[] => (rows as Record<string, unknown>[]).map(({ block_hash: _h, block_key: _k, invoice_seq: _s, state_code: _c, ...r }) => r);
+    const blockless = (rows: unknown[]): unknown[] => (rows as Record<string, unknown>[]).map(({ block_hash: _h, block_key: _k, invoice_seq: _s, state_code: _c, time_own: _t, ...r }) => r);
     const before = blockless(old.prepare('SELECT *, lower(txid) AS txid FROM payments ORDER BY id').all());
     const attached = (d: Database.Database): string[] =>
       (d.prepare("SELECT type || ' ' || name AS n FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = 'payments' ORDER BY n").all() as { n: string }[]).map((r) => r.n);

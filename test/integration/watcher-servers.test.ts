@@ -90,6 +90,9 @@ describe('watcher against server-like sandboxes', () => {
     expect(done.flags).toContain('late');
     expect(done.payments[0].time).toBe(paid.payments[0].time);
     expect(Date.parse(done.payments[0].time)).toBeGreaterThan(Date.parse(inv.expires_at));
+    // Seen as it arrived, its time is the first-seen moment, which the row does not store twice (migration 031).
+    const row = app.db.prepare('SELECT time, time_own, first_seen FROM payments').get() as { time: number; time_own: number | null; first_seen: number };
+    expect(row).toEqual({ time: row.first_seen, time_own: null, first_seen: Date.parse(paid.payments[0].time) });
   });
 
   it("under Fulcrum's batch cap the watcher slows down instead of reconnecting, and reaches synced", async () => {

@@ -176,7 +176,7 @@ export class Recorder {
       `UPDATE payments SET height = ?, block_key = ?, block_time = ?, verified = ?, unconfirmed_parent = ?, below_anchor = ?, state_code = ${PAYMENT_STATE_CODE.active} WHERE id = ?`,
     );
     const insert = this.sql(
-      `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, time, rbf, verified,
+      `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_key, block_time, first_seen, time_own, rbf, verified,
          unconfirmed_parent, below_anchor, mempool_servers, state_code)
        VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${PAYMENT_STATE_CODE.active})`,
     );
@@ -200,7 +200,8 @@ export class Recorder {
       const invoiceId = this.attribute(addr, now, f);
       const time = paymentTime({ seenAt: now, height: f.height, blockTime: f.blockTime, liveFromHeight: this.liveFromHeight() });
       const r = insert.run(
-        f.txid, addr.id, f.sats, invoiceId, f.height, block, f.blockTime, now, time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
+        // The time is kept only where it is not the first-seen moment (migration 031: `time` reads it back).
+        f.txid, addr.id, f.sats, invoiceId, f.height, block, f.blockTime, now, time === now ? null : time, f.rbf ? 1 : 0, f.verified ? 1 : 0,
         f.unconfirmedParent ? 1 : 0, f.belowAnchor ? 1 : 0, !additive && this.secondServerShows(addr.scripthash, f.txid) ? 2 : 1,
       );
       const paymentId = Number(r.lastInsertRowid);
