@@ -55,12 +55,16 @@ export function addPayment(service: Satdesk, f: PaymentFacts): { id: number; txi
     const a = db.prepare('SELECT id, invoice_id FROM addresses WHERE address = ?').get(f.address) as { id: number; invoice_id: string | null };
     const height = f.height ?? 0;
     const invoiceId = f.unattributed ? null : a.invoice_id;
+    // The payment's time: its block's when that came first (a payment found confirmed), else when it was seen; only
+    // the former is stored apart from first_seen (migration 031).
+    const seen = f.firstSeen ?? service.clock.now();
+    const timeOwn = f.blockTime !== undefined && f.blockTime !== null && f.blockTime < seen ? f.blockTime : null;
     const r = db
       .prepare(
-        `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, rbf, verified, state_code)
-         VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, 0, ?, 0)`,
+        `INSERT INTO payments (txid, address_id, sats, invoice_seq, height, block_time, first_seen, time_own, rbf, verified, state_code)
+         VALUES (unhex(?), ?, ?, ${invoiceSeqOf('?')}, ?, ?, ?, ?, 0, ?, 0)`,
       )
-      .run(txid, a.id, f.sats, invoiceId, height, f.blockTime ?? null, f.firstSeen ?? service.clock.now(), height > 0 ? 1 : 0);
+      .run(txid, a.id, f.sats, invoiceId, height, f.blockTime ?? null, seen, timeOwn, height > 0 ? 1 : 0);
     if (invoiceId) refreshInvoice(db, getInvoiceRow(db, invoiceId)!, service.refreshContext());
     return Number(r.lastInsertRowid);
   });

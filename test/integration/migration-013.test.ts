@@ -99,8 +99,8 @@ describe('migration 013 (lean chain tables)', () => {
       // triggers, 020 replaces the script hash's unique index by the key's and drops used addresses' hashes, 022 keeps
       // quarter-hour counts in place of two indexes and swaps addresses_state for addresses_removed, 026 drops events_invoice,
       // 027 finds payments by a txid key in place of the unique (txid, address) index, kept by two triggers; 030 keeps
-      // only short order references in their index.
-      const later = /invoices_userdata|notifications_marker|notifications_kept_body|notifications_not_payment|invoices_confirmations|invoice_maxima|invoices_maxima_|sqlite_autoindex_addresses_|addresses_script|addresses_hash_dropped|invoice_quarters|invoices_quarters_|invoices_paid_at|invoices_confirmed_at|addresses_state\b|addresses_removed|events_invoice|sqlite_autoindex_payments_1|payments_txid|payments_pair_/;
+      // only short order references in their index; 032 drops attempts_at.
+      const later = /attempts_at|invoices_userdata|notifications_marker|notifications_kept_body|notifications_not_payment|invoices_confirmations|invoice_maxima|invoices_maxima_|sqlite_autoindex_addresses_|addresses_script|addresses_hash_dropped|invoice_quarters|invoices_quarters_|invoices_paid_at|invoices_confirmed_at|addresses_state\b|addresses_removed|events_invoice|sqlite_autoindex_payments_1|payments_txid|payments_pair_/;
       expect(attached(db).filter((n) => !later.test(n))).toEqual(objects.filter((n) => n !== 'index sqlite_autoindex_addresses_2' && !later.test(n)));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);

@@ -55,6 +55,12 @@ describe('bodies as their notification says', () => {
         const packed = packAttempt(req, these, signed);
         expect(packed.keepBody).toBe(false);
         expect(packed.headers.startsWith(agent.format === 'xmpp' ? 'x1\n' : 'h2\n')).toBe(true);
+        if (agent.format !== 'xmpp') {
+          // The HMAC (and a bitcoinmonitor body's md5) kept as bytes in base64url, not hex: 36 characters fewer.
+          const lines = packed.headers.split('\n');
+          expect(lines[3]).toMatch(/^[\w-]{43}$/);
+          if (agent.format === 'bitcoinmonitor') expect(lines[4]).toMatch(/^m:[\w-]{22}$/);
+        }
         expect(unpackHeaders(packed.headers, these)).toEqual(req.headers);
         expect(sentBody(packed.headers, null, signed, test)).toBe(req.body);
       }

@@ -12,7 +12,7 @@ import { bitcoinmonitorBodyWith, xmppText, type SignedData } from '../../core/si
 
 /** The body is the notification's own text. */
 const SAME = '=';
-/** The `bitcoinmonitor` body of the notification's signed data around this md5 (`m:` + 32 hex digits). */
+/** The `bitcoinmonitor` body of the notification's signed data around this md5 (`m:` + its 16 bytes in base64url). */
 const MD5 = 'm:';
 /** The XMPP line of the notification's signed data, with the delivery's test flag. */
 const XMPP = 'x';
@@ -35,7 +35,8 @@ export function bodyForm(body: string, note: string | null, test: boolean): stri
   const d = signedData(note);
   if (!d) return null;
   const md5 = MD5_AT_END.exec(body)?.[1];
-  if (md5 !== undefined && rebuild(`${MD5}${md5}`, d, test) === body) return `${MD5}${md5}`;
+  const form = md5 === undefined ? null : `${MD5}${Buffer.from(md5, 'hex').toString('base64url')}`;
+  if (form !== null && rebuild(form, d, test) === body) return form;
   if (rebuild(XMPP, d, test) === body) return XMPP;
   return null;
 }
@@ -43,7 +44,7 @@ export function bodyForm(body: string, note: string | null, test: boolean): stri
 function rebuild(form: string, d: SignedData, test: boolean): string | null {
   try {
     if (form === XMPP) return xmppText(d, test);
-    if (form.startsWith(MD5)) return bitcoinmonitorBodyWith(d, form.slice(MD5.length));
+    if (form.startsWith(MD5)) return bitcoinmonitorBodyWith(d, Buffer.from(form.slice(MD5.length), 'base64url').toString('hex'));
   } catch {
     // A notification text of another shape: no form of it.
   }

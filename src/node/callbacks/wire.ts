@@ -98,8 +98,9 @@ export function wireRequest(agent: Pick<AgentRow, 'format' | 'token'>, c: Notifi
 
 /**
  * The packed forms of attempts.request_headers (the older form, still read, is a JSON array of pairs), by their first
- * line: `h1` the headers alone (the body is in sent_bodies); `h2` the headers and how the body follows from the
- * notification (sent-body.ts); `x1` no headers (XMPP) and that form.
+ * line: `h1` the user agent and the signature header (the body is in sent_bodies); `h2` the user agent, the
+ * signature's time and its HMAC in base64url, and how the body follows from the notification (sent-body.ts); `x1` no
+ * headers (XMPP) and that form.
  */
 const HEADERS = 'h1';
 const HEADERS_AND_FORM = 'h2';
@@ -126,15 +127,20 @@ export function packAttempt(request: WireRequest, ids: WireIds, note: string | n
   const sig = headers[5]?.[1] ?? '';
   const usual = headers.length === 6 && !/\n/.test(ua + sig) && JSON.stringify(httpHeaders(ua, ids, sig)) === JSON.stringify(headers);
   if (!usual) return { headers: JSON.stringify(headers), keepBody: true };
-  if (form === null) return { headers: `${HEADERS}\n${ua}\n${sig}`, keepBody: true };
-  return { headers: `${HEADERS_AND_FORM}\n${ua}\n${sig}\n${form}`, keepBody: false };
+  const signed = SIGNATURE.exec(sig);
+  if (form === null || !signed) return { headers: `${HEADERS}\n${ua}\n${sig}`, keepBody: true };
+  return { headers: `${HEADERS_AND_FORM}\n${ua}\n${signed[1]}\n${Buffer.from(signed[2]!, 'hex').toString('base64url')}\n${form}`, keepBody: false };
 }
+
+/** The signature header as signatureHeader (src/core/signature.ts) writes it: the time, then the HMAC's hex. */
+const SIGNATURE = /^t=(\d+),v2=([0-9a-f]{64})$/;
 
 /** The headers an attempt of this delivery sent, from attempts.request_headers in any form. */
 export function unpackHeaders(stored: string, ids: WireIds): [string, string][] {
   const lines = stored.split('\n');
   if (lines[0] === FORM_ONLY) return [];
-  if (lines[0] !== HEADERS && lines[0] !== HEADERS_AND_FORM) return JSON.parse(stored) as [string, string][];
+  if (lines[0] === HEADERS_AND_FORM) return httpHeaders(lines[1]!, ids, `t=${lines[2]},v2=${Buffer.from(lines[3]!, 'base64url').toString('hex')}`);
+  if (lines[0] !== HEADERS) return JSON.parse(stored) as [string, string][];
   return httpHeaders(lines[1]!, ids, lines[2]!);
 }
 
@@ -145,7 +151,7 @@ export function unpackHeaders(stored: string, ids: WireIds): [string, string][] 
 export function sentBody(stored: string | null, kept: string | null, note: string | null, test: boolean): string | null {
   if (kept !== null || stored === null) return kept;
   const lines = stored.split('\n');
-  const form = lines[0] === FORM_ONLY ? lines[1] : lines[0] === HEADERS_AND_FORM ? lines[3] : undefined;
+  const form = lines[0] === FORM_ONLY ? lines[1] : lines[0] === HEADERS_AND_FORM ? lines[4] : undefined;
   return form === undefined ? null : bodyFromForm(form, note, test);
 }
 

@@ -29,6 +29,7 @@ import * as m028 from './028-invoice-codes.ts';
 import * as m029 from './029-payment-state-code.ts';
 import * as m030 from './030-short-userdata-index.ts';
 import * as m031 from './031-payment-time-seen.ts';
+import * as m032 from './032-attempts-unindexed.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -74,4 +75,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 29, name: 'payment-state-code', up: m029.up, foreignKeys: m029.foreignKeys },
   { version: 30, name: 'short-userdata-index', up: m030.up },
   { version: 31, name: 'payment-time-seen', up: m031.up, foreignKeys: m031.foreignKeys },
+  { version: 32, name: 'attempts-unindexed', up: m032.up },
 ];
