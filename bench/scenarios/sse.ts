@@ -32,7 +32,7 @@ async function prepare(): Promise<void> {
   await boot.stop();
   const db = new Database(path.join(WORK, 'satdesk.sqlite'));
   const invoice = { id: 'bench0000000000', status: 'paid', amount_sats: 25_000, label: 'x'.repeat(900), address: 'bcrt1q' + 'q'.repeat(36) };
-  const ins = db.prepare("INSERT INTO events (type, invoice_id, data, created_at) VALUES ('invoice.paid', NULL, ?, ?)");
+  const ins = db.prepare("INSERT INTO events (type, data, created_at) VALUES ('invoice.paid', ?, ?)");
   const data = JSON.stringify({ invoice });
   db.transaction(() => {
     for (let i = 0; i < EVENTS; i++) ins.run(data, Date.now());

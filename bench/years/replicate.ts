@@ -60,7 +60,7 @@ const COLUMNS: Record<string, Record<string, string>> = {
   sales: { invoice_id: 'ren(0, invoice_id, @c)', receipt_key: "receipt_key || '-' || @c" },
   refunds: { id: 'id + @refund', invoice_id: 'ren(0, invoice_id, @c)' },
   payments: { id: 'id + @pay', txid: 'unhex(ren(3, lower(hex(txid)), @c))', address_id: 'address_id + @addr', invoice_seq: 'invoice_seq + @inv' },
-  events: { id: 'id + @event', invoice_id: 'ren(0, invoice_id, @c)', payment_id: 'payment_id + @pay', data: "swap(data, 'e', id, @c)" },
+  events: { id: 'id + @event', invoice_seq: 'invoice_seq + @inv', payment_id: 'payment_id + @pay', data: "swap(data, 'e', id, @c)" },
   notifications: {
     id: 'id + @note',
     public_id: 'ren(6, public_id, @c)',
@@ -81,7 +81,7 @@ const ROWS: Record<string, string> = {
   sales: 'invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq)',
   refunds: 'invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq)',
   payments: 'id <= @maxPay AND address_id IN (SELECT address_id FROM invoices WHERE seq <= @lastSeq)',
-  events: 'id <= @maxEvent AND created_at + @shift >= @cutoff AND (invoice_id IN (SELECT id FROM invoices WHERE seq <= @lastSeq) OR payment_id IN (SELECT id FROM payments WHERE id <= @maxPay AND address_id IN (SELECT address_id FROM invoices WHERE seq <= @lastSeq)))',
+  events: 'id <= @maxEvent AND created_at + @shift >= @cutoff AND (invoice_seq <= @lastSeq OR payment_id IN (SELECT id FROM payments WHERE id <= @maxPay AND address_id IN (SELECT address_id FROM invoices WHERE seq <= @lastSeq)))',
   notifications: 'id <= @maxNote AND (payment_id <= @maxPay OR (event_id <= @maxEvent AND created_at + @shift >= @cutoff)) AND inv_of_note(id) IS NOT NULL',
   deliveries: 'notification_id <= @maxNote AND created_at + @shift >= @cutoff AND inv_of_note(notification_id) IS NOT NULL',
   sent_bodies: `id <= @maxBody AND body_of(id) IS NOT NULL AND id IN (SELECT body_id FROM attempts WHERE delivery_id IN
@@ -159,7 +159,7 @@ function registerFunctions(db: DB, per: number): void {
     tokens.get(inv)?.push({ from: r.txid, to: (c) => rename.hex64(r.txid, c) });
   }
   const ofEvent = new Map<number, string>();
-  for (const e of db.prepare('SELECT id, invoice_id, payment_id FROM events').all() as { id: number; invoice_id: string | null; payment_id: number | null }[]) {
+  for (const e of db.prepare(`SELECT id, ${invoiceIdOf('events')} AS invoice_id, payment_id FROM events`).all() as { id: number; invoice_id: string | null; payment_id: number | null }[]) {
     const inv = e.invoice_id ?? (e.payment_id !== null ? ofPayment.get(e.payment_id) : undefined);
     if (inv) ofEvent.set(e.id, inv);
   }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { limit, prepared, type DB } from './store/sqlite.ts';
 import { packEventData, unpackText } from './store/event-data.ts';
+import { invoiceIdOf, invoiceSeqOf } from './store/chain-sql.ts';
 import type { EventData, EventType } from '../shared/events.ts';
 
 export type { EventData, EventType };
@@ -28,7 +29,7 @@ export function insertEvent<T extends EventType>(
 ): number {
   const json = JSON.stringify(data);
   const packed = packEventData(json);
-  const r = prepared(db, 'INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES (?, ?, ?, ?, ?)').run(type, invoiceId, paymentId, packed, now);
+  const r = prepared(db, `INSERT INTO events (type, invoice_seq, payment_id, data, created_at) VALUES (?, ${invoiceSeqOf('?')}, ?, ?, ?)`).run(type, invoiceId, paymentId, packed, now);
   const id = Number(r.lastInsertRowid);
   remember(db, id, packed, json);
   return id;
@@ -79,7 +80,7 @@ interface EventRow {
  * for them was a tenth of what creating an invoice cost. It is an own enumerable property, so a spread copies it.
  */
 export function eventsAfter(db: DB, afterId: number, max = 1000): StoredEvent[] {
-  const rows = prepared(db, `SELECT id, type, invoice_id, payment_id, data, created_at FROM events WHERE id > ? ORDER BY id ${limit(max)}`).all(afterId) as EventRow[];
+  const rows = prepared(db, `SELECT id, type, ${invoiceIdOf('events')} AS invoice_id, payment_id, data, created_at FROM events WHERE id > ? ORDER BY id ${limit(max)}`).all(afterId) as EventRow[];
   return rows.map((r) => lazyData(r, writtenText(db, r.id, r.data)));
 }
 

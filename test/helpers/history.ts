@@ -37,7 +37,7 @@ export function addHistory(db: DB, n: number, opts: { height: number; at?: numbe
         created_at + 60000, 0, 1, 0, 1
       FROM invoices WHERE id LIKE 'hist%' AND paid_sats > 0;`);
     for (const type of ['invoice.created', 'invoice.paid', 'invoice.confirmed']) {
-      db.prepare(`INSERT INTO events (type, invoice_id, data, created_at) SELECT ?, id, '{"invoice":{}}', created_at FROM invoices WHERE id LIKE 'hist%'`).run(type);
+      db.prepare(`INSERT INTO events (type, invoice_seq, data, created_at) SELECT ?, seq, '{"invoice":{}}', created_at FROM invoices WHERE id LIKE 'hist%'`).run(type);
     }
     db.prepare('UPDATE wallet_source SET next_index = ? WHERE id = 1').run(n);
     db.prepare("UPDATE outbox_state SET value = (SELECT MAX(id) FROM events) WHERE key = 'events_watermark'").run();

@@ -42,7 +42,7 @@ describe('the event bus', () => {
     const types: string[] = [];
     bus.subscribe((e) => types.push(e.type));
     // A stored value in a format no reader knows: reading it throws, so a listener that gets through never read it.
-    const id = Number(db.prepare("INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES ('chain.tip', NULL, NULL, x'09ff', 1)").run().lastInsertRowid);
+    const id = Number(db.prepare("INSERT INTO events (type, payment_id, data, created_at) VALUES ('chain.tip', NULL, x'09ff', 1)").run().lastInsertRowid);
     bus.flush();
     expect(types).toEqual(['chain.tip']);
     const [e] = eventsAfter(db, id - 1);
@@ -72,7 +72,7 @@ describe('the event bus', () => {
       })(),
     ).toThrow('roll back');
     // Another writer (not this module) takes the same id with other data.
-    db.prepare("INSERT INTO events (id, type, invoice_id, payment_id, data, created_at) VALUES (?, 'chain.tip', NULL, NULL, ?, 1)").run(
+    db.prepare("INSERT INTO events (id, type, payment_id, data, created_at) VALUES (?, 'chain.tip', NULL, ?, 1)").run(
       id,
       packEventData(JSON.stringify({ height: 21, hash: 'ef'.repeat(32) })),
     );

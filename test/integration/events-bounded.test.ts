@@ -17,7 +17,7 @@ let api: ApiClient;
 /** Stored events the way the service writes them, ~1.2 KB each (an invoice snapshot). */
 function fillEvents(n: number): void {
   const data = JSON.stringify({ invoice: { id: 'x'.repeat(16), label: 'y'.repeat(1100) } });
-  const ins = app.db.prepare("INSERT INTO events (type, invoice_id, payment_id, data, created_at) VALUES ('chain.tip', NULL, NULL, ?, ?)");
+  const ins = app.db.prepare("INSERT INTO events (type, payment_id, data, created_at) VALUES ('chain.tip', NULL, ?, ?)");
   app.db.transaction(() => {
     for (let i = 0; i < n; i++) ins.run(data, Date.now());
   })();

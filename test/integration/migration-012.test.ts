@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/node/store/migrations/index.ts';
 import { migrate, openDatabase } from '../../src/node/store/sqlite.ts';
-import { addressInState, statusIs } from '../../src/node/store/chain-sql.ts';
+import { addressInState, invoiceIdOf, statusIs } from '../../src/node/store/chain-sql.ts';
 import { packEventData, unpackText } from '../../src/node/store/event-data.ts';
 import { insertEvent, eventsAfter } from '../../src/node/events.ts';
 import { tempDir } from '../helpers/api.ts';
@@ -31,12 +31,14 @@ describe('migration 012 (lean events)', () => {
     old.prepare("INSERT INTO events (id, type, invoice_id, data, created_at) VALUES (2, 'chain.tip', NULL, ?, 6)").run(texts[1]);
     old.prepare("INSERT INTO notifications (id, agent_id, event_id, created_at, public_id) VALUES (1, 'agt_e', 1, 5, 'ntf_1')").run();
     const before = old.prepare('SELECT * FROM events ORDER BY id').all();
+    // Events name their invoice by its row number since 033 (docs/decisions/0114-event-invoice-seq.md).
+    const EVENTS = `SELECT id, type, ${invoiceIdOf('events')} AS invoice_id, payment_id, data, created_at FROM events ORDER BY id`;
     old.close();
 
     const db = openDatabase(file);
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
-      expect(db.prepare('SELECT * FROM events ORDER BY id').all()).toEqual(before);
+      expect(db.prepare(EVENTS).all()).toEqual(before);
       expect(db.pragma('foreign_key_check')).toEqual([]);
       // The reference from a notification to its event still holds: the event cannot go while the notification names it.
       expect(() => db.prepare('DELETE FROM events WHERE id = 1').run()).toThrow(/FOREIGN KEY/);

@@ -103,6 +103,7 @@ const READ_NOW: Record<string, Record<string, string>> = {
   addresses: { scripthash: scripthashOf('addresses') },
   invoices: { address: addressOf('invoices') },
   payments: { txid: shOf('txid'), address: addressOf('payments'), invoice_id: invoiceIdOf('payments') },
+  events: { invoice_id: invoiceIdOf('events') },
 };
 /**
  * Release columns no longer stored: addresses.script_hex (the address's script, derived from it), addresses.created_at

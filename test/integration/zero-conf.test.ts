@@ -25,7 +25,7 @@ const pay = async (address: string, sats: number, rbf = false) =>
   (await sandbox.control<{ txid: string }>('POST', '/pay', { address, sats, rbf })).body.txid;
 const patch = (invoice: Record<string, unknown>) => api.call('PATCH', '/settings', { invoice });
 const confirmedEvent = (id: string) =>
-  app.db.prepare("SELECT event_json(data) AS data FROM events WHERE invoice_id = ? AND type = 'invoice.confirmed'").get(id) as { data: string } | undefined;
+  app.db.prepare("SELECT event_json(data) AS data FROM events WHERE invoice_seq = (SELECT seq FROM invoices WHERE id = ?) AND type = 'invoice.confirmed'").get(id) as { data: string } | undefined;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();

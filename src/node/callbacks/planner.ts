@@ -17,7 +17,7 @@ import { CALLBACK_EVENT_TYPES } from '../../core/vocabulary.ts';
 import { formatCreated, type SignedData } from '../../core/signature.ts';
 import { paymentTime, type PaymentRow } from '../invoices.ts';
 import type { AgentRow, ThresholdMeta } from './agents.ts';
-import { addressOf, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
+import { addressOf, invoiceIdOf, PAYMENT_COLUMNS } from '../store/chain-sql.ts';
 
 /** The event types `events` agents receive (docs/spec/callbacks.md#format-events). */
 const CALLBACK_EVENTS: ReadonlySet<string> = new Set(CALLBACK_EVENT_TYPES);
@@ -138,7 +138,7 @@ export function createPlanner(db: DB, chain: { servers: () => number } = { serve
   const markAllDone = db.prepare("UPDATE payments INDEXED BY payments_plan SET plan_done = 1 WHERE plan_done = 0 AND state = 'active'");
   const watermarkStmt = db.prepare("SELECT value FROM outbox_state WHERE key = 'events_watermark'");
   const setWatermark = db.prepare("UPDATE outbox_state SET value = ? WHERE key = 'events_watermark'");
-  const newEvents = db.prepare('SELECT id, type, invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000');
+  const newEvents = db.prepare(`SELECT id, type, ${invoiceIdOf('events')} AS invoice_id, payment_id FROM events WHERE id > ? ORDER BY id LIMIT 5000`);
   const invoiceAddress = db.prepare(`SELECT ${addressOf('i')} AS address FROM invoices i WHERE i.id = ?`);
   const paymentAddress = db.prepare(`SELECT ${addressOf('p')} AS address, p.below_anchor FROM payments p WHERE p.id = ?`);
 

@@ -30,6 +30,7 @@ import * as m029 from './029-payment-state-code.ts';
 import * as m030 from './030-short-userdata-index.ts';
 import * as m031 from './031-payment-time-seen.ts';
 import * as m032 from './032-attempts-unindexed.ts';
+import * as m033 from './033-event-invoice-seq.ts';
 import type { DB } from '../sqlite.ts';
 
 /** Numbered migrations, applied in order; `PRAGMA user_version` records the last one applied. Never edit a
@@ -76,4 +77,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 30, name: 'short-userdata-index', up: m030.up },
   { version: 31, name: 'payment-time-seen', up: m031.up, foreignKeys: m031.foreignKeys },
   { version: 32, name: 'attempts-unindexed', up: m032.up },
+  { version: 33, name: 'event-invoice-seq', up: m033.up, foreignKeys: m033.foreignKeys },
 ];
