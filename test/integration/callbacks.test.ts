@@ -289,21 +289,21 @@ describe('bitcoinmonitor callbacks', () => {
     // Each body is rebuilt from the notification's text around the md5 it was signed with (no copy in sent_bodies).
     const stored = svc.db
       .prepare(
-        `SELECT a.request_headers AS h, a.body_id, body_text(n.body) AS note FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+        `SELECT a.request_headers AS h, a.body_id, a.at, body_text(n.body) AS note FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
            JOIN notifications n ON n.id = d.notification_id WHERE a.delivery_id = ? ORDER BY a.id`,
       )
-      .all(d2.id) as { h: string; body_id: number | null; note: string }[];
+      .all(d2.id) as { h: string; body_id: number | null; at: number; note: string }[];
     expect(stored.map((r) => r.body_id)).toEqual([null, null]);
     expect(stored.map((r) => sentBody(r.h, null, r.note, false))).toEqual([hanging.requests[0]!.body, hanging.requests[1]!.body]);
     const ids = { notificationId: d2.notification_id, deliveryId: d2.id, test: false };
     // Every header as sent, each in order (src/node/callbacks/wire.ts packs them; unpacked they are the same pairs).
     for (const [i, r] of stored.entries()) {
-      const sent = unpackHeaders(r.h, ids);
+      const sent = unpackHeaders(r.h, ids, r.at);
       expect(Object.fromEntries(sent.map(([k, v]) => [k.toLowerCase(), v]))).toEqual(
         Object.fromEntries(Object.entries(hanging.requests[i]!.headers).filter(([k]) => k === 'content-type' || k === 'user-agent' || k.startsWith('x-satdesk-'))),
       );
     }
-    expect(stored.map((r) => Object.fromEntries(unpackHeaders(r.h, ids))['X-Satdesk-Signature'])).toEqual([
+    expect(stored.map((r) => Object.fromEntries(unpackHeaders(r.h, ids, r.at))['X-Satdesk-Signature'])).toEqual([
       hanging.requests[0]!.headers['x-satdesk-signature'],
       hanging.requests[1]!.headers['x-satdesk-signature'],
     ]);

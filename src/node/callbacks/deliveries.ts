@@ -113,7 +113,7 @@ export function deliveryView(db: DB, d: DeliveryRow, n?: NotificationRow, agent?
       error: t.error,
       response_excerpt: t.response_excerpt,
       state: i < attempts.length - 1 || d.state === 'PENDING' ? 'RETRY' : d.state,
-      request_headers: t.request_headers ? redactHeaders(unpackHeaders(t.request_headers, ids)) : null,
+      request_headers: t.request_headers ? redactHeaders(unpackHeaders(t.request_headers, ids, t.at)) : null,
     })),
   };
 }

@@ -292,7 +292,7 @@ export class CallbackSender {
     try {
       this.service.record(() => {
         for (const f of batch) {
-          const packed = f.request ? packAttempt(f.request, f.ids, f.note) : null;
+          const packed = f.request ? packAttempt(f.request, f.ids, f.note, f.at) : null;
           insertAttempt.run(
             f.deliveryId,
             f.at,

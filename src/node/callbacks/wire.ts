@@ -98,9 +98,9 @@ export function wireRequest(agent: Pick<AgentRow, 'format' | 'token'>, c: Notifi
 
 /**
  * The packed forms of attempts.request_headers (the older form, still read, is a JSON array of pairs), by their first
- * line: `h1` the user agent and the signature header (the body is in sent_bodies); `h2` the user agent, the
- * signature's time and its HMAC in base64url, and how the body follows from the notification (sent-body.ts); `x1` no
- * headers (XMPP) and that form.
+ * line: `h1` the user agent and the signature header (the body is in sent_bodies); `h2` the version in the user agent
+ * (`Satdesk/` + it), the signature's time less the attempt's second, its HMAC in base64url, and how the body follows
+ * from the notification (sent-body.ts); `x1` no headers (XMPP) and that form.
  */
 const HEADERS = 'h1';
 const HEADERS_AND_FORM = 'h2';
@@ -119,7 +119,7 @@ export interface PackedAttempt {
  * kept: its form is (docs/decisions/0110-sent-bodies-from-notifications.md). `unpackHeaders` and `sentBody` give
  * back exactly what was sent.
  */
-export function packAttempt(request: WireRequest, ids: WireIds, note: string | null): PackedAttempt {
+export function packAttempt(request: WireRequest, ids: WireIds, note: string | null, atMs: number): PackedAttempt {
   const { headers, body } = request;
   const form = bodyForm(body, note, ids.test);
   if (headers.length === 0 && form !== null) return { headers: `${FORM_ONLY}\n${form}`, keepBody: false };
@@ -128,18 +128,24 @@ export function packAttempt(request: WireRequest, ids: WireIds, note: string | n
   const usual = headers.length === 6 && !/\n/.test(ua + sig) && JSON.stringify(httpHeaders(ua, ids, sig)) === JSON.stringify(headers);
   if (!usual) return { headers: JSON.stringify(headers), keepBody: true };
   const signed = SIGNATURE.exec(sig);
-  if (form === null || !signed) return { headers: `${HEADERS}\n${ua}\n${sig}`, keepBody: true };
-  return { headers: `${HEADERS_AND_FORM}\n${ua}\n${signed[1]}\n${Buffer.from(signed[2]!, 'hex').toString('base64url')}\n${form}`, keepBody: false };
+  if (form === null || !signed || !ua.startsWith(AGENT)) return { headers: `${HEADERS}\n${ua}\n${sig}`, keepBody: true };
+  const t = Number(signed[1]) - Math.floor(atMs / 1000);
+  return { headers: `${HEADERS_AND_FORM}\n${ua.slice(AGENT.length)}\n${t}\n${Buffer.from(signed[2]!, 'hex').toString('base64url')}\n${form}`, keepBody: false };
 }
 
 /** The signature header as signatureHeader (src/core/signature.ts) writes it: the time, then the HMAC's hex. */
-const SIGNATURE = /^t=(\d+),v2=([0-9a-f]{64})$/;
+const SIGNATURE = /^t=(0|[1-9]\d{0,14}),v2=([0-9a-f]{64})$/;
+/** What the user agent of an `h2` attempt starts with (the version follows). */
+const AGENT = 'Satdesk/';
 
-/** The headers an attempt of this delivery sent, from attempts.request_headers in any form. */
-export function unpackHeaders(stored: string, ids: WireIds): [string, string][] {
+/** The headers an attempt of this delivery, made at `atMs`, sent: from attempts.request_headers in any form. */
+export function unpackHeaders(stored: string, ids: WireIds, atMs: number): [string, string][] {
   const lines = stored.split('\n');
   if (lines[0] === FORM_ONLY) return [];
-  if (lines[0] === HEADERS_AND_FORM) return httpHeaders(lines[1]!, ids, `t=${lines[2]},v2=${Buffer.from(lines[3]!, 'base64url').toString('hex')}`);
+  if (lines[0] === HEADERS_AND_FORM) {
+    const t = Number(lines[2]) + Math.floor(atMs / 1000);
+    return httpHeaders(`${AGENT}${lines[1]}`, ids, `t=${t},v2=${Buffer.from(lines[3]!, 'base64url').toString('hex')}`);
+  }
   if (lines[0] !== HEADERS) return JSON.parse(stored) as [string, string][];
   return httpHeaders(lines[1]!, ids, lines[2]!);
 }
