@@ -10,6 +10,7 @@
  */
 import zlib from 'node:zlib';
 import type { DB } from './sqlite.ts';
+import { FORMAT_3, packSignedData, unpackSignedData } from './signed-data-pack.ts';
 
 /** Format 1: raw deflate with DICTIONARY_1. */
 const FORMAT_1 = 1;
@@ -69,14 +70,18 @@ export function packEventData(json: string): Buffer {
   return pack(FORMAT_1, DICTIONARY_1, json);
 }
 
-/** The stored form of a callback body (a notification's own JSON, or the bytes an attempt sent). */
+/**
+ * The stored form of a callback body (a notification's own JSON, or the bytes an attempt sent): a payment
+ * notification's signed data as its fields (format 3, signed-data-pack.ts), anything else deflated (format 2).
+ */
 export function packBody(body: string): Buffer {
-  return pack(FORMAT_2, DICTIONARY_2, body);
+  return packSignedData(body) ?? pack(FORMAT_2, DICTIONARY_2, body);
 }
 
 /** The text of a stored value in any of these formats, or text stored before they were (returned as it is). */
 export function unpackText(stored: Buffer | string): string {
   if (typeof stored === 'string') return stored;
+  if (stored[0] === FORMAT_3) return unpackSignedData(stored);
   const dictionary = stored[0] === FORMAT_1 ? DICTIONARY_1 : stored[0] === FORMAT_2 ? DICTIONARY_2 : null;
   if (!dictionary) throw new Error(`packed text in an unknown format (${stored[0]})`);
   return zlib.inflateRawSync(stored.subarray(1), { dictionary }).toString('utf8');
