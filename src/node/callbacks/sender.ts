@@ -19,7 +19,7 @@ import type { DeliveryState } from '../../core/vocabulary.ts';
 import { insertEvent } from '../events.ts';
 import type { AgentRow } from './agents.ts';
 import { deliveryView, mustDelivery, type DeliveryRow } from './deliveries.ts';
-import { bodyStore, lastSentBody, packAttempt, publicId, wireRequest, type WireIds, type WireRequest } from './wire.ts';
+import { bodyStore, lastSentBody, packAttempt, publicId, wireRequest, type PackedAttempt, type WireIds, type WireRequest } from './wire.ts';
 import { postOnce, type PostResult } from './http-post.ts';
 import { XmppLink } from './xmpp.ts';
 import { unpackText } from '../store/event-data.ts';
@@ -54,9 +54,8 @@ interface Finished {
   result: PostResult;
   /** What this attempt sent (null when it failed before anything could be built). */
   request: WireRequest | null;
-  ids: WireIds;
-  /** The notification's own text it was built from (an attempt's body may be stored as following from it). */
-  note: string | null;
+  /** How it is stored (packed before the write that records it: nothing but SQL runs inside that transaction). */
+  packed: PackedAttempt | null;
 }
 
 /** Due deliveries of one agent, oldest first, each after the earlier ones of its order (docs/spec/notifications.md). */
@@ -272,7 +271,8 @@ export class CallbackSender {
       result = { status: null, error: (e as Error).message || String(e), excerpt: null };
     }
     if (!this.running) return;
-    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request, ids, note });
+    const packed = request ? packAttempt(request, ids, note, at) : null;
+    this.finished.push({ deliveryId: row.id, agentId, at, end: this.service.clock.now(), result, request, packed });
     if (this.finished.length >= 512) this.flush();
     else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
@@ -292,7 +292,6 @@ export class CallbackSender {
     try {
       this.service.record(() => {
         for (const f of batch) {
-          const packed = f.request ? packAttempt(f.request, f.ids, f.note, f.at) : null;
           insertAttempt.run(
             f.deliveryId,
             f.at,
@@ -300,8 +299,8 @@ export class CallbackSender {
             f.result.status,
             f.result.error,
             f.result.excerpt,
-            packed?.headers ?? null,
-            f.request && packed!.keepBody ? storeBody(f.request.body) : null,
+            f.packed?.headers ?? null,
+            f.request && f.packed!.keepBody ? storeBody(f.request.body) : null,
           );
           const d = current.get(f.deliveryId) as { attempts: number; state: DeliveryState } | undefined;
           if (!d) continue;

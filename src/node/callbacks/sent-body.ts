@@ -19,6 +19,10 @@ const XMPP = 'x';
 
 const MD5_AT_END = /"signature": "([0-9a-f]{32})"\}$/;
 
+/** Hex digits as the base64url of their bytes, and back: how packed attempts keep a signature (wire.ts too). */
+export const hexToB64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64url');
+export const b64ToHex = (b64: string): string => Buffer.from(b64, 'base64url').toString('hex');
+
 function signedData(note: string): SignedData | null {
   try {
     const d = JSON.parse(note) as unknown;
@@ -35,7 +39,7 @@ export function bodyForm(body: string, note: string | null, test: boolean): stri
   const d = signedData(note);
   if (!d) return null;
   const md5 = MD5_AT_END.exec(body)?.[1];
-  const form = md5 === undefined ? null : `${MD5}${Buffer.from(md5, 'hex').toString('base64url')}`;
+  const form = md5 === undefined ? null : `${MD5}${hexToB64(md5)}`;
   if (form !== null && rebuild(form, d, test) === body) return form;
   if (rebuild(XMPP, d, test) === body) return XMPP;
   return null;
@@ -44,7 +48,7 @@ export function bodyForm(body: string, note: string | null, test: boolean): stri
 function rebuild(form: string, d: SignedData, test: boolean): string | null {
   try {
     if (form === XMPP) return xmppText(d, test);
-    if (form.startsWith(MD5)) return bitcoinmonitorBodyWith(d, Buffer.from(form.slice(MD5.length), 'base64url').toString('hex'));
+    if (form.startsWith(MD5)) return bitcoinmonitorBodyWith(d, b64ToHex(form.slice(MD5.length)));
   } catch {
     // A notification text of another shape: no form of it.
   }

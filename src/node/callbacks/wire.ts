@@ -11,7 +11,7 @@ import type { DB } from '../store/sqlite.ts';
 import { bitcoinmonitorBody, signatureHeader, xmppText, type SignedData } from '../../core/signature.ts';
 import { VERSION } from '../version.ts';
 import type { AgentRow } from './agents.ts';
-import { bodyForm, bodyFromForm } from './sent-body.ts';
+import { b64ToHex, bodyForm, bodyFromForm, hexToB64 } from './sent-body.ts';
 
 /**
  * A notification's id as receivers see it (`X-Satdesk-Notification`, the API's notification_id): `ntf_` + the hex of
@@ -130,7 +130,7 @@ export function packAttempt(request: WireRequest, ids: WireIds, note: string | n
   const signed = SIGNATURE.exec(sig);
   if (form === null || !signed || !ua.startsWith(AGENT)) return { headers: `${HEADERS}\n${ua}\n${sig}`, keepBody: true };
   const t = Number(signed[1]) - Math.floor(atMs / 1000);
-  return { headers: `${HEADERS_AND_FORM}\n${ua.slice(AGENT.length)}\n${t}\n${Buffer.from(signed[2]!, 'hex').toString('base64url')}\n${form}`, keepBody: false };
+  return { headers: `${HEADERS_AND_FORM}\n${ua.slice(AGENT.length)}\n${t}\n${hexToB64(signed[2]!)}\n${form}`, keepBody: false };
 }
 
 /** The signature header as signatureHeader (src/core/signature.ts) writes it: the time, then the HMAC's hex. */
@@ -144,7 +144,7 @@ export function unpackHeaders(stored: string, ids: WireIds, atMs: number): [stri
   if (lines[0] === FORM_ONLY) return [];
   if (lines[0] === HEADERS_AND_FORM) {
     const t = Number(lines[2]) + Math.floor(atMs / 1000);
-    return httpHeaders(`${AGENT}${lines[1]}`, ids, `t=${t},v2=${Buffer.from(lines[3]!, 'base64url').toString('hex')}`);
+    return httpHeaders(`${AGENT}${lines[1]}`, ids, `t=${t},v2=${b64ToHex(lines[3]!)}`);
   }
   if (lines[0] !== HEADERS) return JSON.parse(stored) as [string, string][];
   return httpHeaders(lines[1]!, ids, lines[2]!);
