@@ -6,7 +6,8 @@ import { cspMeta } from './scripts/vite-csp.ts';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve('src/main/index.ts') } } },
+    // The CSV exports' worker thread is built beside index.js, which says where it is (src/node/books/export-thread.ts).
+    build: { rollupOptions: { input: { index: resolve('src/main/index.ts'), 'books-export-worker': resolve('src/node/books/export-worker.ts') } } },
   },
   preload: {
     plugins: [externalizeDepsPlugin({ exclude: ['zod'] })],

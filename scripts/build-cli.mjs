@@ -35,7 +35,9 @@ export async function buildCli() {
   const { build } = await import('esbuild');
   const tmp = `${OUT}.tmp-${process.pid}`;
   await build({
-    entryPoints: { satdesk: path.join(ROOT, 'src/node/cli.ts') },
+    // The CSV exports' worker thread (docs/decisions/0116-exports-on-a-worker-thread.md) is an entry of its own, beside
+    // the command, which tells src/node/books/export-thread.ts where it is.
+    entryPoints: { satdesk: path.join(ROOT, 'src/node/cli.ts'), 'books-export-worker': path.join(ROOT, 'src/node/books/export-worker.ts') },
     outdir: tmp,
     bundle: true,
     splitting: true,

@@ -16,7 +16,11 @@ import { alertFor } from '../node/alerts.ts';
 import { IPC_EVENT_CHANNEL } from '../shared/ipc.ts';
 import { CONSOLE_CSP } from '../shared/csp.ts';
 import { isNetworkName } from '../core/network.ts';
+import { useExportWorker } from '../node/books/export-thread.ts';
 
+
+// electron.vite.config.ts builds the exports' worker beside this file.
+useExportWorker(new URL('./books-export-worker.js', import.meta.url));
 
 let core: App | null = null;
 const windows = new Set<BrowserWindow>();

@@ -19,11 +19,9 @@ import { InvoicesRoom } from './service/invoices.ts';
 import { WalletRoom } from './service/wallet.ts';
 import { CallbacksRoom } from './service/callbacks.ts';
 import { BooksRoom } from './books/room.ts';
-import type { RateContext } from './books/rates.ts';
+import { rateContext, type RateContext, type RatePolicy } from './books/rates.ts';
 import { SystemRoom, type ChainStatus } from './service/system.ts';
 import { LiveRates, ratesConfig, type LiveRatesOptions } from './rates/live.ts';
-import { rateInForceAt } from './rates/lock.ts';
-import { marketPointCursor } from './rates/store.ts';
 import { ratesView } from './rates/view.ts';
 
 export type { Handlers, ChainStatus, Commit };
@@ -151,9 +149,12 @@ export class Satdesk implements ServiceCore {
 
   /** How the books value amounts in fiat (docs/books.md#fiat-values). */
   rates(): RateContext {
-    // One cursor per context: an export asks for the rate of every payment, in time order.
-    const market = marketPointCursor(this.db);
-    return { currency: this.settings.fiat.currency, history: (currency, t) => rateInForceAt(this.db, currency, t, this.settings.fiat, this.settings.rates.max_age_s * 1000, market) };
+    return rateContext(this.db, this.ratePolicy());
+  }
+
+  /** The same, as plain data (an export's worker thread builds its context from it). */
+  ratePolicy(): RatePolicy {
+    return { currency: this.settings.fiat.currency, manual: this.settings.fiat, maxGapMs: this.settings.rates.max_age_s * 1000 };
   }
 
   /** An invoice as the API shows it. */

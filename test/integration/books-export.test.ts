@@ -6,7 +6,8 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/node/app.ts';
-import { BookReader } from '../../src/node/books/rows.ts';
+import { exportChunks } from '../../src/node/books/export.ts';
+import { exportThreads } from '../../src/node/books/export-thread.ts';
 import { dispatch } from '../../src/node/dispatch.ts';
 import { startTestApp, type ApiClient } from '../helpers/api.ts';
 import { parseCsv, sumColumn } from '../helpers/csv.ts';
@@ -72,17 +73,19 @@ describe('exports stream', () => {
     expect(sumColumn(csv.rows, 'paid_sats')).toBe((await api.get('/reports/invoices')).body.paid_sats);
   });
 
-  it('waits for a paused client, keeps answering the API meanwhile, and lets go of its snapshot when the client leaves', async () => {
-    const before = BookReader.open;
+  it('waits for a paused client, keeps answering the API meanwhile, and lets go of its thread and snapshot when the client leaves', async () => {
+    const before = exportThreads();
     const res = await rawGet('/export/invoices.csv');
     res.pause();
-    await waitFor(() => BookReader.open, (n) => n === before + 1, 'an open reader');
+    await waitFor(() => exportThreads(), (n) => n === before + 1, 'an export thread');
     // The download is stalled on back-pressure: the API answers, and a payment written now does not block.
     const health = await api.get('/health');
     expect(health.status).toBe(200);
     expect((await api.get('/reports/invoices?status=unpaid')).body.count).toBe(N / 3);
     res.destroy();
-    await waitFor(() => BookReader.open, (n) => n === before, 'the reader closed');
+    await waitFor(() => exportThreads(), (n) => n === before, 'the export thread ended');
+    // Its snapshot went with it: a checkpoint copies the whole log back and empties it (a reader would keep it busy).
+    expect(app.db.pragma('wal_checkpoint(TRUNCATE)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
   });
 
   it('filters by status, search and a time range, like the list', async () => {
@@ -154,6 +157,30 @@ describe('the daily report and the totals', () => {
     expect(http).toBe(whole);
     const ids = parseCsv(whole).rows.map((r) => r.id);
     expect(ids).toEqual(Array.from({ length: N }, (_, i) => `books${String(i + 1).padStart(11, '0')}`));
+  });
+
+  it('a worker thread writes the very bytes this thread writes, payments with refunds between pages included', async () => {
+    // Three refunds among the payments' times, so the ledger's pages of 64 payments each have refunds to merge.
+    const put = app.db.prepare('INSERT INTO refunds (invoice_id, sats, note, created_at) VALUES (?, ?, ?, ?)');
+    for (const i of [100, 2000, 5000]) put.run(`books${String(i).padStart(11, '0')}`, 500, `refund ${i}`, T0 + (i - 1) * 1800000 + 90000);
+    const collect = async (chunks: AsyncIterable<Uint8Array>): Promise<string> => {
+      const parts: Buffer[] = [];
+      for await (const c of chunks) parts.push(Buffer.from(c));
+      return Buffer.concat(parts).toString('utf8');
+    };
+    const range = { start: Number.MIN_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER };
+    const threadsBefore = exportThreads();
+    const here = await collect(exportChunks({ kind: 'payments', file: app.db.name, query: { reversed: false, range }, rates: app.service.ratePolicy() }));
+    expect(exportThreads()).toBe(threadsBefore); // written on this thread
+    const worker = (await api.get('/export/payments.csv')).body as string;
+    expect(worker).toBe(here);
+    const rows = parseCsv(here).rows;
+    expect(rows).toHaveLength((N * 2) / 3 + 3);
+    expect(rows.filter((r) => r.type === 'refund').map((r) => r.note)).toEqual(['refund 100', 'refund 2000', 'refund 5000']);
+    expect(rows.map((r) => r.time)).toEqual(rows.map((r) => r.time).sort());
+    const invoices = await collect(exportChunks({ kind: 'invoices', file: app.db.name, query: { range } }));
+    expect((await api.get('/export/invoices.csv')).body).toBe(invoices);
+    app.db.exec("DELETE FROM refunds WHERE note LIKE 'refund %'");
   });
 
   it('reads the whole table in pages, and gives what a range over all of it gives, row for row', async () => {

@@ -7,6 +7,7 @@ import { tempDir } from '../helpers/api.ts';
 import { until } from '../helpers/wait.ts';
 import { lockDataDir } from '../../src/node/datadir.ts';
 import { request } from '../helpers/raw-http.ts';
+import { INVOICES_CSV_COLUMNS } from '../../src/node/books/export.ts';
 
 const BIN = path.resolve('bin/satdesk.js');
 
@@ -41,6 +42,10 @@ describe('satdesk serve (the real bin)', () => {
     expect(((await (await fetch(`${base}/api/v1/health`)).json()) as { ok: boolean }).ok).toBe(true);
     const info = await fetch(`${base}/api/v1/sysinfo`, { headers: { Authorization: `Bearer ${token}` } });
     expect(((await info.json()) as { network: string }).network).toBe('regtest');
+    // An export runs on the bundle's own worker thread (out/cli/books-export-worker.js, beside the command).
+    const csv = await fetch(`${base}/api/v1/export/invoices.csv`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toBe(`${INVOICES_CSV_COLUMNS.join(',')}\r\n`);
     expect(fs.existsSync(path.join(dataDir, 'satdesk.lock'))).toBe(true);
     // A second serve on the same data dir is refused while the first runs.
     const second = run(['serve', '--network', 'regtest', '--data-dir', dataDir, '--port', '0']);

@@ -6,9 +6,9 @@
  */
 import { formatBtc } from '../../core/money.ts';
 import { csvCell, csvLine } from '../csv.ts';
-import { BookReader, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
+import { BookReader, PAGE_ROWS, balanceOf, type InvoiceBookRow, type LedgerQuery, type LedgerRow, type Range } from './rows.ts';
 import type { InvoiceFilter } from './filter.ts';
-import type { RateContext } from './rates.ts';
+import { rateContext, type RatePolicy } from './rates.ts';
 
 export const INVOICES_CSV_COLUMNS = [
   'id', 'created_at', 'expires_at', 'status', 'flags', 'order_ref', 'label', 'amount_sats', 'amount_btc', 'due_sats',
@@ -90,11 +90,21 @@ const CHUNK_BYTES = 256 * 1024;
 const SLICE_MS = 4;
 const SLICE_CHECK = 64;
 
+/** Where an export's chunks live, and how often it lets its event loop run. */
+export interface ChunkMemory {
+  /** a buffer of `size` bytes (the worker thread's are shared with the thread that sends them) */
+  alloc: (size: number) => Buffer;
+  /** ms of work between two breaths (Infinity on a worker thread: nothing else waits on its event loop) */
+  sliceMs: number;
+}
+
+const IN_PROCESS: ChunkMemory = { alloc: (size) => Buffer.allocUnsafe(size), sliceMs: SLICE_MS };
+
 /**
  * A CSV file as chunks of bytes: the header, then rows, each line copied into the chunk's buffer as soon as it is
  * formatted (its strings are garbage at once, so the JavaScript heap stays small however large the file); a full
- * chunk goes to the consumer, and every SLICE_MS of work the event loop runs. The reader (and its snapshot) closes when
- * the rows end or the consumer stops.
+ * chunk goes to the consumer, and every `sliceMs` of work the event loop runs. The reader (and its snapshot) closes
+ * when the rows end or the consumer stops.
  *
  * Two buffers take turns, so an export allocates no memory per chunk: **a chunk is the consumer's only until it asks
  * for the next one**, whose bytes may go into the same memory (a consumer that keeps chunks copies them:
@@ -102,10 +112,16 @@ const SLICE_CHECK = 64;
  * its next full collection, which waits until some 64 MB of such memory piled up: the first export after a start grew
  * the process by about 110 MB.
  */
-async function* chunks<R>(file: string, header: readonly string[], read: (reader: BookReader) => Iterable<R>, line: (r: R) => string): AsyncGenerator<Uint8Array> {
+async function* chunks<R>(
+  file: string,
+  header: readonly string[],
+  read: (reader: BookReader) => Iterable<R>,
+  line: (r: R) => string,
+  memory: ChunkMemory,
+): AsyncGenerator<Uint8Array> {
   const reader = new BookReader(file);
   const rows = read(reader)[Symbol.iterator]();
-  const pair = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  const pair = [memory.alloc(CHUNK_BYTES), memory.alloc(CHUNK_BYTES)];
   let turn = 0;
   let buf = pair[0]!;
   let pos = 0;
@@ -117,7 +133,7 @@ async function* chunks<R>(file: string, header: readonly string[], read: (reader
       full = buf.subarray(0, pos);
       // The other buffer's chunk went out before this one was started: the consumer is done with it.
       turn ^= 1;
-      if (pair[turn]!.length < most) pair[turn] = Buffer.allocUnsafe(most); // a line longer than a chunk
+      if (pair[turn]!.length < most) pair[turn] = memory.alloc(most); // a line longer than a chunk
       buf = pair[turn]!;
       pos = 0;
     }
@@ -131,7 +147,7 @@ async function* chunks<R>(file: string, header: readonly string[], read: (reader
     for (let next = rows.next(); !next.done; next = rows.next()) {
       const full = put(line(next.value));
       if (full) yield full;
-      if (++n % SLICE_CHECK === 0 && performance.now() - since >= SLICE_MS) {
+      if (++n % SLICE_CHECK === 0 && performance.now() - since >= memory.sliceMs) {
         await breathe();
         since = performance.now();
       }
@@ -147,10 +163,15 @@ function* flatten<T>(chunked: Iterable<T[]>): Generator<T> {
   for (const c of chunked) yield* c;
 }
 
-export function invoicesCsv(file: string, q: InvoiceFilter & { range: Range }): AsyncGenerator<Uint8Array> {
-  return chunks(file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceRows(q), invoiceLine);
-}
+/** An export as plain data: what a worker thread is given to write it (src/node/books/export-thread.ts). */
+export type ExportJob =
+  | { kind: 'invoices'; file: string; query: InvoiceFilter & { range: Range } }
+  | { kind: 'payments'; file: string; query: LedgerQuery; rates: RatePolicy };
 
-export function paymentsCsv(file: string, q: LedgerQuery, rates: RateContext): AsyncGenerator<Uint8Array> {
-  return chunks(file, PAYMENTS_CSV_COLUMNS, (reader) => flatten(reader.ledgerChunks(q, rates)), ledgerLine);
+/** The chunks of `job`'s file, written on this thread. */
+export function exportChunks(job: ExportJob, memory: ChunkMemory = IN_PROCESS): AsyncGenerator<Uint8Array> {
+  if (job.kind === 'invoices') return chunks(job.file, INVOICES_CSV_COLUMNS, (reader) => reader.invoiceRows(job.query), invoiceLine, memory);
+  const { query, rates } = job;
+  // Rates are read on the reader's own connection: the same snapshot as the payments they value.
+  return chunks(job.file, PAYMENTS_CSV_COLUMNS, (reader) => flatten(reader.ledgerChunks(query, rateContext(reader.db, rates), PAGE_ROWS)), ledgerLine, memory);
 }

@@ -9,9 +9,9 @@ import { OWNER } from '../../shared/contract-counter.ts';
 import { insertEvent } from '../events.ts';
 import type { Clock, InvoiceRow } from '../invoices.ts';
 import type { DB } from '../store/sqlite.ts';
-import { invoicesCsv, paymentsCsv } from './export.ts';
+import { exportCsv } from './export-thread.ts';
 import { invoiceWhere } from './filter.ts';
-import type { RateContext } from './rates.ts';
+import type { RateContext, RatePolicy } from './rates.ts';
 import { refundedSats, refundsOf, insertRefund, refundView } from './refunds.ts';
 import { dailyReport, invoiceTotals, rangeOf } from './report.ts';
 
@@ -23,6 +23,7 @@ export interface BooksHost {
   tipHeight(): number;
   write<T>(fn: () => T): T;
   rates(): RateContext;
+  ratePolicy(): RatePolicy;
   mustInvoice(id: string): InvoiceRow;
   view(row: InvoiceRow): Invoice;
 }
@@ -54,12 +55,12 @@ export class BooksRoom {
     exportInvoices: ({ query, auth }: MethodInput<'exportInvoices'>) => {
       const q = { status: query.status, q: query.q, range: rangeOf(query, auth ?? OWNER, this.s.clock.now()) };
       invoiceWhere(q);
-      return invoicesCsv(this.file, q);
+      return exportCsv({ kind: 'invoices', file: this.file, query: q });
     },
     exportPayments: ({ query, auth }: MethodInput<'exportPayments'>) => {
       const q = { status: query.status, q: query.q, reversed: query.reversed ?? false, range: rangeOf(query, auth ?? OWNER, this.s.clock.now()) };
       invoiceWhere(q);
-      return paymentsCsv(this.file, q, this.s.rates());
+      return exportCsv({ kind: 'payments', file: this.file, query: q, rates: this.s.ratePolicy() });
     },
     invoiceTotals: ({ query, auth }: MethodInput<'invoiceTotals'>) =>
       invoiceTotals(this.file, { status: query.status, q: query.q, range: rangeOf(query, auth ?? OWNER, this.s.clock.now()) }),

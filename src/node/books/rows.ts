@@ -20,7 +20,7 @@ export const CHUNK_ROWS = 2000;
  * formatted: pages of 512 rows outlived V8's young generation and grew a first export after start by 150 MB instead
  * of 105; at 64 the growth is as with no pages, and the reading still costs a call per 64 rows instead of per row.
  */
-const PAGE_ROWS = 64;
+export const PAGE_ROWS = 64;
 
 export interface Range {
   /** ms, inclusive */
@@ -131,6 +131,9 @@ export class BookReader {
   constructor(file: string) {
     this.db = openDatabase(file, { readonly: true });
     BookReader.open++;
+    // A read walks the tables once, in order: better-sqlite3's default page cache (16 MB) would only fill up and stay
+    // with the process. A small one serves the walk as well (docs/decisions/0116-exports-on-a-worker-thread.md).
+    this.db.pragma('cache_size = -1024');
     // One snapshot for every chunk: a deferred transaction that the first read starts.
     this.db.prepare('BEGIN').run();
   }
@@ -221,8 +224,11 @@ export class BookReader {
       .all({ ...f.args, start: q.range.start, end: q.range.end }) as RefundJoin[];
   }
 
-  /** Payments (by payment time) and refunds (by the time recorded) in one time order, a chunk at a time. */
-  *ledgerChunks(q: LedgerQuery, rates: RateContext): Generator<LedgerRow[]> {
+  /**
+   * Payments (by payment time) and refunds (by the time recorded) in one time order, a chunk of at most `rows`
+   * payments at a time. An export asks for pages of PAGE_ROWS: rows it holds only while it formats them die young.
+   */
+  *ledgerChunks(q: LedgerQuery, rates: RateContext, rows = CHUNK_ROWS): Generator<LedgerRow[]> {
     const tip = this.tipHeight();
     const f = invoiceWhere(q);
     const onlyInvoices = filters(q);
@@ -233,24 +239,24 @@ export class BookReader {
        WHERE p.time >= @lo AND p.time < @end AND NOT (p.time = @t AND p.id <= @id)
          ${q.reversed ? '' : "AND p.state = 'active'"}
          ${onlyInvoices ? `AND p.invoice_seq IS NOT NULL AND ${f.sql}` : ''}
-       ORDER BY p.time, p.id LIMIT ${CHUNK_ROWS}`,
+       ORDER BY p.time, p.id LIMIT ${rows}`,
     );
     const refunds = this.refunds(q);
     let ri = 0;
     let t = Number.MIN_SAFE_INTEGER;
     let id = 0;
     for (;;) {
-      const rows = stmt.all({ ...(onlyInvoices ? f.args : {}), lo: Math.max(q.range.start, t), end: q.range.end, t, id }) as PaymentJoin[];
+      const page = stmt.all({ ...(onlyInvoices ? f.args : {}), lo: Math.max(q.range.start, t), end: q.range.end, t, id }) as PaymentJoin[];
       const out: LedgerRow[] = [];
-      for (const p of rows) {
+      for (const p of page) {
         while (ri < refunds.length && refunds[ri]!.created_at <= p.time) out.push(refundRow(refunds[ri++]!, tip, rates));
         out.push(paymentRow(p, tip, rates));
       }
-      const done = rows.length < CHUNK_ROWS;
+      const done = page.length < rows;
       if (done) while (ri < refunds.length) out.push(refundRow(refunds[ri++]!, tip, rates));
       if (out.length) yield out;
       if (done) return;
-      const last = rows[rows.length - 1]!;
+      const last = page[page.length - 1]!;
       t = last.time;
       id = last.id;
     }

@@ -1,0 +1,117 @@
+/**
+ * CSV exports on a worker thread of their own (docs/decisions/0116-exports-on-a-worker-thread.md). The rows are read
+ * and formatted there, into two buffers shared with this thread; this thread only hands each chunk to the client. So
+ * an export of years of sales costs the service's own event loop and heap nothing: its young generation, which a long
+ * export on this thread grew to 32 MB and kept, stays as it was, and the worker's heap is capped and goes away with it.
+ *
+ * The contract is the in-process one (src/node/books/export.ts): a chunk is the consumer's only until it asks for the
+ * next one. The worker is asked for chunk k+1 only then, so it never writes into memory the consumer still reads.
+ */
+import { Worker } from 'node:worker_threads';
+import { nativeBindingPath } from '../store/sqlite.ts';
+import { exportChunks, type ExportJob } from './export.ts';
+
+/**
+ * The worker's young generation, in MB. V8 sizes it from the thread's allocation rate; an export allocates fast and
+ * keeps almost nothing, so a small one does as well and leaves the process that much smaller.
+ */
+const YOUNG_MB = 4;
+
+/**
+ * Export threads at once: each holds some 30 MB while it runs, so a script asking for many exports at once cannot
+ * grow the process without bound. A further export waits for a thread to end, holding nothing meanwhile.
+ */
+export const MAX_EXPORT_THREADS = 3;
+
+let built: URL | null = null;
+let live = 0;
+let taken = 0;
+const waiting: (() => void)[] = [];
+
+function acquire(): Promise<void> | undefined {
+  if (taken < MAX_EXPORT_THREADS) {
+    taken++;
+    return undefined;
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+/** A thread's place goes to the export that waited longest, or is free again. */
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else taken--;
+}
+
+/** Where the built worker is: each bundle's entry says so at start (src/node/cli.ts, src/main/index.ts). */
+export function useExportWorker(url: URL): void {
+  built = url;
+}
+
+/** Export threads running now (tests check that an abandoned export let go of its thread and snapshot). */
+export function exportThreads(): number {
+  return live;
+}
+
+/** The worker's script; null where none can run (from source, on a Node that cannot strip types). */
+function workerUrl(): URL | null {
+  if (built) return built;
+  // Unbuilt (tests, scripts), the worker is this module's sibling, whose TypeScript Node strips itself where it can.
+  // A bundle's modules are JavaScript chunks of other names: a bundle must have said where its worker is.
+  const sibling = new URL(import.meta.url.replace(/export-thread(\.\w+)$/, 'export-worker$1'));
+  if (!/\.ts$/.test(sibling.pathname)) throw new Error('this build of Satdesk does not say where its export worker is (useExportWorker)');
+  const features = process.features as { typescript?: unknown };
+  return features.typescript ? sibling : null;
+}
+
+type FromWorker = { chunk: Uint8Array } | { done: true };
+
+/** The chunks of `job`'s file, written by a worker thread (on this thread where no worker can run). */
+export async function* exportCsv(job: ExportJob): AsyncGenerator<Uint8Array> {
+  const url = workerUrl();
+  if (!url) {
+    yield* exportChunks(job);
+    return;
+  }
+  // The thread opens SQLite with the build this one uses (a worker of the desktop app has no resourcesPath to look in).
+  await acquire();
+  const binding = nativeBindingPath();
+  const env = binding ? { ...process.env, SATDESK_SQLITE_BINDING: binding } : process.env;
+  let worker: Worker;
+  try {
+    worker = new Worker(url, { workerData: job, env, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  live++;
+  const inbox: FromWorker[] = [];
+  let failure: Error | null = null;
+  let exited = false;
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (m: FromWorker) => (inbox.push(m), poke()));
+  worker.on('error', (e) => ((failure ??= e), poke()));
+  worker.on('exit', () => {
+    exited = true;
+    live--;
+    release();
+    poke();
+  });
+  try {
+    worker.postMessage('next');
+    for (;;) {
+      while (inbox.length === 0 && !failure && !exited) await new Promise<void>((resolve) => (wake = resolve));
+      const m = inbox.shift();
+      if (!m) throw failure ?? new Error('the export stopped before its end');
+      if ('done' in m) return;
+      yield m.chunk;
+      worker.postMessage('next');
+    }
+  } finally {
+    if (!exited) await worker.terminate();
+  }
+}

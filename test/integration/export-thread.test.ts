@@ -1,0 +1,96 @@
+/**
+ * An export's worker thread (src/node/books/export-thread.ts): a store it cannot read is an error for the caller and
+ * leaves no thread behind; a consumer that stops after a chunk ends the thread; chunks come one at a time, each only
+ * when the previous one was let go.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportCsv, exportThreads, MAX_EXPORT_THREADS } from '../../src/node/books/export-thread.ts';
+import { INVOICES_CSV_COLUMNS, type ExportJob } from '../../src/node/books/export.ts';
+import { openDatabase } from '../../src/node/store/sqlite.ts';
+import { statusCodeOf } from '../../src/node/store/codes.ts';
+import { madeUpAddress } from '../../src/sandbox/made-up.ts';
+import { tempDir } from '../helpers/api.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const N = 3000;
+const range = { start: Number.MIN_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER };
+let dir: string;
+let file: string;
+
+beforeAll(() => {
+  dir = tempDir('satdesk-export-thread-');
+  file = path.join(dir, 'satdesk.sqlite');
+  const db = openDatabase(file);
+  db.function('made_up_address', { deterministic: true }, (i: unknown) => madeUpAddress('thread', Number(i)).address);
+  db.exec(`
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+    INSERT INTO addresses (id, address, script_key, state) SELECT i, made_up_address(i), satdesk_script_key(made_up_address(i)), 'used' FROM s;
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${N})
+    INSERT INTO invoices (seq, id, status_code, amount_sats, label, userdata, address_id, created_at, expires_at,
+      confirmations_required, tolerance_bp, monitoring_ms, updated_at)
+    SELECT i, printf('thread%010d', i), ${statusCodeOf("'unpaid'")}, 1000 + i, 'a label long enough to fill chunks ' || i,
+      'order-' || i, i, 1767225600000 + i * 1000, 1767225600000 + i * 1000 + 900000, 1, 0, 86400000, 1767225600000 FROM s;`);
+  db.close();
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const invoices = (f: string): ExportJob => ({ kind: 'invoices', file: f, query: { range } });
+
+describe('an export on a worker thread', () => {
+  it('a store it cannot open is the caller\'s error, and no thread is left', async () => {
+    const before = exportThreads();
+    const missing = path.join(dir, 'nowhere', 'satdesk.sqlite');
+    await expect(exportCsv(invoices(missing)).next()).rejects.toThrow(/unable to open database file|directory does not exist/);
+    expect(exportThreads()).toBe(before);
+  });
+
+  it('a consumer that stops after the first chunk ends the thread', async () => {
+    const before = exportThreads();
+    const it = exportCsv(invoices(file));
+    const first = await it.next();
+    expect(exportThreads()).toBe(before + 1);
+    expect(Buffer.from(first.value as Uint8Array).toString('utf8').split('\r\n')[0]).toBe(INVOICES_CSV_COLUMNS.join(','));
+    await it.return(undefined);
+    await waitFor(() => exportThreads(), (n) => n === before, 'the thread ended');
+  });
+
+  it('hands over every row once, in order, across many chunks of its two shared buffers', async () => {
+    let text = '';
+    let chunks = 0;
+    for await (const c of exportCsv(invoices(file))) {
+      chunks++;
+      text += Buffer.from(c).toString('utf8');
+    }
+    expect(chunks).toBeGreaterThan(2);
+    const ids = text.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[0]);
+    expect(ids).toEqual(Array.from({ length: N }, (_, i) => `thread${String(i + 1).padStart(10, '0')}`));
+  });
+});
+
+describe('many exports at once', () => {
+  it('run at most MAX_EXPORT_THREADS threads; the others wait for a place, and every one completes', async () => {
+    const before = exportThreads();
+    expect(before).toBe(0);
+    const its = Array.from({ length: MAX_EXPORT_THREADS + 2 }, () => exportCsv(invoices(file)));
+    // Each asks for its first chunk: the first ones get a thread, the rest wait for one.
+    const firsts = its.map((it) => it.next());
+    const started = await Promise.all(firsts.slice(0, MAX_EXPORT_THREADS));
+    expect(started.every((r) => !r.done)).toBe(true);
+    expect(exportThreads()).toBe(MAX_EXPORT_THREADS);
+    let peak = 0;
+    const drain = async (it: AsyncGenerator<Uint8Array>, first: Promise<IteratorResult<Uint8Array>>): Promise<number> => {
+      let lines = 0;
+      for (let r = await first; !r.done; r = await it.next()) {
+        peak = Math.max(peak, exportThreads());
+        lines += Buffer.from(r.value).toString('utf8').split('\r\n').length - 1;
+      }
+      return lines;
+    };
+    const lines = await Promise.all(its.map((it, i) => drain(it, firsts[i]!)));
+    expect(lines).toEqual(its.map(() => N + 1));
+    expect(peak).toBe(MAX_EXPORT_THREADS);
+    await waitFor(() => exportThreads(), (n) => n === 0, 'every thread ended');
+  });
+});
