@@ -5,8 +5,10 @@
  * export on this thread grew to 32 MB and kept, stays as it was, and the worker's heap is capped and goes away with it.
  *
  * The contract is the in-process one (src/node/books/export.ts): a chunk is the consumer's only until it asks for the
- * next one. The worker is asked for chunk k+1 only then, so it never writes into memory the consumer still reads.
+ * next one. The worker is asked for chunk k+1 only then, so it never writes into memory the consumer still reads. A
+ * consumer that stops early asks the thread to stop, and the thread ends by itself.
  */
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { nativeBindingPath } from '../store/sqlite.ts';
 import { exportChunks, type ExportJob } from './export.ts';
@@ -53,18 +55,40 @@ export function exportThreads(): number {
   return live;
 }
 
-/** The worker's script; null where none can run (from source, on a Node that cannot strip types). */
+/**
+ * The worker's script. Built, each bundle's entry said where it is. Run from src/ (the tests, scripts), it is the
+ * built worker of this checkout, which the test and bench set-ups rebuild whenever a source is newer
+ * (scripts/build-cli.mjs); null where there is no build, and the export runs on this thread. Not the worker's
+ * TypeScript itself: Node's type stripper is WebAssembly, and with threads using it starting and ending, Node 24
+ * crashed inside V8's WebAssembly code once in several hundred exports
+ * (docs/decisions/0116-exports-on-a-worker-thread.md).
+ */
 function workerUrl(): URL | null {
   if (built) return built;
-  // Unbuilt (tests, scripts), the worker is this module's sibling, whose TypeScript Node strips itself where it can.
-  // A bundle's modules are JavaScript chunks of other names: a bundle must have said where its worker is.
-  const sibling = new URL(import.meta.url.replace(/export-thread(\.\w+)$/, 'export-worker$1'));
-  if (!/\.ts$/.test(sibling.pathname)) throw new Error('this build of Satdesk does not say where its export worker is (useExportWorker)');
-  const features = process.features as { typescript?: unknown };
-  return features.typescript ? sibling : null;
+  if (!/\/src\/node\/books\/export-thread\.ts$/.test(import.meta.url)) {
+    throw new Error('this build of Satdesk does not say where its export worker is (useExportWorker)');
+  }
+  const url = new URL('../../../out/cli/books-export-worker.js', import.meta.url);
+  return fs.existsSync(url) ? url : null;
 }
 
 type FromWorker = { chunk: Uint8Array } | { done: true };
+
+/**
+ * How long a thread asked to stop may take before it is terminated. It stops at its next chunk boundary, a few
+ * milliseconds away, closing its reader on its own thread and ending by itself. `worker.terminate()` is the last
+ * resort only: it stops a thread wherever it is, in the middle of a SQLite call too.
+ */
+const STOP_GRACE_MS = 10_000;
+
+async function stop(worker: Worker): Promise<void> {
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('stop');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+  if ((await Promise.race([ended, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
+}
 
 /** The chunks of `job`'s file, written by a worker thread (on this thread where no worker can run). */
 export async function* exportCsv(job: ExportJob): AsyncGenerator<Uint8Array> {
@@ -112,6 +136,6 @@ export async function* exportCsv(job: ExportJob): AsyncGenerator<Uint8Array> {
       worker.postMessage('next');
     }
   } finally {
-    if (!exited) await worker.terminate();
+    if (!exited) await stop(worker);
   }
 }
