@@ -23,20 +23,33 @@ export async function collectText(chunks: TextChunks): Promise<string> {
 }
 
 /**
+ * How long one chunk may wait to leave before the client counts as gone. A chunk is 256 KB: a client reading at
+ * 10 KB/s takes it in half a minute. One that takes nothing for two minutes would otherwise hold the export's read
+ * snapshot (the WAL cannot be checkpointed past it) and one of its few threads (src/node/books/export-thread.ts)
+ * for as long as it keeps the connection open.
+ */
+export const STALL_MS = 120_000;
+
+/**
  * Writes `chunk` and resolves once it has left for the client (true), or when the response is gone (false). Only
  * then may the producer reuse the chunk's memory; waiting for it is also the back-pressure: a slow client slows the
- * producer down to its pace.
+ * producer down to its pace. A chunk still waiting after `stallMs` cuts the connection.
  */
-function written(res: http.ServerResponse, chunk: string | Uint8Array): Promise<boolean> {
+function written(res: http.ServerResponse, chunk: string | Uint8Array, stallMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (ok: boolean): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(stall);
       res.off('close', onClose);
       resolve(ok);
     };
     const onClose = (): void => done(false);
+    const stall = setTimeout(() => {
+      res.destroy(new Error(`the client took nothing for ${stallMs} ms`));
+      done(false);
+    }, stallMs);
     res.on('close', onClose);
     res.write(chunk, (err) => done(!err));
   });
@@ -47,7 +60,12 @@ function written(res: http.ServerResponse, chunk: string | Uint8Array): Promise<
  * that fails at once (a bad range, an unreadable store) still gets a proper error answer from the caller; a failure
  * later cuts the connection, so the client can tell a truncated file from a whole one.
  */
-export async function sendText(res: http.ServerResponse, headers: Record<string, string>, body: string | TextChunks): Promise<void> {
+export async function sendText(
+  res: http.ServerResponse,
+  headers: Record<string, string>,
+  body: string | TextChunks,
+  stallMs = STALL_MS,
+): Promise<void> {
   if (typeof body === 'string') {
     res.writeHead(200, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
     res.end(body);
@@ -58,7 +76,7 @@ export async function sendText(res: http.ServerResponse, headers: Record<string,
   res.writeHead(200, headers);
   try {
     while (!next.done) {
-      if (res.destroyed || !(await written(res, next.value))) return;
+      if (res.destroyed || !(await written(res, next.value, stallMs))) return;
       next = await it.next();
     }
     res.end();
