@@ -46,6 +46,7 @@ describe('satdesk serve (the real bin)', () => {
     const csv = await fetch(`${base}/api/v1/export/invoices.csv`, { headers: { Authorization: `Bearer ${token}` } });
     expect(csv.status).toBe(200);
     expect(await csv.text()).toBe(`${INVOICES_CSV_COLUMNS.join(',')}\r\n`);
+    expect(p.err()).not.toMatch(/export thread failed/);
     expect(fs.existsSync(path.join(dataDir, 'satdesk.lock'))).toBe(true);
     // A second serve on the same data dir is refused while the first runs.
     const second = run(['serve', '--network', 'regtest', '--data-dir', dataDir, '--port', '0']);

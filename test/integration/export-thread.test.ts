@@ -1,13 +1,15 @@
 /**
  * An export's worker thread (src/node/books/export-thread.ts): a store it cannot read is an error for the caller and
  * leaves no thread behind; a consumer that stops after a chunk ends the thread; chunks come one at a time, each only
- * when the previous one was let go.
+ * when the previous one was let go; a worker that cannot load leaves the export to this thread, one that breaks
+ * midway is the caller's error.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportCsv, exportThreads, MAX_EXPORT_THREADS } from '../../src/node/books/export-thread.ts';
-import { INVOICES_CSV_COLUMNS, type ExportJob } from '../../src/node/books/export.ts';
+import { pathToFileURL } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { exportCsv, exportThreads, MAX_EXPORT_THREADS, useExportWorker } from '../../src/node/books/export-thread.ts';
+import { exportChunks, INVOICES_CSV_COLUMNS, type ExportJob } from '../../src/node/books/export.ts';
 import { openDatabase } from '../../src/node/store/sqlite.ts';
 import { statusCodeOf } from '../../src/node/store/codes.ts';
 import { madeUpAddress } from '../../src/sandbox/made-up.ts';
@@ -92,5 +94,49 @@ describe('many exports at once', () => {
     expect(lines).toEqual(its.map(() => N + 1));
     expect(peak).toBe(MAX_EXPORT_THREADS);
     await waitFor(() => exportThreads(), (n) => n === 0, 'every thread ended');
+  });
+});
+
+describe('a worker that cannot do its work', () => {
+  afterEach(() => {
+    useExportWorker(null);
+    vi.restoreAllMocks();
+  });
+  const workerFile = (name: string, code: string): URL => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, code);
+    return pathToFileURL(f);
+  };
+
+  it('one that fails before its first chunk: the export runs on this thread, whole, and says so', async () => {
+    useExportWorker(workerFile('cannot-load.mjs', "throw new Error('this package cannot load its worker');\n"));
+    const said = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const collect = async (chunks: AsyncIterable<Uint8Array>): Promise<string> => {
+      let text = '';
+      for await (const c of chunks) text += Buffer.from(c).toString('utf8');
+      return text;
+    };
+    const text = await collect(exportCsv(invoices(file)));
+    expect(text).toBe(await collect(exportChunks(invoices(file))));
+    expect(text.trimEnd().split('\r\n')).toHaveLength(N + 1);
+    expect(said.mock.calls.map((c) => String(c[0]))).toEqual([
+      "export: the export thread failed before its first chunk (this package cannot load its worker); exporting on the service's thread",
+    ]);
+    await waitFor(() => exportThreads(), (n) => n === 0, 'the failed thread ended');
+  });
+
+  it('one that fails after a chunk: the caller gets the error (a file cut short, never passed off as whole)', async () => {
+    useExportWorker(
+      workerFile(
+        'breaks.mjs',
+        "import { parentPort } from 'node:worker_threads';\n" +
+          "parentPort.once('message', () => {\n  parentPort.postMessage({ chunk: new Uint8Array([104, 105]) });\n" +
+          "  setTimeout(() => { throw new Error('broke after a chunk'); }, 10);\n});\n",
+      ),
+    );
+    const it = exportCsv(invoices(file));
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('hi');
+    await expect(it.next()).rejects.toThrow('broke after a chunk');
+    await waitFor(() => exportThreads(), (n) => n === 0, 'the broken thread ended');
   });
 });

@@ -46,7 +46,7 @@ function release(): void {
 }
 
 /** Where the built worker is: each bundle's entry says so at start (src/node/cli.ts, src/main/index.ts). */
-export function useExportWorker(url: URL): void {
+export function useExportWorker(url: URL | null): void {
   built = url;
 }
 
@@ -90,17 +90,23 @@ async function stop(worker: Worker): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The chunks of `job`'s file, written by a worker thread (on this thread where no worker can run). */
+/**
+ * The chunks of `job`'s file, written by a worker thread. Where no worker can run, or the thread fails before its
+ * first chunk (a desktop package that cannot load it, say), the export runs on this thread instead, and says so:
+ * a slower export beats none. A failure after the first chunk is the caller's.
+ */
 export async function* exportCsv(job: ExportJob): AsyncGenerator<Uint8Array> {
   const url = workerUrl();
-  if (!url) {
-    yield* exportChunks(job);
-    return;
-  }
+  if (url && (yield* onThread(url, job))) return;
+  yield* exportChunks(job);
+}
+
+/** The export on a thread of its own: false when the thread failed before its first chunk, having sent nothing. */
+async function* onThread(url: URL, job: ExportJob): AsyncGenerator<Uint8Array, boolean> {
   // The thread opens SQLite with the build this one uses (a worker of the desktop app has no resourcesPath to look in).
-  await acquire();
   const binding = nativeBindingPath();
   const env = binding ? { ...process.env, SATDESK_SQLITE_BINDING: binding } : process.env;
+  await acquire();
   let worker: Worker;
   try {
     worker = new Worker(url, { workerData: job, env, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
@@ -110,6 +116,7 @@ export async function* exportCsv(job: ExportJob): AsyncGenerator<Uint8Array> {
   }
   live++;
   const inbox: FromWorker[] = [];
+  let heard = false;
   let failure: Error | null = null;
   let exited = false;
   let wake: (() => void) | null = null;
@@ -130,8 +137,14 @@ export async function* exportCsv(job: ExportJob): AsyncGenerator<Uint8Array> {
     for (;;) {
       while (inbox.length === 0 && !failure && !exited) await new Promise<void>((resolve) => (wake = resolve));
       const m = inbox.shift();
-      if (!m) throw failure ?? new Error('the export stopped before its end');
-      if ('done' in m) return;
+      if (!m) {
+        const why = failure ?? new Error('the export thread ended before its end');
+        if (heard) throw why;
+        console.error(`export: the export thread failed before its first chunk (${why.message}); exporting on the service's thread`);
+        return false;
+      }
+      heard = true;
+      if ('done' in m) return true;
       yield m.chunk;
       worker.postMessage('next');
     }
