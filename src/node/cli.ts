@@ -14,7 +14,7 @@ import { parsePort, portError } from '../core/port.ts';
 import { IP_FAMILIES, isIpFamily } from '../core/vocabulary.ts';
 import { useExportWorker } from './books/export-thread.ts';
 
-// Built (scripts/build-cli.mjs), the exports' worker sits beside this file; from source, src/node/books finds its own.
+// Built (scripts/build-cli.mjs), the exports' worker sits beside this file; run from src/, export-thread.ts finds the build.
 if (import.meta.url.endsWith('.js')) useExportWorker(new URL('./books-export-worker.js', import.meta.url));
 
 const HELP = `Satdesk ${VERSION} — a watch-only Bitcoin merchant console

@@ -8,6 +8,7 @@
  * next one. The worker is asked for chunk k+1 only then, so it never writes into memory the consumer still reads. A
  * consumer that stops early asks the thread to stop, and the thread ends by itself.
  */
+import { on } from 'node:events';
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { nativeBindingPath } from '../store/sqlite.ts';
@@ -115,33 +116,32 @@ async function* onThread(url: URL, job: ExportJob): AsyncGenerator<Uint8Array, b
     throw e;
   }
   live++;
-  const inbox: FromWorker[] = [];
-  let heard = false;
-  let failure: Error | null = null;
   let exited = false;
-  let wake: (() => void) | null = null;
-  const poke = (): void => {
-    wake?.();
-    wake = null;
-  };
-  worker.on('message', (m: FromWorker) => (inbox.push(m), poke()));
-  worker.on('error', (e) => ((failure ??= e), poke()));
   worker.on('exit', () => {
     exited = true;
     live--;
     release();
-    poke();
   });
+  // An error after the export is over (while the thread stops) is nobody's: it must not be an unhandled 'error'.
+  worker.on('error', () => {});
+  // Its messages in order; an 'error' from the thread is thrown once the messages before it were read.
+  const messages = on(worker, 'message', { close: ['exit'] }) as AsyncIterableIterator<[FromWorker]>;
+  let heard = false;
   try {
     worker.postMessage('next');
     for (;;) {
-      while (inbox.length === 0 && !failure && !exited) await new Promise<void>((resolve) => (wake = resolve));
-      const m = inbox.shift();
+      let m: FromWorker | undefined;
+      let failure: unknown = null;
+      try {
+        const r = await messages.next();
+        if (!r.done) m = r.value[0];
+      } catch (e) {
+        failure = e;
+      }
       if (!m) {
-        const why = failure ?? new Error('the export thread ended before its end');
-        if (heard) throw why;
-        console.error(`export: the export thread failed before its first chunk (${why.message}); exporting on the service's thread`);
-        return false;
+        failure ??= new Error('the export thread ended before its end');
+        if (heard) throw failure;
+        return fellBack(failure);
       }
       heard = true;
       if ('done' in m) return true;
@@ -149,6 +149,14 @@ async function* onThread(url: URL, job: ExportJob): AsyncGenerator<Uint8Array, b
       worker.postMessage('next');
     }
   } finally {
+    await messages.return?.();
     if (!exited) await stop(worker);
   }
+}
+
+/** Says why the thread could not do the export, which then runs on this thread (false: nothing was sent). */
+function fellBack(why: unknown): false {
+  const message = why instanceof Error ? why.message : String(why);
+  console.error(`export: the export thread failed before its first chunk (${message}); exporting on the service's thread`);
+  return false;
 }
